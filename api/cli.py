@@ -1,0 +1,114 @@
+"""The `rekindle` command (click): run the service, its workers, and its chores."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+
+import click
+
+from domain.actor import Actor
+from domain.settings import ROLES, Settings
+
+
+@click.group()
+@click.option("--log-level", default=lambda: os.environ.get("REKINDLE_LOG_LEVEL", "INFO"),
+              show_default="INFO")
+def main(log_level: str) -> None:
+    """Rekindle: an event-sourced talent CRM backend."""
+    logging.basicConfig(level=log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--threads", default=24, show_default=True, type=int)
+def serve(host: str, port: int, threads: int) -> None:
+    """Serve the HTTP API (with the embedded database, projections and workers by default)."""
+    from api.server import run
+
+    run(Settings.from_env(), host=host, port=port, threads=threads)
+
+
+@main.group()
+def db() -> None:
+    """The embedded PostgreSQL server in REKINDLE_DATA_DIR."""
+
+
+@db.command("start")
+def db_start() -> None:
+    """Start the embedded server and leave it running."""
+    from projections.database import Database
+
+    database = Database(Settings.from_env())
+    database.start()
+    database.server.cleanup_mode = None
+    click.echo(database.conninfo)
+
+
+@db.command("status")
+def db_status() -> None:
+    """Say whether the server answers, and where."""
+    import psycopg
+
+    from projections.database import Database
+
+    database = Database(Settings.from_env()).start()
+    with psycopg.connect(database.conninfo) as conn:
+        version = conn.execute("SHOW server_version").fetchone()[0]
+    click.echo(f"running: PostgreSQL {version} at {database.conninfo}")
+
+
+@db.command("stop")
+def db_stop() -> None:
+    """Stop the embedded server."""
+    from projections.database import Database
+
+    database = Database(Settings.from_env()).start()
+    database.server.cleanup_mode = "stop"
+    database.stop()
+    click.echo("stopped")
+
+
+@db.command("psql", context_settings={"ignore_unknown_options": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def db_psql(args: tuple[str, ...]) -> None:
+    """Open psql on Rekindle's database (the wheel's psql for the embedded server)."""
+    from projections.database import Database
+
+    database = Database(Settings.from_env()).start()
+    psql = "psql"
+    if database.server is not None:
+        psql = str(database.server.bin_path / "psql")
+    sys.exit(subprocess.call([psql, database.conninfo, *args]))
+
+
+@main.group()
+def users() -> None:
+    """Users and their API tokens."""
+
+
+@users.command("create")
+@click.option("--name", required=True)
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=click.Choice(ROLES))
+def users_create(name: str, email: str, role: str) -> None:
+    """Create a user and print their token (shown once)."""
+    from api.runtime import Runtime
+    from domain.errors import DomainError
+
+    with Runtime() as runtime:
+        runtime.start(projections=False, workers=False)
+        try:
+            created = runtime.app.create_user(name, email, role, Actor.system())
+        except DomainError as error:
+            raise click.ClickException(f"{error.code}: {error.message}") from None
+        click.echo(f"user {created.id}")
+        click.echo(f"token {created.extra['token']}")
+
+
+if __name__ == "__main__":
+    main()

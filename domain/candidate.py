@@ -1,0 +1,148 @@
+"""The candidate: one person's profile, pools, consent and GDPR state, kept for years."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.actor import Actor
+from domain.errors import GdprBlocked
+from domain.personal import Personal
+
+PROFILE_FIELDS = ("name", "emails", "phones", "location", "headline", "links")
+
+
+@dataclass
+class Consent:
+    status: str = "none"  # none, requested, granted, revoked, expired
+    deadline: datetime | None = None
+    granted_at: datetime | None = None
+    channel: str | None = None
+    purposes: tuple[str, ...] = ()
+
+
+class Candidate(Aggregate):
+    @staticmethod
+    def create_id() -> UUID:
+        return uuid4()
+
+    @event("CandidateCreated")
+    def __init__(self, id: UUID, personal: Personal, tags: list[str], sources: list[str], origin: str,
+                 by: Actor) -> None:
+        self.personal = personal
+        self.tags = list(tags)
+        self.sources = list(sources)
+        self.origin = origin
+        self.pool_ids: list[UUID] = []
+        self.consent = Consent()
+        self.deletion_requested_at: datetime | None = None
+        self.anonymized_at: datetime | None = None
+        self.external_ids: dict[str, str] = {}
+        self.created_by = by.user_id
+
+    # --- reading ------------------------------------------------------------------------------
+
+    @property
+    def profile(self) -> dict[str, Any]:
+        data = self.personal.data or {}
+        return {
+            "name": data.get("name") if not self.personal.erased else None,
+            "emails": list(data.get("emails", [])),
+            "phones": list(data.get("phones", [])),
+            "location": data.get("location"),
+            "headline": data.get("headline"),
+            "links": list(data.get("links", [])),
+        }
+
+    @property
+    def emails(self) -> list[str]:
+        return self.profile["emails"]
+
+    @property
+    def is_anonymized(self) -> bool:
+        return self.anonymized_at is not None
+
+    @property
+    def is_gdpr_blocked(self) -> bool:
+        """Seed 000: no copying for a candidate with a deletion request or pending anonymization."""
+        return self.deletion_requested_at is not None or self.is_anonymized or (
+            self.consent.status == "expired"
+        )
+
+    def ensure_live(self) -> None:
+        if self.is_anonymized:
+            raise GdprBlocked("the candidate was anonymized", {"candidate_id": str(self.id)})
+
+    # --- profile ------------------------------------------------------------------------------
+
+    @event("ProfileUpdated")
+    def update_profile(self, personal: Personal, tags: list[str] | None,
+                       sources: list[str] | None, by: Actor) -> None:
+        merged = dict(self.personal.data or {})
+        merged.update(personal.data or {})
+        self.personal = Personal(self.id, merged)
+        if tags is not None:
+            self.tags = list(tags)
+        if sources is not None:
+            self.sources = list(sources)
+
+    @event("CandidateTagged")
+    def tag(self, tag: str, by: Actor) -> None:
+        if tag not in self.tags:
+            self.tags.append(tag)
+
+    @event("CandidateUntagged")
+    def untag(self, tag: str, by: Actor) -> None:
+        if tag in self.tags:
+            self.tags.remove(tag)
+
+    @event("SourceAdded")
+    def add_source(self, source: str, by: Actor) -> None:
+        if source not in self.sources:
+            self.sources.append(source)
+
+    @event("AddedToPool")
+    def add_to_pool(self, pool_id: UUID, by: Actor) -> None:
+        if pool_id not in self.pool_ids:
+            self.pool_ids.append(pool_id)
+
+    @event("RemovedFromPool")
+    def remove_from_pool(self, pool_id: UUID, by: Actor) -> None:
+        if pool_id in self.pool_ids:
+            self.pool_ids.remove(pool_id)
+
+    @event("ExternalIdLinked")
+    def link_external_id(self, system: str, external_id: str, by: Actor) -> None:
+        self.external_ids[system] = external_id
+
+    # --- consent and GDPR ---------------------------------------------------------------------
+
+    @event("ConsentRequested")
+    def request_consent(self, deadline: datetime, by: Actor) -> None:
+        self.consent = Consent(status="requested", deadline=deadline)
+
+    @event("ConsentGranted")
+    def grant_consent(self, channel: str, purposes: list[str], at: datetime, by: Actor) -> None:
+        self.consent = Consent(status="granted", deadline=None, granted_at=at,
+                               channel=channel, purposes=tuple(purposes))
+
+    @event("ConsentRevoked")
+    def revoke_consent(self, by: Actor) -> None:
+        self.consent = Consent(status="revoked")
+
+    @event("ConsentExpired")
+    def expire_consent(self, by: Actor) -> None:
+        self.consent = Consent(status="expired", deadline=self.consent.deadline)
+
+    @event("DeletionRequested")
+    def request_deletion(self, at: datetime, by: Actor) -> None:
+        self.deletion_requested_at = at
+
+    @event("CandidateAnonymized")
+    def anonymize(self, reason: str, at: datetime, by: Actor) -> None:
+        self.anonymized_at = at
+        self.personal = Personal(self.id, None)

@@ -1,0 +1,45 @@
+"""What the domain needs from the outside world, as protocols; PostgreSQL adapters live in projections/."""
+
+from __future__ import annotations
+
+from typing import Protocol
+from uuid import UUID
+
+
+class KeyStore(Protocol):
+    """One encryption key per data subject (a candidate or a user): destroying it erases them."""
+
+    def create_key(self, subject_id: UUID) -> bytes: ...
+
+    def key_for(self, subject_id: UUID) -> bytes | None: ...
+
+    def destroy(self, subject_id: UUID) -> None: ...
+
+
+class FileStore(Protocol):
+    """File bytes, outside the events, addressed by SHA-256 within one candidate."""
+
+    def put(self, candidate_id: UUID, content: bytes, content_type: str) -> str: ...
+
+    def get(self, candidate_id: UUID, sha256: str) -> tuple[bytes, str] | None: ...
+
+    def purge(self, candidate_id: UUID) -> int: ...
+
+
+class EmailIndex(Protocol):
+    """Which live candidate owns an email address (case-insensitive); first claim wins."""
+
+    def claim(self, email: str, candidate_id: UUID) -> UUID | None:
+        """Claims the address; returns the other owner if it is taken."""
+
+    def release(self, candidate_id: UUID, emails: list[str] | None = None) -> None: ...
+
+    def owner(self, email: str) -> UUID | None: ...
+
+
+class Adapters(Protocol):
+    """The outside world, as one bundle handed to the application."""
+
+    keys: KeyStore
+    files: FileStore
+    emails: EmailIndex

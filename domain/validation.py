@@ -1,0 +1,77 @@
+"""Argument checks shared by the commands: each failure names its field (ValidationFailed)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+from uuid import UUID
+
+from domain.errors import ValidationFailed
+
+EMAIL = re.compile(r"^[^@\s<>\"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+$")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def text(field: str, value: Any, *, max_len: int = 200, required: bool = True) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise ValidationFailed.field(field, "is required")
+        return None
+    if not isinstance(value, str):
+        raise ValidationFailed.field(field, "must be a string")
+    value = value.strip()
+    if len(value) > max_len:
+        raise ValidationFailed.field(field, f"must be at most {max_len} characters")
+    if CONTROL.search(value):
+        raise ValidationFailed.field(field, "must not contain control characters")
+    return value
+
+
+def texts(field: str, values: Iterable[Any] | None, *, max_len: int = 100,
+          max_items: int = 100) -> list[str]:
+    """A list of short strings, stripped, without duplicates, in first-seen order."""
+    if values is None:
+        return []
+    if isinstance(values, str) or not isinstance(values, Iterable):
+        raise ValidationFailed.field(field, "must be a list of strings")
+    out: list[str] = []
+    for item in values:
+        cleaned = text(field, item, max_len=max_len)
+        if cleaned not in out:
+            out.append(cleaned)
+    if len(out) > max_items:
+        raise ValidationFailed.field(field, f"must have at most {max_items} items")
+    return out
+
+
+def email(field: str, value: Any) -> str:
+    cleaned = text(field, value, max_len=254)
+    if not EMAIL.match(cleaned):
+        raise ValidationFailed.field(field, "is not a valid email address")
+    return cleaned
+
+
+def emails(field: str, values: Iterable[Any] | None, *, required: bool = False) -> list[str]:
+    out = [email(field, v) for v in texts(field, values, max_len=254, max_items=20)]
+    seen: set[str] = set()
+    unique = [e for e in out if not (e.lower() in seen or seen.add(e.lower()))]
+    if required and not unique:
+        raise ValidationFailed.field(field, "needs at least one email address")
+    return unique
+
+
+def one_of(field: str, value: Any, allowed: Iterable[str]) -> str:
+    allowed = tuple(allowed)
+    if value not in allowed:
+        raise ValidationFailed.field(field, f"must be one of: {', '.join(allowed)}")
+    return value
+
+
+def uuid(field: str, value: Any) -> UUID:
+    if isinstance(value, UUID):
+        return value
+    try:
+        return UUID(str(value))
+    except (ValueError, TypeError):
+        raise ValidationFailed.field(field, "must be a UUID") from None

