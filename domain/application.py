@@ -13,13 +13,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ParamSpec, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, ProcessRecorder, Tracking
 from eventsourcing.utils import resolve_topic
 
 from domain import validation as v
 from domain.actor import Actor, ActorAsDict
 from domain.candidate import Candidate
+from domain.crm import CrmCommands
+from domain.gdpr import GdprCommands
+from domain.intake import IntakeCommands
 from domain.errors import (
     DomainError,
     DuplicateCandidate,
@@ -70,7 +73,7 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-class Rekindle(Application[UUID]):
+class Rekindle(CrmCommands, IntakeCommands, GdprCommands, Application[UUID]):
     name = "Rekindle"
 
     def __init__(self, env: Mapping[str, str] | None = None, *,
@@ -87,6 +90,10 @@ class Rekindle(Application[UUID]):
         self.settings = settings or Settings.from_env()
         super().__init__(merged)
 
+    def construct_recorder(self) -> ProcessRecorder:
+        """A process recorder, so a consumer's effects and its tracking commit together."""
+        return self.factory.process_recorder()
+
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(ActorAsDict())
@@ -94,8 +101,23 @@ class Rekindle(Application[UUID]):
 
     # --- plumbing -------------------------------------------------------------------------------
 
-    def record(self, *aggregates: Any) -> int | None:
-        recordings = self.save(*aggregates)
+    def record(self, *aggregates: Any, tracking: Tracking | None = None) -> int | None:
+        """Saves the aggregates' new events in one transaction; returns the last position.
+
+        With `tracking`, a consumer's position is recorded in the same transaction, so an
+        effect is stored exactly once however often its cause is delivered (a repeat raises
+        IntegrityError, which consumers treat as "already done").
+        """
+        if tracking is None:
+            recordings = self.save(*aggregates)
+        else:
+            processing = ProcessingEvent[UUID](tracking=tracking)
+            processing.collect_events(*aggregates)
+            if not processing.events:
+                self.recorder.insert_tracking(tracking)
+                return None
+            recordings = self._record(processing)
+            self._notify(recordings)
         return recordings[-1].notification.id if recordings else None
 
     def load(self, cls: type[T], aggregate_id: UUID, *, missing: type[DomainError] = NotFound) -> T:

@@ -1,0 +1,31 @@
+"""The handler interface every worker implements, whichever transport feeds it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from consumers.messages import Message
+
+if TYPE_CHECKING:
+    from api.runtime import Runtime
+
+
+class Handler(Protocol):
+    """Handles one integration message. Must be idempotent by `message.event_id`.
+
+    A handler that records events passes `tracking=Tracking(self.tracking_name(partition),
+    message.position)` to `Rekindle.record`, so its effect and its position commit together;
+    an IntegrityError from that call means "already done" and is not an error.
+    """
+
+    name: str
+
+    def wants(self, message: Message) -> bool: ...
+
+    def handle(self, message: Message, runtime: Runtime, tracking_name: str) -> None: ...
+
+
+def registered_handlers() -> list[Handler]:
+    """Every handler the workers run (automation rules, ATS sync, notifications, ...)."""
+    handlers: list[Handler] = []
+    return handlers
