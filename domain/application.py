@@ -554,4 +554,5 @@ class Rekindle(CrmCommands, IntakeCommands, GdprCommands, Application[UUID]):
     def erase(self, candidate_id: UUID) -> None:
         self.adapters.emails.release(candidate_id)
         self.adapters.files.purge(candidate_id)
+        self.run_erasure_steps(candidate_id)
         self.adapters.keys.destroy(candidate_id)
