@@ -21,8 +21,6 @@ from domain import validation as v
 from domain.actor import Actor, ActorAsDict
 from domain.candidate import Candidate
 from domain.crm import CrmCommands
-from domain.gdpr import GdprCommands
-from domain.intake import IntakeCommands
 from domain.errors import (
     DomainError,
     DuplicateCandidate,
@@ -34,6 +32,8 @@ from domain.errors import (
     ValidationFailed,
     VersionConflict,
 )
+from domain.gdpr import GdprCommands
+from domain.intake import IntakeCommands
 from domain.opportunity import COPY_CATEGORIES, FILE_KINDS, Opportunity
 from domain.personal import Personal, PersonalAsSealed
 from domain.ports import Adapters
@@ -84,7 +84,7 @@ class Rekindle(CrmCommands, IntakeCommands, GdprCommands, Application[UUID]):
 
             topic = merged.get("REKINDLE_ADAPTERS") or os.environ.get("REKINDLE_ADAPTERS")
             if not topic:
-                raise RuntimeError("Rekindle needs adapters (or REKINDLE_ADAPTERS naming a factory)")
+                raise RuntimeError("Rekindle needs adapters, or REKINDLE_ADAPTERS naming a factory")
             adapters = resolve_topic(topic)(merged)
         self.adapters = adapters
         self.settings = settings or Settings.from_env()
@@ -421,8 +421,7 @@ class Rekindle(CrmCommands, IntakeCommands, GdprCommands, Application[UUID]):
     @command
     def convert_opportunity(self, opportunity_id: UUID, posting_id: UUID, by: Actor) -> Recorded:
         opportunity = self.opportunity_for(opportunity_id, by)
-        opportunity.convert_to_posting(posting_id=posting_id, by=by)
-        self.choose_posting(posting_id, by)
+        opportunity.convert_to_posting(posting_id=self.choose_posting(posting_id, by).id, by=by)
         return Recorded(opportunity.id, self.record(opportunity))
 
     @command
@@ -460,7 +459,8 @@ class Rekindle(CrmCommands, IntakeCommands, GdprCommands, Application[UUID]):
         if not content:
             raise ValidationFailed.field("file", "is empty")
         if len(content) > self.settings.max_file_bytes:
-            raise ValidationFailed.field("file", f"is larger than {self.settings.max_file_bytes} bytes")
+            limit = self.settings.max_file_bytes
+            raise ValidationFailed.field("file", f"is larger than {limit} bytes")
         opportunity = self.opportunity_for(opportunity_id, by)
         candidate = self.load(Candidate, opportunity.candidate_id)
         candidate.ensure_live()

@@ -31,8 +31,8 @@ class Candidate(Aggregate):
         return uuid4()
 
     @event("CandidateCreated")
-    def __init__(self, id: UUID, personal: Personal, tags: list[str], sources: list[str], origin: str,
-                 by: Actor) -> None:
+    def __init__(self, id: UUID, personal: Personal, tags: list[str], sources: list[str],
+                 origin: str, by: Actor) -> None:
         self.personal = personal
         self.tags = list(tags)
         self.sources = list(sources)

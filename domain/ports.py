@@ -1,4 +1,7 @@
-"""What the domain needs from the outside world, as protocols; PostgreSQL adapters live in projections/."""
+"""What the domain needs from the outside world, as protocols.
+
+The PostgreSQL adapters that implement them live in projections/.
+"""
 
 from __future__ import annotations
 

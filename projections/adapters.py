@@ -9,6 +9,7 @@ from psycopg_pool import ConnectionPool
 
 from projections.database import shared_pool
 from projections.emailindex import PostgresEmailIndex
+from projections.externalids import PostgresExternalIds
 from projections.filestore import PostgresFileStore
 from projections.keystore import PostgresKeyStore
 
@@ -18,10 +19,12 @@ class PostgresAdapters:
     keys: PostgresKeyStore
     files: PostgresFileStore
     emails: PostgresEmailIndex
+    external_ids: PostgresExternalIds | None = None
 
     @classmethod
     def on(cls, pool: ConnectionPool) -> PostgresAdapters:
-        return cls(PostgresKeyStore(pool), PostgresFileStore(pool), PostgresEmailIndex(pool))
+        return cls(PostgresKeyStore(pool), PostgresFileStore(pool), PostgresEmailIndex(pool),
+                   PostgresExternalIds(pool))
 
 
 _by_conninfo: dict[str, PostgresAdapters] = {}

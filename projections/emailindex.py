@@ -20,6 +20,23 @@ class PostgresEmailIndex:
             ).fetchone()
         return None if row[0] == candidate_id else row[0]
 
+    def claim_many(self, claims: list[tuple[str, UUID]]) -> dict[str, UUID]:
+        """Claims many (unique) addresses at once; returns the taken ones with their owners."""
+        if not claims:
+            return {}
+        emails = [e.lower() for e, _ in claims]
+        with self.pool.connection() as conn:
+            won = {row[0] for row in conn.execute(
+                "INSERT INTO rekindle.email_claims (email, candidate_id) "
+                "SELECT * FROM unnest(%s::text[], %s::uuid[]) ON CONFLICT (email) DO NOTHING "
+                "RETURNING email", (emails, [c for _, c in claims])).fetchall()}
+            lost = [e for e in emails if e not in won]
+            if not lost:
+                return {}
+            rows = conn.execute("SELECT email, candidate_id FROM rekindle.email_claims "
+                                "WHERE email = ANY(%s)", (lost,)).fetchall()
+        return dict(rows)
+
     def release(self, candidate_id: UUID, emails: list[str] | None = None) -> None:
         with self.pool.connection() as conn:
             if emails is None:

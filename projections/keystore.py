@@ -31,6 +31,16 @@ class PostgresKeyStore:
         self._remember(subject_id, key)
         return key
 
+    def create_keys(self, subject_ids: list[UUID]) -> None:
+        """New keys for many subjects in one round trip (bulk import)."""
+        keys = [(subject_id, os.urandom(32)) for subject_id in subject_ids]
+        with self.pool.connection() as conn:
+            conn.execute("INSERT INTO rekindle.subject_keys (subject_id, key) "
+                         "SELECT * FROM unnest(%s::uuid[], %s::bytea[])",
+                         ([s for s, _ in keys], [k for _, k in keys]))
+        for subject_id, key in keys:
+            self._remember(subject_id, key)
+
     def key_for(self, subject_id: UUID) -> bytes | None:
         with self._lock:
             cached = self._cache.get(subject_id)

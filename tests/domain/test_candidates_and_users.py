@@ -69,7 +69,8 @@ def test_an_anonymized_candidate_refuses_changes(app, admin):
 def test_personal_data_is_not_stored_in_the_clear(app, admin, database):
     app.create_candidate("Grace Hopper", ["grace@example.com"], admin, phones=["+1 555 0100"])
     with psycopg.connect(database.conninfo) as conn:
-        stored = b"".join(bytes(row[0]) for row in conn.execute("SELECT state FROM rekindle_events"))
+        rows = conn.execute("SELECT state FROM rekindle_events").fetchall()
+    stored = b"".join(bytes(row[0]) for row in rows)
     for secret in (b"Grace Hopper", b"grace@example.com", b"555 0100"):
         assert secret not in stored
 
@@ -88,7 +89,8 @@ def test_tokens_are_stored_as_hashes_and_verify(app, admin, database):
     user = app.load(User, user_id)
     assert user.verify(token_id, secret) and not user.verify(token_id, secret + "x")
     with psycopg.connect(database.conninfo) as conn:
-        stored = b"".join(bytes(row[0]) for row in conn.execute("SELECT state FROM rekindle_events"))
+        rows = conn.execute("SELECT state FROM rekindle_events").fetchall()
+    stored = b"".join(bytes(row[0]) for row in rows)
     assert secret.encode() not in stored
     app.revoke_token(user_id, token_id, admin)
     assert not app.load(User, user_id).verify(token_id, secret)

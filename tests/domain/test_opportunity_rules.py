@@ -143,7 +143,7 @@ def test_a_copied_file_is_a_new_entry_pointing_at_the_same_bytes(app, admin, gra
     (copied,) = app.load(Opportunity, new_id).files.values()
     original = source.files[copied["copied_from_file_id"]]
     assert copied["id"] != original["id"] and copied["sha256"] == original["sha256"]
-    meta, content = app.read_file(new_id, copied["id"], admin)
+    _meta, content = app.read_file(new_id, copied["id"], admin)
     assert content == b"cv"
 
 
@@ -245,8 +245,8 @@ def admin_settings_app(database):
     from projections.adapters import PostgresAdapters
 
     custom = replace(database.settings, archive_reasons=("relocated", "other"))
-    application = Rekindle(database.eventsourcing_env(), adapters=PostgresAdapters.on(database.pool),
-                           settings=custom)
+    application = Rekindle(database.eventsourcing_env(),
+                           adapters=PostgresAdapters.on(database.pool), settings=custom)
     user = application.create_user("Ada", "ada@example.com", "super_admin", Actor.system())
     by = Actor(user.id, "super_admin")
     candidate = application.create_candidate("Grace", ["g@example.com"], by)
