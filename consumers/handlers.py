@@ -28,4 +28,7 @@ class Handler(Protocol):
 def registered_handlers() -> list[Handler]:
     """Every handler the workers run (automation rules, ATS sync, notifications, ...)."""
     handlers: list[Handler] = []
+    from consumers.gdpr import GdprHandler
+
+    handlers.append(GdprHandler())
     return handlers

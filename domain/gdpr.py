@@ -114,7 +114,8 @@ class GdprCommands:
         """Anonymizes a candidate whose deletion request or expired consent is due by `now`.
 
         `extra["reason"]` is the reason recorded, or None when nothing was due (consent
-        granted during the grace period, already anonymized, delay not yet over).
+        granted during the grace period, already anonymized, delay not yet over); then
+        `extra["next_due"]` says when something will be, if anything.
         """
         from domain.application import Recorded
 
@@ -122,6 +123,10 @@ class GdprCommands:
         candidate: Candidate = self.load(Candidate, candidate_id)
         reason = erasure_reason(candidate, self.settings, now)
         if reason is None:
-            return Recorded(candidate.id, None, {"reason": None})
+            pending = [d for d in (deletion_due_at(candidate, self.settings),
+                                   expiry_due_at(candidate, self.settings)) if d is not None]
+            next_due = min(pending) if pending and not candidate.is_anonymized else None
+            return Recorded(candidate.id, None, {"reason": None, "next_due": next_due,
+                                                 "version": candidate.version})
         done = self.anonymize(candidate.id, reason, by)
         return Recorded(candidate.id, done.position, {"reason": reason})

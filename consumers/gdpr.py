@@ -1,0 +1,183 @@
+"""GDPR chores: consent deadlines that pass, and deletion requests that fall due.
+
+Finding who is due never scans aggregates. The "gdpr" handler follows the candidates'
+consent and deletion events and keeps a small index, `rekindle.gdpr_deadlines`
+(candidate_id, kind, due_at), one row per pending deadline:
+
+- `consent`  — a consent request's deadline (ConsentRequested; gone on grant, revoke, expiry);
+- `expiry`   — expired consent, due for anonymization after `anonymize_grace_days`;
+- `deletion` — a deletion request, due after `deletion_delay_days`.
+
+Each row remembers the candidate version that wrote it, so a redelivered older message never
+overwrites a newer fact. The index may still be stale (a message in flight, a redelivery
+after anonymization): the chores hand each due row to a domain command that re-checks the
+candidate and does nothing when nothing is due, then drop the row.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from psycopg_pool import ConnectionPool
+
+from consumers.messages import Message
+from domain.actor import Actor
+from domain.errors import DomainError
+
+if TYPE_CHECKING:
+    from api.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+SCHEMA_SQL = """
+CREATE TABLE IF NOT EXISTS rekindle.gdpr_deadlines (
+    candidate_id uuid NOT NULL,
+    kind text NOT NULL CHECK (kind IN ('consent', 'expiry', 'deletion')),
+    due_at timestamptz NOT NULL,
+    version integer NOT NULL,
+    PRIMARY KEY (candidate_id, kind)
+);
+CREATE INDEX IF NOT EXISTS gdpr_deadlines_due ON rekindle.gdpr_deadlines (kind, due_at);
+"""
+FOLLOWED = ("ConsentRequested", "ConsentGranted", "ConsentRevoked", "ConsentExpired",
+            "DeletionRequested", "CandidateAnonymized")
+BATCH = 500
+
+_ready: set[int] = set()
+
+
+def ensure_schema(pool: ConnectionPool) -> None:
+    if id(pool) in _ready:
+        return
+    with pool.connection() as conn:
+        conn.execute("SELECT pg_advisory_lock(7240008)")
+        try:
+            conn.execute(SCHEMA_SQL)
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(7240008)")
+    _ready.add(id(pool))
+
+
+# --- the index ----------------------------------------------------------------------------------
+
+
+def set_deadline(pool: ConnectionPool, candidate_id: UUID, kind: str, due_at: datetime,
+                 version: int) -> None:
+    with pool.connection() as conn:
+        conn.execute(
+            "INSERT INTO rekindle.gdpr_deadlines (candidate_id, kind, due_at, version) "
+            "VALUES (%s, %s, %s, %s) ON CONFLICT (candidate_id, kind) DO UPDATE "
+            "SET due_at = EXCLUDED.due_at, version = EXCLUDED.version "
+            "WHERE rekindle.gdpr_deadlines.version < EXCLUDED.version",
+            (candidate_id, kind, due_at, version))
+
+
+def clear_deadlines(pool: ConnectionPool, candidate_id: UUID, kinds: tuple[str, ...],
+                    version: int) -> None:
+    """Drops rows written before `version` (a newer row is a newer fact, and stays)."""
+    with pool.connection() as conn:
+        conn.execute(
+            "DELETE FROM rekindle.gdpr_deadlines WHERE candidate_id = %s AND kind = ANY(%s) "
+            "AND version < %s", (candidate_id, list(kinds), version))
+
+
+def due(pool: ConnectionPool, kind: str, now: datetime, limit: int = BATCH) -> list[UUID]:
+    with pool.connection() as conn:
+        rows = conn.execute(
+            "SELECT candidate_id FROM rekindle.gdpr_deadlines WHERE kind = %s AND due_at <= %s "
+            "ORDER BY due_at LIMIT %s", (kind, now, limit)).fetchall()
+    return [row[0] for row in rows]
+
+
+def done(pool: ConnectionPool, candidate_id: UUID, kind: str, now: datetime) -> None:
+    """Drops a handled row, unless a newer fact moved its deadline past `now` meanwhile."""
+    with pool.connection() as conn:
+        conn.execute("DELETE FROM rekindle.gdpr_deadlines WHERE candidate_id = %s AND kind = %s "
+                     "AND due_at <= %s", (candidate_id, kind, now))
+
+
+def apply(pool: ConnectionPool, message: Message, grace_days: int, delay_days: int) -> None:
+    """Updates the index for one candidate event (idempotent, order-safe per candidate)."""
+    cid, version, kind = message.aggregate_id, message.version, message.type
+    if kind == "ConsentRequested":
+        set_deadline(pool, cid, "consent", datetime.fromisoformat(message.data["deadline"]),
+                     version)
+        clear_deadlines(pool, cid, ("expiry",), version)
+    elif kind in ("ConsentGranted", "ConsentRevoked"):
+        clear_deadlines(pool, cid, ("consent", "expiry"), version)
+    elif kind == "ConsentExpired":
+        clear_deadlines(pool, cid, ("consent",), version)
+        set_deadline(pool, cid, "expiry", message.occurred_at + timedelta(days=grace_days),
+                     version)
+    elif kind == "DeletionRequested":
+        at = datetime.fromisoformat(message.data["at"])
+        set_deadline(pool, cid, "deletion", at + timedelta(days=delay_days), version)
+    elif kind == "CandidateAnonymized":
+        clear_deadlines(pool, cid, ("consent", "expiry", "deletion"), version + 1)
+
+
+class GdprHandler:
+    """Keeps `rekindle.gdpr_deadlines` in step with the candidates' consent and deletions."""
+
+    name = "gdpr"
+
+    def wants(self, message: Message) -> bool:
+        return message.aggregate_type == "Candidate" and message.type in FOLLOWED
+
+    def handle(self, message: Message, runtime: Runtime, tracking_name: str) -> None:
+        pool = runtime.database.pool
+        ensure_schema(pool)
+        settings = runtime.settings
+        apply(pool, message, settings.anonymize_grace_days, settings.deletion_delay_days)
+
+
+# --- the chores ---------------------------------------------------------------------------------
+
+
+def expire_consents(runtime: Runtime, now: datetime) -> int:
+    """Expires consent requests past their deadline, then anonymizes expired profiles whose
+    grace period is over (reason "expiry"). Returns how many events were recorded."""
+    pool = runtime.database.pool
+    ensure_schema(pool)
+    app, system = runtime.app, Actor.system()
+    recorded = 0
+    for candidate_id in due(pool, "consent", now):
+        try:
+            result = app.expire_consent(candidate_id, system, now=now)
+        except DomainError as error:
+            log.warning("consent expiry for %s skipped: %s", candidate_id, error.message)
+        else:
+            if result.extra["expired"]:
+                recorded += 1
+                set_deadline(pool, candidate_id, "expiry", result.extra["anonymize_at"],
+                             result.extra["version"])
+        done(pool, candidate_id, "consent", now)
+    return recorded + _anonymize_due(runtime, "expiry", now)
+
+
+def process_deletions(runtime: Runtime, now: datetime) -> int:
+    """Anonymizes candidates whose deletion request is older than `deletion_delay_days`."""
+    ensure_schema(runtime.database.pool)
+    return _anonymize_due(runtime, "deletion", now)
+
+
+def _anonymize_due(runtime: Runtime, kind: str, now: datetime) -> int:
+    """Hands each due row to the domain, which re-checks; a row it finds early is moved."""
+    pool = runtime.database.pool
+    anonymized = 0
+    for candidate_id in due(pool, kind, now):
+        try:
+            result = runtime.app.anonymize_if_due(candidate_id, Actor.system(), now=now)
+        except DomainError as error:
+            log.warning("anonymization of %s skipped: %s", candidate_id, error.message)
+            done(pool, candidate_id, kind, now)
+            continue
+        done(pool, candidate_id, kind, now)
+        anonymized += result.extra["reason"] is not None
+        if result.extra.get("next_due") is not None:
+            set_deadline(pool, candidate_id, kind, result.extra["next_due"],
+                         result.extra["version"])
+    return anonymized
