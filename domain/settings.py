@@ -62,6 +62,7 @@ class Settings:
     ats_secret: str | None = None
     ats_timeout_s: float = 5.0
     ats_max_attempts: int = 5
+    ats_late_stages: tuple[str, ...] = ("onsite_interview", "final_interview", "offer")
     scheduler_interval_s: float = 5.0
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -93,5 +94,7 @@ class Settings:
             ats_secret=env.get("REKINDLE_ATS_SECRET") or None,
             ats_timeout_s=num("REKINDLE_ATS_TIMEOUT_S", 5.0, float),
             ats_max_attempts=num("REKINDLE_ATS_MAX_ATTEMPTS", 5),
+            ats_late_stages=_csv(env.get("REKINDLE_ATS_LATE_STAGES"),
+                                 ("onsite_interview", "final_interview", "offer")),
             scheduler_interval_s=num("REKINDLE_SCHEDULER_INTERVAL_S", 5.0, float),
         )

@@ -1,0 +1,60 @@
+"""Which candidate an external system (the ATS) knows under which id: a lookup table.
+
+Written when an external id is linked; the ExternalIdLinked events stay the truth, the
+table only makes matching an inbound ATS event by external id one indexed query.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from psycopg_pool import ConnectionPool
+
+SCHEMA_SQL = """
+CREATE TABLE IF NOT EXISTS rekindle.external_ids (
+    system text NOT NULL,
+    external_id text NOT NULL,
+    candidate_id uuid NOT NULL,
+    PRIMARY KEY (system, external_id)
+);
+CREATE INDEX IF NOT EXISTS external_ids_candidate ON rekindle.external_ids (candidate_id);
+"""
+
+
+class PostgresExternalIds:
+    def __init__(self, pool: ConnectionPool) -> None:
+        self.pool = pool
+        self._ready = False
+
+    def _ensure(self) -> None:
+        if not self._ready:
+            with self.pool.connection() as conn:
+                conn.execute("SELECT pg_advisory_lock(7240005)")
+                try:
+                    conn.execute(SCHEMA_SQL)
+                finally:
+                    conn.execute("SELECT pg_advisory_unlock(7240005)")
+            self._ready = True
+
+    def link(self, system: str, external_id: str, candidate_id: UUID) -> None:
+        self._ensure()
+        with self.pool.connection() as conn:
+            conn.execute(
+                "INSERT INTO rekindle.external_ids (system, external_id, candidate_id) "
+                "VALUES (%s, %s, %s) ON CONFLICT (system, external_id) "
+                "DO UPDATE SET candidate_id = EXCLUDED.candidate_id",
+                (system, external_id, candidate_id))
+
+    def find(self, system: str, external_id: str) -> UUID | None:
+        self._ensure()
+        with self.pool.connection() as conn:
+            row = conn.execute("SELECT candidate_id FROM rekindle.external_ids "
+                               "WHERE system = %s AND external_id = %s",
+                               (system, external_id)).fetchone()
+        return row[0] if row else None
+
+    def forget(self, candidate_id: UUID) -> None:
+        self._ensure()
+        with self.pool.connection() as conn:
+            conn.execute("DELETE FROM rekindle.external_ids WHERE candidate_id = %s",
+                         (candidate_id,))
