@@ -40,7 +40,7 @@ class Runtime:
             from projections.runner import ProjectionService
 
             self.projections = ProjectionService(self.database).start()
-        if workers:
+        if workers and self.settings.kafka_bootstrap is None:
             from consumers.workers import start_in_process
 
             self.workers = start_in_process(self)

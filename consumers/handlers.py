@@ -31,4 +31,7 @@ def registered_handlers() -> list[Handler]:
     from consumers.gdpr import GdprHandler
 
     handlers.append(GdprHandler())
+    from consumers.notifications import NotificationPublisher
+
+    handlers.append(NotificationPublisher())
     return handlers

@@ -17,6 +17,8 @@ from domain.settings import Settings
 from projections.adapters import PostgresAdapters
 from projections.database import Database
 
+pytest_plugins = ["tests.kafka_fixture"]
+
 
 @pytest.fixture(scope="session")
 def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:

@@ -1,0 +1,72 @@
+"""Delivering one message to one handler, the same way whichever transport brought it.
+
+A handler that fails is retried with bounded exponential backoff; after the last attempt the
+caller parks the message and moves on, so one poison event never stalls a worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from eventsourcing.persistence import IntegrityError, Tracking
+
+from consumers.handlers import Handler
+from consumers.messages import Message
+
+if TYPE_CHECKING:
+    from api.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 5
+    first_delay_s: float = 0.2
+    max_delay_s: float = 5.0
+
+    def delay(self, attempt: int) -> float:
+        return min(self.max_delay_s, self.first_delay_s * 2 ** (attempt - 1))
+
+
+class Abandoned(Exception):
+    """The worker was asked to stop while retrying: leave the message undelivered."""
+
+
+def already_done(runtime: Runtime, tracking_name: str, position: int) -> bool:
+    done = runtime.app.recorder.max_tracking_id(tracking_name)
+    return done is not None and done >= position
+
+
+def mark_done(runtime: Runtime, tracking_name: str, position: int) -> None:
+    """Records the position a handler reached when it recorded nothing itself."""
+    try:
+        runtime.app.recorder.insert_tracking(Tracking(tracking_name, position))
+    except IntegrityError:
+        pass
+
+
+def deliver(handler: Handler, message: Message, runtime: Runtime, tracking_name: str,
+            policy: RetryPolicy, stopping: threading.Event) -> BaseException | None:
+    """Calls the handler until it succeeds; returns the last error if every attempt failed.
+
+    IntegrityError means the effect was already recorded by an earlier delivery: success.
+    Raises Abandoned if asked to stop between attempts.
+    """
+    error: BaseException | None = None
+    for attempt in range(1, policy.attempts + 1):
+        try:
+            handler.handle(message, runtime, tracking_name)
+            return None
+        except IntegrityError:
+            return None
+        except Exception as exc:
+            error = exc
+            log.warning("%s failed on %s (attempt %d/%d): %r", handler.name, message.event_id,
+                        attempt, policy.attempts, exc)
+        if attempt < policy.attempts and stopping.wait(policy.delay(attempt)):
+            raise Abandoned(message.event_id)
+    return error

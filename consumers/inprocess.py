@@ -1,0 +1,159 @@
+"""The in-process transport: handlers fed straight from the event store's notification log.
+
+Each handler has its own thread and its own position (its tracking record in the app's
+process recorder), so a slow or failing handler never holds the others back, and a restart
+resumes where the handler's last recorded effect left off.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import psycopg
+from eventsourcing.persistence import Notification
+from psycopg import sql
+
+from consumers.delivery import Abandoned, RetryPolicy, deliver, mark_done
+from consumers.handlers import Handler
+from consumers.messages import Message
+
+if TYPE_CHECKING:
+    from api.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+PARKED_SQL = """
+CREATE TABLE IF NOT EXISTS rekindle.parked_messages (
+    handler text NOT NULL,
+    position bigint NOT NULL,
+    event_id uuid NOT NULL,
+    error text NOT NULL,
+    parked_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (handler, event_id)
+)
+"""
+BATCH = 500
+
+
+class NotificationFollower:
+    """Reads the notification log in batches after a position, waiting on LISTEN when idle."""
+
+    def __init__(self, runtime: Runtime, stopping: threading.Event,
+                 idle_wait_s: float = 0.5) -> None:
+        self.runtime = runtime
+        self.stopping = stopping
+        self.idle_wait_s = idle_wait_s
+        self._listener: psycopg.Connection | None = None
+
+    def next_batch(self, after: int, limit: int = BATCH) -> Sequence[Notification]:
+        """Notifications after `after`; waits up to idle_wait_s for new ones if there are none."""
+        recorder = self.runtime.app.recorder
+        found = recorder.select_notifications(start=after, limit=limit, inclusive_of_start=False)
+        if found or self.stopping.is_set():
+            return found
+        self._wait_for_notify()
+        return recorder.select_notifications(start=after, limit=limit, inclusive_of_start=False)
+
+    def _wait_for_notify(self) -> None:
+        try:
+            if self._listener is None:
+                self._listener = psycopg.connect(self.runtime.database.conninfo, autocommit=True)
+                channel = self.runtime.app.recorder.channel_name
+                self._listener.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+            for _ in self._listener.notifies(timeout=self.idle_wait_s, stop_after=1):
+                pass
+        except psycopg.Error:
+            self.close()
+            self.stopping.wait(self.idle_wait_s)
+
+    def close(self) -> None:
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
+
+
+def to_message(runtime: Runtime, notification: Notification) -> Message:
+    return Message.from_event(runtime.app.mapper.to_domain_event(notification), notification.id)
+
+
+def ensure_parking(runtime: Runtime) -> None:
+    with runtime.database.pool.connection() as conn:
+        conn.execute(PARKED_SQL)
+
+
+def park(runtime: Runtime, handler_name: str, position: int, event_id: object,
+         error: BaseException | str) -> None:
+    """Keeps a message a handler could not process, with the reason, for an operator."""
+    with runtime.database.pool.connection() as conn:
+        conn.execute(
+            "INSERT INTO rekindle.parked_messages (handler, position, event_id, error)"
+            " VALUES (%s, %s, %s, %s) ON CONFLICT (handler, event_id) DO UPDATE"
+            " SET error = EXCLUDED.error, parked_at = now()",
+            (handler_name, position, event_id, repr(error)[:4000]))
+
+
+class InProcessWorker:
+    """One handler's thread, following the log from the handler's tracking position."""
+
+    def __init__(self, runtime: Runtime, handler: Handler, *,
+                 policy: RetryPolicy | None = None, idle_wait_s: float = 0.5) -> None:
+        self.runtime = runtime
+        self.handler = handler
+        self.policy = policy or RetryPolicy()
+        self.tracking_name = handler.name
+        self.stopping = threading.Event()
+        self.follower = NotificationFollower(runtime, self.stopping, idle_wait_s)
+        self.thread = threading.Thread(target=self._run, name=f"worker-{handler.name}",
+                                       daemon=True)
+
+    def start(self) -> InProcessWorker:
+        ensure_parking(self.runtime)
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    def join(self, timeout: float | None = None) -> None:
+        self.thread.join(timeout)
+
+    def _run(self) -> None:
+        try:
+            position = self.runtime.app.recorder.max_tracking_id(self.tracking_name) or 0
+            while not self.stopping.is_set():
+                try:
+                    position = self._one_batch(position)
+                except Abandoned:
+                    return
+                except Exception:
+                    log.exception("in-process worker %s failed; retrying", self.handler.name)
+                    self.stopping.wait(1.0)
+                    position = self.runtime.app.recorder.max_tracking_id(self.tracking_name) or 0
+        finally:
+            self.follower.close()
+
+    def _one_batch(self, position: int) -> int:
+        skipped: int | None = None
+        for notification in self.follower.next_batch(position):
+            if self.stopping.is_set():
+                break
+            message = to_message(self.runtime, notification)
+            if not self.handler.wants(message):
+                skipped = position = notification.id
+                continue
+            if skipped is not None:
+                mark_done(self.runtime, self.tracking_name, skipped)
+                skipped = None
+            error = deliver(self.handler, message, self.runtime, self.tracking_name,
+                            self.policy, self.stopping)
+            if error is not None:
+                log.error("parking %s for %s: %r", message.event_id, self.handler.name, error)
+                park(self.runtime, self.handler.name, message.position, message.event_id, error)
+            mark_done(self.runtime, self.tracking_name, message.position)
+            position = notification.id
+        if skipped is not None:
+            mark_done(self.runtime, self.tracking_name, skipped)
+        return position

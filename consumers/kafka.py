@@ -1,0 +1,182 @@
+"""The Kafka transport: one consumer group per handler, offsets committed after the effect.
+
+Group id `rekindle.<handler>`; the handler's tracking name is per partition
+(`<handler>:p<partition>`), because within a partition positions only grow, which keeps the
+process recorder's single-row tracking monotonic and makes redelivery a no-op. A message
+the handler keeps failing on, or one that cannot be parsed, goes to `<topic>.dlq` with the
+reason in its headers, and the consumer moves on.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TYPE_CHECKING, Any
+
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import NewTopic
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.structs import OffsetAndMetadata
+
+from consumers.delivery import Abandoned, RetryPolicy, already_done, deliver, mark_done
+from consumers.handlers import Handler
+from consumers.messages import Message
+
+if TYPE_CHECKING:
+    from kafka.consumer.fetcher import ConsumerRecord
+
+    from api.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+EVENTS_TOPIC = "rekindle.events"
+NOTIFICATIONS_TOPIC = "rekindle.notifications"
+PARTITIONS = 4
+TOPICS = (EVENTS_TOPIC, f"{EVENTS_TOPIC}.dlq", NOTIFICATIONS_TOPIC)
+
+
+def producer_config(bootstrap: str) -> dict[str, Any]:
+    """Acks from all replicas, idempotent, and bounded blocking so an outage surfaces fast."""
+    return {"bootstrap_servers": bootstrap, "acks": "all", "enable_idempotence": True,
+            "linger_ms": 5, "max_block_ms": 5000, "request_timeout_ms": 10000,
+            "client_id": "rekindle"}
+
+
+def ensure_topics(bootstrap: str, topics: tuple[str, ...] = TOPICS,
+                  partitions: int = PARTITIONS) -> None:
+    """Creates the topics that are missing (several processes may race: that is fine)."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000,
+                             client_id="rekindle-admin")
+    try:
+        missing = [t for t in topics if t not in set(admin.list_topics())]
+        if missing:
+            try:
+                admin.create_topics([NewTopic(t, partitions, 1) for t in missing])
+            except TopicAlreadyExistsError:
+                pass
+    finally:
+        admin.close()
+
+
+class KafkaWorker:
+    """Runs one handler as a member of its consumer group, in a thread, until stopped."""
+
+    def __init__(self, runtime: Runtime, handler: Handler, *, topic: str = EVENTS_TOPIC,
+                 policy: RetryPolicy | None = None, session_timeout_ms: int = 6000,
+                 heartbeat_interval_ms: int = 1000, max_poll_interval_ms: int = 30000,
+                 max_poll_records: int = 100) -> None:
+        self.runtime = runtime
+        self.handler = handler
+        self.topic = topic
+        self.dlq_topic = f"{topic}.dlq"
+        self.policy = policy or RetryPolicy()
+        self.consumer_config = {
+            "bootstrap_servers": runtime.settings.kafka_bootstrap,
+            "group_id": f"rekindle.{handler.name}",
+            "client_id": f"rekindle-{handler.name}",
+            "enable_auto_commit": False,
+            "auto_offset_reset": "earliest",
+            "session_timeout_ms": session_timeout_ms,
+            "heartbeat_interval_ms": heartbeat_interval_ms,
+            "max_poll_interval_ms": max_poll_interval_ms,
+            "max_poll_records": max_poll_records,
+        }
+        self.stopping = threading.Event()
+        self.consumer: KafkaConsumer | None = None
+        self.producer: KafkaProducer | None = None
+        self.thread = threading.Thread(target=self._run, name=f"kafka-{handler.name}",
+                                       daemon=True)
+
+    def start(self) -> KafkaWorker:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    def join(self, timeout: float | None = None) -> None:
+        self.thread.join(timeout)
+
+    def tracking_name(self, partition: int) -> str:
+        return f"{self.handler.name}:p{partition}"
+
+    def _run(self) -> None:
+        failures = 0
+        while not self.stopping.is_set():
+            try:
+                self._consume()
+                failures = 0
+            except Abandoned:
+                break
+            except Exception as error:
+                failures += 1
+                delay = min(self.policy.max_delay_s, 0.2 * 2 ** min(failures, 8))
+                log.warning("consumer %s: %r; reconnecting in %.1fs", self.handler.name, error,
+                            delay)
+                self._close()
+                self.stopping.wait(delay)
+        self._close()
+
+    def _consume(self) -> None:
+        if self.consumer is None:
+            ensure_topics(self.consumer_config["bootstrap_servers"])
+            self.consumer = KafkaConsumer(**self.consumer_config)
+            self.consumer.subscribe([self.topic])
+        batch = self.consumer.poll(timeout_ms=500)
+        for partition, records in batch.items():
+            done: int | None = None
+            try:
+                for record in records:
+                    if self.stopping.is_set():
+                        break
+                    self._process(record)
+                    done = record.offset
+            finally:
+                if done is not None:
+                    self.consumer.commit({partition: OffsetAndMetadata(done + 1, None, -1)})
+            if self.stopping.is_set():
+                return
+
+    def _process(self, record: ConsumerRecord) -> None:
+        try:
+            message = Message.from_json(record.value)
+        except Exception as error:
+            self._dead_letter(record, f"unreadable message: {error!r}")
+            return
+        tracking_name = self.tracking_name(record.partition)
+        if not self.handler.wants(message) or already_done(self.runtime, tracking_name,
+                                                           message.position):
+            return
+        error = deliver(self.handler, message, self.runtime, tracking_name, self.policy,
+                        self.stopping)
+        if error is not None:
+            self._dead_letter(record, repr(error))
+        mark_done(self.runtime, tracking_name, message.position)
+
+    def _dead_letter(self, record: ConsumerRecord, error: str) -> None:
+        """Parks the original bytes on the DLQ topic; waits for the ack before moving on."""
+        log.error("consumer %s: parking %s[%d]@%d on %s: %s", self.handler.name, record.topic,
+                  record.partition, record.offset, self.dlq_topic, error)
+        if self.producer is None:
+            self.producer = KafkaProducer(**producer_config(
+                self.consumer_config["bootstrap_servers"]))
+        headers = [*(record.headers or []),
+                   ("error", error[:4000].encode()),
+                   ("handler", self.handler.name.encode()),
+                   ("topic", record.topic.encode()),
+                   ("partition", str(record.partition).encode()),
+                   ("offset", str(record.offset).encode())]
+        self.producer.send(self.dlq_topic, key=record.key, value=record.value,
+                           headers=headers).get(timeout=30)
+
+    def _close(self) -> None:
+        for client in (self.consumer, self.producer):
+            if client is not None:
+                try:
+                    client.close()
+                except KafkaError:
+                    pass
+        self.consumer = self.producer = None
+
+    def assignment(self) -> set[TopicPartition]:
+        return set(self.consumer.assignment()) if self.consumer is not None else set()

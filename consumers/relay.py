@@ -1,0 +1,134 @@
+"""The relay: the event store is the outbox, Kafka the mailbox.
+
+It follows the notification log and publishes each event as an integration message on
+`rekindle.events` (key = aggregate id, so one aggregate's events stay in order), and saves
+its position in PostgreSQL only after the broker acknowledged the whole batch. With the
+broker down it retries with backoff while the API keeps recording; nothing is lost, and a
+crash between publishing and saving the position only causes duplicates, which consumers
+ignore by event id.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from eventsourcing.persistence import Notification
+from kafka import KafkaProducer
+from kafka.errors import KafkaError
+
+from consumers.inprocess import NotificationFollower, to_message
+from consumers.kafka import EVENTS_TOPIC, ensure_topics, producer_config
+
+if TYPE_CHECKING:
+    from api.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+POSITIONS_SQL = """
+CREATE TABLE IF NOT EXISTS rekindle.relay_positions (
+    name text PRIMARY KEY,
+    position bigint NOT NULL,
+    updated_at timestamptz NOT NULL DEFAULT now()
+)
+"""
+
+
+class Relay:
+    """Publishes the notification log to Kafka, in order, at least once."""
+
+    def __init__(self, runtime: Runtime, *, name: str = "relay", topic: str = EVENTS_TOPIC,
+                 batch_size: int = 500, max_backoff_s: float = 5.0,
+                 idle_wait_s: float = 0.5) -> None:
+        self.runtime = runtime
+        self.name = name
+        self.topic = topic
+        self.batch_size = batch_size
+        self.max_backoff_s = max_backoff_s
+        self.stopping = threading.Event()
+        self.follower = NotificationFollower(runtime, self.stopping, idle_wait_s)
+        self.producer: KafkaProducer | None = None
+        self.thread = threading.Thread(target=self._run, name=f"relay-{name}", daemon=True)
+
+    def start(self) -> Relay:
+        with self.runtime.database.pool.connection() as conn:
+            conn.execute(POSITIONS_SQL)
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    def join(self, timeout: float | None = None) -> None:
+        self.thread.join(timeout)
+
+    def position(self) -> int:
+        """The last position the broker acknowledged (0 before the first)."""
+        with self.runtime.database.pool.connection() as conn:
+            row = conn.execute("SELECT position FROM rekindle.relay_positions WHERE name = %s",
+                               (self.name,)).fetchone()
+        return row[0] if row else 0
+
+    def _save(self, position: int) -> None:
+        with self.runtime.database.pool.connection() as conn:
+            conn.execute(
+                "INSERT INTO rekindle.relay_positions (name, position) VALUES (%s, %s)"
+                " ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position,"
+                " updated_at = now() WHERE relay_positions.position < EXCLUDED.position",
+                (self.name, position))
+
+    def _run(self) -> None:
+        failures = 0
+        try:
+            while not self.stopping.is_set():
+                try:
+                    self._publish_next_batch()
+                    failures = 0
+                except Exception as error:
+                    failures += 1
+                    delay = min(self.max_backoff_s, 0.1 * 2 ** min(failures, 10))
+                    log.warning("relay: %r; retrying in %.1fs", error, delay)
+                    self._close_producer()
+                    self.stopping.wait(delay)
+        finally:
+            self._close_producer()
+            self.follower.close()
+
+    def _publish_next_batch(self) -> None:
+        position = self.position()
+        batch = self.follower.next_batch(position, self.batch_size)
+        if not batch or self.stopping.is_set():
+            return
+        self._publish(batch)
+        self._save(batch[-1].id)
+
+    def _publish(self, batch: Sequence[Notification]) -> None:
+        producer = self._producer()
+        futures = []
+        for notification in batch:
+            message = to_message(self.runtime, notification)
+            futures.append(producer.send(
+                self.topic, key=str(message.aggregate_id).encode(), value=message.to_json(),
+                headers=[("event_id", str(message.event_id).encode()),
+                         ("position", str(message.position).encode()),
+                         ("type", message.type.encode())]))
+        producer.flush(timeout=30)
+        for future in futures:
+            future.get(timeout=0)
+
+    def _producer(self) -> KafkaProducer:
+        if self.producer is None:
+            bootstrap = self.runtime.settings.kafka_bootstrap
+            ensure_topics(bootstrap)
+            self.producer = KafkaProducer(**producer_config(bootstrap))
+        return self.producer
+
+    def _close_producer(self) -> None:
+        if self.producer is not None:
+            try:
+                self.producer.close(timeout=1)
+            except KafkaError:
+                pass
+            self.producer = None

@@ -1,0 +1,176 @@
+"""Which workers a process runs, on which transport, and how they start and stop together.
+
+Transport interface: every transport turns the event store's events into `Message`s and
+hands them to the same `Handler`s (consumers/handlers.py). In-process (no Kafka configured)
+each handler follows the notification log; with REKINDLE_KAFKA_BOOTSTRAP the relay publishes
+the log to Kafka and each handler is a consumer group.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
+
+from consumers.delivery import RetryPolicy
+from consumers.handlers import Handler, registered_handlers
+
+if TYPE_CHECKING:
+    from api.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+NON_HANDLER_WORKERS = ("relay", "projections", "scheduler")
+WORKER_NAMES = (*NON_HANDLER_WORKERS, "automation", "ats", "notifications", "all")
+
+
+class Worker(Protocol):
+    """Something that runs in the background until stopped."""
+
+    def stop(self) -> None: ...
+
+    def join(self, timeout: float | None = None) -> None: ...
+
+
+class WorkerGroup:
+    """The handle `start_in_process` and `start_workers` return: `.stop()` stops them all."""
+
+    def __init__(self, workers: Iterable[Any] = ()) -> None:
+        self.workers: list[Any] = list(workers)
+
+    def add(self, worker: Any) -> None:
+        self.workers.append(worker)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        for worker in self.workers:
+            worker.stop()
+        for worker in self.workers:
+            join = getattr(worker, "join", None)
+            if join is not None:
+                join(timeout)
+
+    def join(self, timeout: float | None = None) -> None:
+        for worker in self.workers:
+            join = getattr(worker, "join", None)
+            if join is not None:
+                join(timeout)
+
+
+class LoopWorker:
+    """Calls `step` every `interval_s` seconds in a thread until stopped."""
+
+    def __init__(self, name: str, step: Callable[[], Any], interval_s: float) -> None:
+        self.name = name
+        self.step = step
+        self.interval_s = interval_s
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def start(self) -> LoopWorker:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    def join(self, timeout: float | None = None) -> None:
+        self.thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                self.step()
+            except Exception:
+                log.exception("%s failed", self.name)
+            self.stopping.wait(self.interval_s)
+
+
+def scheduler_step(runtime: Runtime) -> Callable[[], Any] | None:
+    """The CRM engineer's `consumers.scheduler.run_due_chores`, if that module exists."""
+    try:
+        module = importlib.import_module("consumers.scheduler")
+    except ModuleNotFoundError as error:
+        if error.name != "consumers.scheduler":
+            raise
+        return None
+    run_due_chores = getattr(module, "run_due_chores", None)
+    return None if run_due_chores is None else (lambda: run_due_chores(runtime))
+
+
+def start_scheduler(runtime: Runtime) -> LoopWorker | None:
+    step = scheduler_step(runtime)
+    if step is None:
+        return None
+    return LoopWorker("scheduler", step, runtime.settings.scheduler_interval_s).start()
+
+
+def select_handlers(names: Sequence[str] | None) -> list[Handler]:
+    handlers = registered_handlers()
+    if names is None:
+        return handlers
+    return [h for h in handlers if h.name in names]
+
+
+def start_in_process(runtime: Runtime, names: Sequence[str] | None = None, *,
+                     scheduler: bool = True, policy: RetryPolicy | None = None) -> WorkerGroup:
+    """Every registered handler (or those named) fed from the notification log, in threads."""
+    from consumers.inprocess import InProcessWorker
+
+    group = WorkerGroup()
+    for handler in select_handlers(names):
+        group.add(InProcessWorker(runtime, handler, policy=policy).start())
+    if scheduler:
+        worker = start_scheduler(runtime)
+        if worker is not None:
+            group.add(worker)
+    return group
+
+
+def start_kafka(runtime: Runtime, names: Sequence[str] | None = None, *, relay: bool = True,
+                scheduler: bool = True, policy: RetryPolicy | None = None) -> WorkerGroup:
+    """The relay and one consumer group per handler (or those named), against Kafka."""
+    from consumers.kafka import KafkaWorker
+    from consumers.relay import Relay
+
+    group = WorkerGroup()
+    if relay:
+        group.add(Relay(runtime).start())
+    for handler in select_handlers(names):
+        group.add(KafkaWorker(runtime, handler, policy=policy).start())
+    if scheduler:
+        worker = start_scheduler(runtime)
+        if worker is not None:
+            group.add(worker)
+    return group
+
+
+def start_named(runtime: Runtime, name: str) -> WorkerGroup:
+    """What `rekindle worker NAME` runs: one worker, or all of them with `all`."""
+    kafka = runtime.settings.kafka_bootstrap is not None
+    group = WorkerGroup()
+    if name in ("projections", "all"):
+        from projections.runner import ProjectionService
+
+        group.add(ProjectionService(runtime.database).start())
+    if name == "relay":
+        if not kafka:
+            raise ValueError("the relay needs REKINDLE_KAFKA_BOOTSTRAP")
+        from consumers.relay import Relay
+
+        group.add(Relay(runtime).start())
+    elif name == "scheduler":
+        worker = start_scheduler(runtime)
+        if worker is None:
+            raise ValueError("no scheduler is installed (consumers/scheduler.py)")
+        group.add(worker)
+    elif name == "all":
+        group.add(start_kafka(runtime) if kafka else start_in_process(runtime))
+    elif name != "projections":
+        if not select_handlers([name]):
+            known = ", ".join(h.name for h in registered_handlers()) or "none"
+            raise ValueError(f"no handler named {name!r} (registered: {known})")
+        group.add(start_kafka(runtime, [name], relay=False, scheduler=False) if kafka
+                  else start_in_process(runtime, [name], scheduler=False))
+    return group
