@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from consumers.gdpr import IdempotentAnswers
 from domain.actor import Actor
 from domain.application import Rekindle
 from domain.errors import VersionConflict
@@ -35,6 +36,7 @@ class Runtime:
         self.app = Rekindle(self.database.eventsourcing_env(),
                             adapters=PostgresAdapters.on(self.database.pool),
                             settings=self.settings)
+        self.app.add_erasure_step(IdempotentAnswers(self.database.pool))
         self.bootstrap()
         if projections:
             from projections.runner import ProjectionService

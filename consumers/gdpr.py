@@ -181,3 +181,19 @@ def _anonymize_due(runtime: Runtime, kind: str, now: datetime) -> int:
             set_deadline(pool, candidate_id, kind, result.extra["next_due"],
                          result.extra["version"])
     return anonymized
+
+
+class IdempotentAnswers:
+    """Erasure step: stored Idempotency-Key answers about the candidate (they echo its data)."""
+
+    def __init__(self, pool: ConnectionPool) -> None:
+        self.pool = pool
+        self.ready = False
+
+    def __call__(self, candidate_id: UUID) -> None:
+        from api.idempotency import create_table, purge_candidate
+
+        if not self.ready:
+            create_table(self.pool)
+            self.ready = True
+        purge_candidate(self.pool, candidate_id)
