@@ -8,4 +8,6 @@ from typing import Any
 def projections() -> list[Any]:
     """Imported lazily; each feature's projection lives in its own module."""
     found: list[Any] = []
+    from projections.views import ProfilesProjection; found.append(ProfilesProjection)  # noqa: E702, I001
+    from projections.analytics import AnalyticsProjection; found.append(AnalyticsProjection)  # noqa: E702, I001
     return found
