@@ -1,0 +1,74 @@
+"""The in-process transport: handlers fed from the notification log, in order, resuming."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from api.runtime import Runtime
+from consumers.delivery import RetryPolicy
+from consumers.inprocess import InProcessWorker
+from domain.actor import Actor
+from domain.settings import Settings
+from tests.consumers.effects import TagOnCreate, tag_counts, wait_until
+
+
+@pytest.fixture
+def runtime(settings: Settings) -> Iterator[Runtime]:
+    rt = Runtime(settings).start(projections=False, workers=False)
+    yield rt
+    rt.stop()
+
+
+def add_candidates(runtime: Runtime, count: int, start: int = 0) -> list:
+    return [runtime.app.create_candidate(f"Cand {i}", [f"c{i}@example.com"], Actor.system()).id
+            for i in range(start, start + count)]
+
+
+def test_delivers_in_order_and_resumes_from_tracking_after_restart(runtime: Runtime) -> None:
+    first = add_candidates(runtime, 3)
+    handler = TagOnCreate()
+    worker = InProcessWorker(runtime, handler, idle_wait_s=0.1).start()
+    wait_until(lambda: set(tag_counts(runtime.app)) == set(first))
+    later = add_candidates(runtime, 2, start=3)
+    wait_until(lambda: set(tag_counts(runtime.app)) == set(first + later))
+    worker.stop()
+    worker.join(5)
+    assert handler.seen == sorted(handler.seen)
+
+    more = add_candidates(runtime, 2, start=5)
+    restarted = TagOnCreate()
+    worker = InProcessWorker(runtime, restarted, idle_wait_s=0.1).start()
+    wait_until(lambda: set(tag_counts(runtime.app)) == set(first + later + more))
+    worker.stop()
+    worker.join(5)
+
+    assert len(restarted.seen) == 2, "the restarted worker resumed after its tracked position"
+    assert all(n == 1 for n in tag_counts(runtime.app).values())
+
+
+def test_a_failing_message_is_parked_and_the_worker_moves_on(runtime: Runtime) -> None:
+    poisoned, fine = add_candidates(runtime, 2)
+    handler = TagOnCreate(poison={poisoned})
+    worker = InProcessWorker(runtime, handler, idle_wait_s=0.1,
+                             policy=RetryPolicy(attempts=3, first_delay_s=0.01)).start()
+    wait_until(lambda: fine in tag_counts(runtime.app))
+    worker.stop()
+    worker.join(5)
+
+    with runtime.database.pool.connection() as conn:
+        parked = conn.execute("SELECT handler, event_id, error FROM rekindle.parked_messages"
+                              ).fetchall()
+    assert len(parked) == 1
+    assert parked[0][0] == "tagger" and "poisoned candidate" in parked[0][2]
+    assert handler.seen.count(handler.seen[0]) == 3, "retried three times before parking"
+    assert poisoned not in tag_counts(runtime.app)
+
+    restarted = TagOnCreate()
+    worker = InProcessWorker(runtime, restarted, idle_wait_s=0.1).start()
+    add_candidates(runtime, 1, start=9)
+    wait_until(lambda: len(tag_counts(runtime.app)) == 2)
+    worker.stop()
+    worker.join(5)
+    assert len(restarted.seen) == 1, "a parked message is not redelivered"
