@@ -9,6 +9,7 @@ import sys
 
 import click
 
+from api.bench.command import bench
 from domain.actor import Actor
 from domain.settings import ROLES, Settings
 
@@ -109,6 +110,8 @@ def users_create(name: str, email: str, role: str) -> None:
         click.echo(f"user {created.id}")
         click.echo(f"token {created.extra['token']}")
 
+
+main.add_command(bench)
 
 if __name__ == "__main__":
     main()

@@ -1,0 +1,248 @@
+"""One function per figure; each returns its numbers, or {"skipped": why} when its part is
+missing. Numbers come only from work that was checked to have happened."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import itertools
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from typing import Any
+
+import psycopg
+
+from api.bench import baselines, data
+from api.bench.harness import BenchEnv, Sizes, latency_ms, rate, ratio
+from api.bench.serving import Client, Server
+from domain.actor import Actor
+from domain.user import parse_token
+
+CLIENTS = 16
+
+
+def missing(*modules: str) -> str | None:
+    """Why a measurement cannot run yet: the first of its modules that does not exist."""
+    for name in modules:
+        try:
+            found = importlib.util.find_spec(name)
+        except ModuleNotFoundError:
+            found = None
+        if found is None:
+            return f"{name} is not in this build"
+    return None
+
+
+def admin_actor(env: BenchEnv) -> Actor:
+    return Actor(parse_token(env.token)[0], "super_admin")
+
+
+class ApiSession:
+    """A served database shared by api_write and candidate_history."""
+
+    def __init__(self, env: BenchEnv) -> None:
+        self.env = env
+        self.settings = env.fresh_settings("api")
+        self.server = Server(self.settings, env.root / "serve.log")
+
+    def __enter__(self) -> ApiSession:
+        self.server.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.stop()
+
+
+def _expect(status: int, body: Any, wanted: int, what: str) -> Any:
+    if status != wanted:
+        raise RuntimeError(f"{what}: HTTP {status} {body!r:.300}")
+    return body
+
+
+def api_write(session: ApiSession, sizes: Sizes) -> dict[str, Any]:
+    """16 keep-alive clients: create a candidate, a general opportunity, then a second one that
+    copies from the first and archives it (seed 000's flow)."""
+    port, token = session.server.port, session.env.token
+    latencies: list[list[float]] = [[] for _ in range(CLIENTS)]
+    errors: list[str] = []
+    counter = itertools.count()
+    go = threading.Barrier(CLIENTS + 1)
+    window = {"start": 0.0, "stop": float("inf")}
+
+    def flow(client: Client, measured: list[float] | None) -> None:
+        n = next(counter)
+        email = f"client{n}-{uuid.uuid4().hex[:6]}@example.com"
+        status, body, took = client.call("POST", "/v1/candidates",
+                                         {"name": f"Client Candidate {n}", "emails": [email],
+                                          "tags": ["python"], "sources": ["LinkedIn"]})
+        cid = _expect(status, body, 201, "create candidate")["id"]
+        timings = [took]
+        status, body, took = client.call("POST", f"/v1/candidates/{cid}/opportunities",
+                                         {"general": True, "sources": ["LinkedIn"],
+                                          "tags": ["backend"]})
+        first = _expect(status, body, 201, "add opportunity")["id"]
+        timings.append(took)
+        status, body, took = client.call(
+            "POST", f"/v1/candidates/{cid}/opportunities",
+            {"general": True, "copy_from": {"opportunity_id": first,
+                                            "categories": ["sources", "tags"],
+                                            "archive_source": {"reason": "timing"}}})
+        _expect(status, body, 201, "copy and archive")
+        timings.append(took)
+        if measured is not None:
+            measured.extend(timings)
+
+    def run(index: int) -> None:
+        client = Client(port, token)
+        try:
+            flow(client, None)
+            go.wait()
+            while time.perf_counter() < window["stop"]:
+                flow(client, latencies[index])
+        except Exception as error:  # reported, never counted as throughput
+            errors.append(f"{type(error).__name__}: {error}")
+            go.abort()
+        finally:
+            client.close()
+
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    with contextlib.suppress(threading.BrokenBarrierError):
+        go.wait(timeout=120)
+    window["start"] = time.perf_counter()
+    window["stop"] = window["start"] + sizes.api_seconds
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - window["start"]
+    if errors:
+        raise RuntimeError(f"{len(errors)} client(s) failed; first: {errors[0]}")
+    samples = [s for per_client in latencies for s in per_client]
+    commands = rate(len(samples), elapsed)
+    baseline = baselines.bare_commits_per_s(session.env.conninfo, CLIENTS, sizes.api_seconds)
+    return {"commands_per_s": commands, **latency_ms(samples), "commands": len(samples),
+            "clients": CLIENTS, "baseline_commits_per_s": baseline,
+            "ratio": ratio(commands, baseline)}
+
+
+def candidate_history(session: ApiSession, sizes: Sizes) -> dict[str, Any]:
+    """GET the full history of a candidate with `history_events` events, and its profile as of
+    halfway through."""
+    from api.runtime import Runtime
+
+    with Runtime(session.settings) as runtime:
+        runtime.start(projections=False, workers=False)
+        cid, halfway = data.record_long_history(runtime.app, sizes.history_events,
+                                                admin_actor(session.env))
+    client = Client(session.server.port, session.env.token)
+    try:
+        history: list[float] = []
+        as_of: list[float] = []
+        for _ in range(sizes.history_samples):
+            status, body, took = client.call("GET", f"/v1/candidates/{cid}/history")
+            items = _expect(status, body, 200, "history")["items"]
+            if len(items) < sizes.history_events:
+                raise RuntimeError(f"history returned {len(items)} of "
+                                   f"{sizes.history_events} events")
+            history.append(took)
+        query = f"/v1/candidates/{cid}?as_of={halfway.isoformat().replace('+', '%2B')}"
+        for _ in range(sizes.history_samples):
+            status, body, took = client.call("GET", query)
+            _expect(status, body, 200, "as_of")
+            as_of.append(took)
+    finally:
+        client.close()
+    as_of_ms = latency_ms(as_of)
+    return {"events": sizes.history_events, **latency_ms(history),
+            "as_of_p50_ms": as_of_ms["p50_ms"], "as_of_p99_ms": as_of_ms["p99_ms"],
+            "samples": sizes.history_samples}
+
+
+class BacklogStore:
+    """A database holding a generated backlog, shared by projection_catchup and rebuild."""
+
+    def __init__(self, env: BenchEnv, sizes: Sizes) -> None:
+        from api.runtime import Runtime
+
+        self.runtime = Runtime(env.fresh_settings("backlog"))
+        self.runtime.start(projections=False, workers=False)
+        self.events = data.record_backlog(self.runtime.app, sizes.backlog_events,
+                                          admin_actor(env))
+        self.head = self.runtime.app.recorder.max_notification_id() or 0
+
+    def close(self) -> None:
+        self.runtime.stop()
+
+
+def projection_catchup(store: BacklogStore) -> dict[str, Any]:
+    """Cold start of every registered projection on the backlog, until all reach its head."""
+    from projections.runner import ProjectionService, catalog
+
+    if not catalog():
+        return {"skipped": "no projections are registered in projections/catalog.py"}
+    decoded, decode_s = baselines.bare_decode(store.runtime.app)
+    started = time.perf_counter()
+    service = ProjectionService(store.runtime.database).start()
+    try:
+        if not service.wait(store.head, timeout=3600):
+            raise RuntimeError("projections did not reach the backlog's head")
+        elapsed = time.perf_counter() - started
+    finally:
+        service.stop()
+    events = rate(store.head, elapsed)
+    baseline = rate(decoded, decode_s)
+    return {"events": store.head, "seconds": round(elapsed, 2), "events_per_s": events,
+            "projections": len(catalog()), "baseline_decode_per_s": baseline,
+            "ratio": ratio(events, baseline)}
+
+
+def rebuild(store: BacklogStore) -> dict[str, Any]:
+    """Drop and rebuild every projection over the backlog."""
+    from projections.runner import catalog
+    from projections.runner import rebuild as rebuild_all
+
+    if not catalog():
+        return {"skipped": "no projections are registered in projections/catalog.py"}
+    started = time.perf_counter()
+    done = rebuild_all(store.runtime.database)
+    elapsed = time.perf_counter() - started
+    short = {name: pos for name, pos in done.items() if pos < store.head}
+    if short:
+        raise RuntimeError(f"rebuild stopped short of {store.head}: {short}")
+    return {"events": store.head, "seconds": round(elapsed, 2),
+            "events_per_s": rate(store.head, elapsed), "projections": len(done)}
+
+
+def import_rows(env: BenchEnv, sizes: Sizes) -> dict[str, Any]:
+    """`rekindle import` of a generated .xlsx in a child process, so its peak RSS is its own."""
+    from api.cli import main
+
+    if "import" not in main.commands:
+        return {"skipped": "the `rekindle import` command is not in this build"}
+    settings = env.fresh_settings("import")
+    path = data.write_spreadsheet(env.root / "import.xlsx", sizes.import_rows)
+    child_env = {**os.environ, "REKINDLE_DATABASE_URL": settings.database_url or "",
+                 "REKINDLE_DATA_DIR": str(settings.data_dir), "REKINDLE_LOG_LEVEL": "WARNING"}
+    log_path = env.root / "import.log"
+    started = time.perf_counter()
+    with log_path.open("wb") as log:
+        child = subprocess.Popen([sys.executable, "-m", "api.cli", "import", str(path)],
+                                 env=child_env, stdout=log, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(child.pid, 0)
+    elapsed = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        tail = log_path.read_text(errors="replace")[-1500:]
+        raise RuntimeError(f"rekindle import exited with {child.returncode}: {tail}")
+    with psycopg.connect(settings.database_url) as conn:
+        created = conn.execute("SELECT count(*) FROM public.rekindle_events "
+                               "WHERE topic LIKE %s", ("%CandidateCreated",)).fetchone()[0]
+    if created < sizes.import_rows:
+        raise RuntimeError(f"import created {created} of {sizes.import_rows} candidates")
+    return {"rows": sizes.import_rows, "seconds": round(elapsed, 2),
+            "rows_per_s": rate(sizes.import_rows, elapsed),
+            "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}
