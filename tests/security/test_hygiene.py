@@ -1,0 +1,152 @@
+"""Security hygiene a reviewer would check by hand: tokens are verified by hash and never stored
+in the clear, failures are rate-limited, responses carry security headers, and the logs hold
+one structured line per request but no personal data."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from domain import user as user_module
+from tests.reliability.live import LiveServer, live_server
+
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff"}
+
+
+def _create_user(live: LiveServer, role: str) -> dict:
+    created = live.request("POST", "/v1/users", {
+        "name": "Token Holder", "email": f"holder-{uuid.uuid4().hex[:8]}@example.com",
+        "role": role})
+    assert created.status == 201, created.body
+    return created.json()
+
+
+def test_a_wrong_token_is_401_and_a_right_one_works(live: LiveServer) -> None:
+    token = _create_user(live, "auditor")["token"]
+    assert live.request("GET", "/v1/candidates", token=token).status == 200
+    tampered = token[:-1] + ("A" if token[-1] != "A" else "B")
+    assert live.request("GET", "/v1/candidates", token=tampered).status == 401
+    assert live.request("GET", "/v1/candidates", token=token + "0").status == 401
+    assert live.request("GET", "/v1/candidates", token=None,
+                        headers={"Authorization": "Basic " + token}).status == 401
+
+
+def test_tokens_are_checked_by_a_constant_time_hash_verification() -> None:
+    """Whether the comparison leaks timing is not measurable in a test; its mechanism is."""
+    source = inspect.getsource(user_module)
+    assert "argon2" in source and "_hasher.verify" in source
+    assert "== secret" not in source and "secret ==" not in source
+
+
+def test_no_token_secret_is_stored_in_the_event_store(live: LiveServer) -> None:
+    created = _create_user(live, "team_member")
+    token = created["token"]
+    secret = token.rsplit("_", 1)[-1]
+    with psycopg.connect(live.database_url, autocommit=True) as conn:
+        states = [bytes(row[0]) for row in conn.execute("SELECT state FROM rekindle_events")]
+    everything = b"\n".join(states)
+    assert created["id"].encode() in everything or uuid.UUID(created["id"]).hex.encode() \
+        in everything, "the scan must be able to see plain event data"
+    for needle in (token, secret, live.token):
+        assert needle.encode() not in everything
+
+
+def test_security_headers_are_on_every_answer(live: LiveServer) -> None:
+    answers = [live.request("GET", "/healthz"),
+               live.request("GET", "/v1/candidates"),
+               live.request("GET", "/v1/candidates", token=None),
+               live.request("GET", f"/v1/candidates/{uuid.uuid4()}")]
+    assert [a.status for a in answers] == [200, 200, 401, 404]
+    for answer in answers:
+        assert answer.headers.get("X-Content-Type-Options") == "nosniff"
+        assert answer.headers.get("X-Frame-Options") == "DENY" or \
+            "frame-ancestors" in answer.headers.get("Content-Security-Policy", "") or \
+            "default-src 'none'" in answer.headers.get("Content-Security-Policy", "")
+        assert "no-store" in answer.headers.get("Cache-Control", "")
+
+
+def _wait_for(condition, timeout_s: float = 5.0) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def _access_lines(live: LiveServer) -> list[dict]:
+    lines = []
+    for line in live.logs().splitlines():
+        start = line.find("{")
+        if start < 0:
+            continue
+        try:
+            record = json.loads(line[start:])
+        except ValueError:
+            continue
+        if isinstance(record, dict) and {"method", "path", "status"} <= set(record):
+            lines.append(record)
+    return lines
+
+
+def test_one_structured_access_log_line_per_request(live: LiveServer) -> None:
+    marker = str(uuid.uuid4())
+    for _ in range(3):
+        assert live.request("GET", f"/v1/candidates/{marker}").status == 404
+    assert _wait_for(lambda: sum(marker in r["path"] for r in _access_lines(live)) == 3)
+    record = next(r for r in _access_lines(live) if marker in r["path"])
+    assert record["method"] == "GET" and record["status"] == 404
+
+
+def test_no_personal_data_in_the_logs(live: LiveServer) -> None:
+    body = {"name": "Zelda Zimmermann", "emails": ["zelda@example.com"],
+            "phones": ["+49 30 1234567"], "headline": "Zelda's headline"}
+    created = live.request("POST", "/v1/candidates", body)
+    assert created.status == 201, created.body
+    candidate_id = created.json()["id"]
+    assert live.request("GET", f"/v1/candidates/{candidate_id}").status == 200
+    assert live.request("GET", "/v1/candidates?q=zelda@example.com").status == 200
+    assert live.request("PATCH", f"/v1/candidates/{candidate_id}",
+                        {"headline": "Zimmermann again"}).status == 200
+    assert live.request("POST", "/v1/candidates", body).status == 409
+    assert live.request("POST", "/v1/candidates", {**body, "emails": ["zelda@"]}).status == 422
+    assert _wait_for(lambda: candidate_id in live.logs() or len(_access_lines(live)) >= 6)
+    logs = live.logs()
+    for personal in ("Zelda", "Zimmermann", "zelda@example.com", "1234567"):
+        assert personal not in logs, personal
+
+
+@pytest.fixture
+def strict(pg_server: str, tmp_path: Path) -> Iterator[LiveServer]:
+    with live_server(pg_server, tmp_path, REKINDLE_FORM_RATE_LIMIT="3",
+                     REKINDLE_AUTH_FAILURE_LIMIT="5") as server:
+        yield server
+
+
+@pytest.mark.slow
+def test_public_form_and_failed_authentication_are_rate_limited(strict: LiveServer) -> None:
+    form = strict.request("POST", "/v1/forms", {"title": "Join our talent community"})
+    assert form.status == 201, form.body
+    path = f"/v1/forms/{form.json()['id']}/submissions"
+    statuses = [strict.request("POST", path, {
+        "name": "Form Person", "email": f"f{i}-{uuid.uuid4().hex[:6]}@example.com",
+        "consent": True}, token=None).status for i in range(6)]
+    assert statuses[:3] == [202, 202, 202]
+    assert statuses[-1] == 429
+    limited = strict.request("POST", path, {"name": "F", "email": "f@example.com",
+                                            "consent": True}, token=None)
+    assert limited.json()["error"] == "rate_limited"
+
+    failures = [strict.request("GET", "/v1/candidates", token="wrong-" + str(i)).status
+                for i in range(8)]
+    assert failures[:5] == [401] * 5
+    assert failures[-1] == 429
+    assert strict.request("GET", "/v1/candidates", token="wrong").json()["error"] \
+        == "rate_limited"
