@@ -1,0 +1,95 @@
+"""Runs a spreadsheet import in batches, recording the job's progress after each batch.
+
+The file is checked (format, size, header) before the job is recorded, so a bad file is
+refused with nothing imported. Rows are streamed and written `BATCH_SIZE` at a time: each
+batch's candidates and the job's progress event commit in one transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from consumers.spreadsheet import Sheet, open_sheet
+from domain.actor import Actor
+from domain.import_job import ImportJob
+
+if TYPE_CHECKING:
+    from domain.application import Rekindle
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+Progress = Callable[[ImportJob], None]
+
+
+@dataclass
+class PreparedImport:
+    """A checked file and its recorded job, ready to run (here or in a thread)."""
+
+    app: Rekindle
+    job: ImportJob
+    sheet: Sheet
+    path: Path
+    by: Actor
+    delete_after: bool = False
+
+    @property
+    def id(self) -> UUID:
+        return self.job.id
+
+    def run(self, progress: Progress | None = None) -> ImportJob:
+        """Imports every row; a crash mid-way records ImportFailed and re-raises."""
+        try:
+            with self.sheet:
+                while batch := list(islice(self.sheet.rows, BATCH_SIZE)):
+                    self.app.import_rows(self.job, batch, self.by)
+                    if progress is not None:
+                        progress(self.job)
+            self.app.finish_import(self.job, self.by)
+            return self.job
+        except Exception as error:
+            log.exception("import %s failed", self.job.id)
+            self.app.fail_import(self.job.id, _reason(error), self.by)
+            raise
+        finally:
+            if self.delete_after:
+                self.path.unlink(missing_ok=True)
+
+    def run_in_background(self) -> threading.Thread:
+        thread = threading.Thread(target=self._run_quietly, name=f"import-{self.job.id}",
+                                  daemon=True)
+        thread.start()
+        return thread
+
+    def _run_quietly(self) -> None:
+        try:
+            self.run()
+        except Exception:
+            log.debug("import %s ended with an error (recorded as ImportFailed)", self.job.id)
+
+
+def prepare_import(app: Rekindle, path: Path, by: Actor, *, source: str | None = None,
+                   pool_id: UUID | None = None, tags: list[str] | None = None,
+                   delete_after: bool = False) -> PreparedImport:
+    """Checks the file and records ImportStarted; raises ValidationFailed for a bad file."""
+    sheet = open_sheet(path, app.settings.max_import_bytes)
+    try:
+        recorded = app.start_import(by, file_format=sheet.format, file_size=path.stat().st_size,
+                                    source=source, pool_id=pool_id, tags=tags)
+    except BaseException:
+        sheet.close()
+        raise
+    return PreparedImport(app, recorded.extra["job"], sheet, path, by, delete_after)
+
+
+def _reason(error: Exception) -> str:
+    """Non-personal: the error's class and, for our own errors, their message."""
+    message: Any = getattr(error, "message", None)
+    return f"{type(error).__name__}: {message}" if message else type(error).__name__

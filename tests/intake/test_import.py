@@ -1,0 +1,155 @@
+"""Spreadsheet import against real PostgreSQL: good, bad and duplicate rows, re-runs,
+header synonyms, refused files and a 20,000-row workbook."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from consumers.importer import prepare_import
+from domain.actor import Actor
+from domain.application import Rekindle
+from domain.candidate import Candidate
+from domain.errors import ValidationFailed
+from domain.import_job import ImportJob
+
+
+def run(app: Rekindle, path: Path, by: Actor, **options) -> ImportJob:
+    return prepare_import(app, path, by, **options).run()
+
+
+def candidate_by_email(app: Rekindle, email: str) -> Candidate:
+    found = app.find_candidate_by_email(email)
+    assert found is not None, email
+    return app.load(Candidate, found)
+
+
+ROWS = [
+    ["Name", "Email", "Phone", "Tags", "Location", "Title"],
+    ["Grace Hopper", "grace@example.com", "+1 555 0100", "cobol; navy", "Arlington", "Admiral"],
+    ["No Mail", "not-an-email", "", "", "", ""],
+    ["Alan Turing", "alan@example.com", "", "crypto,math", "", ""],
+    ["Grace Again", "GRACE@example.com", "", "", "", ""],
+    ["Missing Mail", "", "", "", "", ""],
+]
+
+
+def test_csv_imports_good_rows_and_reports_bad_and_duplicate_ones(app, admin, write_csv):
+    job = run(app, write_csv(ROWS), admin, tags=["spring-fair"])
+
+    summary = app.import_job(job.id).summary()
+    assert summary["status"] == "done"
+    assert (summary["rows_total"], summary["rows_imported"], summary["rows_duplicate"],
+            summary["rows_failed"]) == (5, 2, 1, 2)
+    assert summary["errors"] == [
+        {"row": 3, "field": "email", "message": "is not a valid email address"},
+        {"row": 6, "field": "email", "message": "is required"},
+    ]
+    assert "not-an-email" not in str(summary)
+    grace = candidate_by_email(app, "grace@example.com")
+    assert grace.profile["name"] == "Grace Hopper"
+    assert grace.profile["phones"] == ["+1 555 0100"]
+    assert grace.profile["location"] == "Arlington"
+    assert grace.profile["headline"] == "Admiral"
+    assert grace.tags == ["spring-fair", "cobol", "navy"]
+    assert grace.sources == ["Excel import"]
+    assert candidate_by_email(app, "alan@example.com").tags == ["spring-fair", "crypto", "math"]
+
+
+def test_importing_the_same_file_twice_creates_nothing_the_second_time(app, admin, write_xlsx):
+    path = write_xlsx(ROWS)
+    first = run(app, path, admin)
+    position_after_first = app.recorder.max_notification_id()
+    second = run(app, path, admin)
+
+    assert app.import_job(first.id).rows_imported == 2
+    again = app.import_job(second.id)
+    assert (again.rows_imported, again.rows_duplicate, again.rows_failed) == (0, 3, 2)
+    created = [n for n in app.recorder.select_notifications(start=position_after_first + 1,
+                                                            limit=100)
+               if n.topic.endswith("CandidateCreated")]
+    assert created == []
+
+
+def test_header_synonyms_first_and_last_name_pool_and_source(app, admin, write_csv):
+    from uuid import uuid4
+
+    from eventsourcing.domain import Aggregate
+
+    class Pool(Aggregate):  # stands in for the CRM's pool: only its type name is checked
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+    pool = Pool(name="Silver")
+    app.save(pool)
+    path = write_csv([
+        ["First name", "Last Name", "E-Mail Address", "Mobile", "Tags", "Source", "LinkedIn"],
+        ["Ada", "Lovelace", "ada.l@example.com", "0170 1234", "math", "Berlin meetup",
+         "https://linkedin.com/in/ada"],
+    ], delimiter=";")
+    job = run(app, path, admin, pool_id=pool.id, source="Recruiter Kim")
+
+    assert app.import_job(job.id).rows_imported == 1
+    ada = candidate_by_email(app, "ada.l@example.com")
+    assert ada.profile["name"] == "Ada Lovelace"
+    assert ada.profile["phones"] == ["0170 1234"]
+    assert ada.profile["links"] == ["https://linkedin.com/in/ada"]
+    assert ada.sources == ["Berlin meetup"]
+    assert ada.pool_ids == [pool.id]
+    with pytest.raises(ValidationFailed) as refused:
+        prepare_import(app, path, admin, pool_id=uuid4())
+    assert "pool_id" in refused.value.details
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "is empty"),
+    (b"%PDF-1.7 binary\x00\x01", "neither a CSV nor an .xlsx"),
+    (b"PK\x03\x04not really a zip", "damaged .xlsx"),
+    (b"Name,Phone\nGrace,123\n", "no email column"),
+    (b"Email\n", "no rows below the header"),
+])
+def test_bad_files_are_refused_before_anything_is_imported(app, admin, tmp_path, content,
+                                                           message):
+    path = tmp_path / "upload.bin"
+    path.write_bytes(content)
+    before = app.recorder.max_notification_id()
+    with pytest.raises(ValidationFailed) as refused:
+        prepare_import(app, path, admin)
+    assert message in refused.value.details["file"][0]
+    assert app.recorder.max_notification_id() == before
+
+
+def test_a_file_over_the_size_limit_is_refused(database, admin, write_csv):
+    from dataclasses import replace
+
+    from projections.adapters import PostgresAdapters
+
+    small = Rekindle(database.eventsourcing_env(), adapters=PostgresAdapters.on(database.pool),
+                     settings=replace(database.settings, max_import_bytes=50))
+    try:
+        path = write_csv(ROWS)
+        with pytest.raises(ValidationFailed) as refused:
+            prepare_import(small, path, admin)
+        assert "larger than 50 bytes" in refused.value.details["file"][0]
+    finally:
+        small.close()
+
+
+def test_twenty_thousand_row_workbook(app, admin, write_xlsx):
+    rows = [["Name", "Email", "Tags"]]
+    rows += [[f"Person {i}", f"person{i}@example.com", "bulk"] for i in range(20_000)]
+    path = write_xlsx(rows, "big.xlsx")
+    progress: list[int] = []
+
+    started = time.perf_counter()
+    job = prepare_import(app, path, admin).run(progress=lambda j: progress.append(j.rows_total))
+    elapsed = time.perf_counter() - started
+
+    summary = app.import_job(job.id).summary()
+    assert (summary["status"], summary["rows_imported"], summary["rows_failed"]) == (
+        "done", 20_000, 0)
+    assert progress == list(range(500, 20_001, 500))
+    assert candidate_by_email(app, "person19999@example.com").tags == ["bulk"]
+    print(f"imported 20,000 rows in {elapsed:.1f} s: {20_000 / elapsed:,.0f} rows/s")
