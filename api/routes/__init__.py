@@ -8,4 +8,6 @@ from typing import Any
 def blueprints() -> list[Any]:
     """Imported lazily so each module can import the app's shared helpers."""
     found: list[Any] = []
+    from api.routes import audit, candidates, gdpr, health, opportunities, postings, users
+    found += [m.blp for m in (health, users, postings, candidates, opportunities, gdpr, audit)]
     return found

@@ -1,0 +1,202 @@
+"""The Flask application: request limits, security headers, access log, OpenAPI, blueprints.
+
+Route modules (this team's and others') share the helpers here: `runtime()`, `pool()`,
+`command_response`, `created_response`, `wait_for`, plus `requires` / `current_actor` from
+api/auth.py and the argument schemas of api/schemas.py.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, Response, current_app, g, jsonify, request
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
+
+from api import errors
+from api.auth import Authenticator, current_actor, current_user_id
+from api.errors import ApiError
+from api.idempotency import POSITION_HEADER, create_table
+from domain.application import Recorded
+from domain.errors import NotFound
+from projections import queries
+
+log = logging.getLogger("rekindle.access")
+
+MAX_JSON_DEPTH = 32
+MULTIPART_OVERHEAD = 64 * 1024
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": "default-src 'none'",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+class RekindleApi(Api):
+    """flask-smorest's Api, answering HTTP errors in Rekindle's error shape."""
+
+    def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
+        return errors.handle_http_exception(error)
+
+
+def runtime() -> Any:
+    """The Runtime this app was created with (database, command service, projections)."""
+    return current_app.extensions["rekindle.runtime"]
+
+
+def pool() -> Any:
+    return runtime().database.pool
+
+
+def wait_for(min_position: int | None) -> None:
+    """Read-your-writes: wait (bounded) until the projections applied `min_position`."""
+    if min_position is None:
+        return
+    rt = runtime()
+    projections = rt.projections
+    if projections is None or not projections.wait(min_position,
+                                                   timeout=rt.settings.projection_wait_s):
+        raise ApiError("projection_lagging",
+                       "the read models have not caught up with that position yet; retry",
+                       {"min_position": min_position}, headers={"Retry-After": "1"})
+
+
+def position_of(recorded: Recorded) -> int:
+    """A command that changed nothing still answers with a position: the store's latest."""
+    if recorded.position is not None:
+        return recorded.position
+    return int(runtime().app.recorder.max_notification_id() or 0)
+
+
+def command_response(recorded: Recorded, body: Any = None, status: int = 200) -> Response:
+    """JSON answer of a command, with X-Rekindle-Position for read-your-writes."""
+    response = jsonify(body if body is not None else {"id": str(recorded.id)})
+    response.status_code = status
+    response.headers[POSITION_HEADER] = str(position_of(recorded))
+    return response
+
+
+def created_response(recorded: Recorded, read: Callable[[], dict[str, Any] | None],
+                     fallback: dict[str, Any], status: int = 201) -> Response:
+    """Waits (bounded) for the projections to show the new resource, then renders it.
+
+    If they lag, the caller still gets its 201 with what the command knows.
+    """
+    body: dict[str, Any] | None = None
+    try:
+        wait_for(position_of(recorded))
+        body = read()
+    except ApiError:
+        body = None
+    return command_response(recorded, body or fallback, status)
+
+
+def _json_depth(value: Any) -> int:
+    depth, level = 0, [(value, 1)]
+    while level:
+        item, d = level.pop()
+        depth = max(depth, d)
+        if depth > MAX_JSON_DEPTH:
+            break
+        if isinstance(item, dict):
+            level.extend((v, d + 1) for v in item.values())
+        elif isinstance(item, list):
+            level.extend((v, d + 1) for v in item)
+    return depth
+
+
+def _check_body() -> None:
+    """413 for bodies over the limit; 400 for invalid UTF-8, malformed or too-deep JSON."""
+    settings = runtime().settings
+    if request.mimetype.startswith("multipart/"):
+        return
+    limit = settings.max_json_bytes
+    if request.content_length is not None and request.content_length > limit:
+        raise ApiError("payload_too_large", f"the body is larger than {limit} bytes",
+                       {"max_bytes": limit})
+    request.max_content_length = limit
+    if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
+        return
+    data = request.get_data(cache=True, parse_form_data=False)
+    if len(data) > limit:
+        raise ApiError("payload_too_large", f"the body is larger than {limit} bytes",
+                       {"max_bytes": limit})
+    if not data or not request.is_json:
+        return
+    try:
+        parsed = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ApiError("bad_request", "the body is not valid UTF-8") from None
+    except (ValueError, RecursionError):
+        raise ApiError("bad_request", "the body is not valid JSON") from None
+    if _json_depth(parsed) > MAX_JSON_DEPTH:
+        raise ApiError("bad_request", f"the JSON is nested deeper than {MAX_JSON_DEPTH} levels")
+
+
+def create_app(rt: Any) -> Flask:
+    """The WSGI app over a started Runtime."""
+    settings = rt.settings
+    app = Flask("rekindle")
+    app.config.update(
+        API_TITLE="Rekindle",
+        API_VERSION="1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        MAX_CONTENT_LENGTH=max(settings.max_file_bytes, settings.max_import_bytes)
+        + MULTIPART_OVERHEAD,
+        MAX_FORM_MEMORY_SIZE=settings.max_json_bytes,
+        JSON_SORT_KEYS=False,
+    )
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["rekindle.runtime"] = rt
+    app.extensions["rekindle.auth"] = Authenticator(rt)
+    create_table(rt.database.pool)
+
+    api = RekindleApi(app, spec_kwargs={
+        "info": {"description": "Event-sourced talent CRM. Contract: API.md."},
+    })
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    api.spec.options["security"] = [{"bearer": []}]
+    errors.register(app)
+
+    from api.routes import blueprints
+
+    for blueprint in blueprints():
+        api.register_blueprint(blueprint)
+
+    @app.before_request
+    def _start() -> None:
+        g.started = time.perf_counter()
+        _check_body()
+
+    @app.after_request
+    def _finish(response: Response) -> Response:
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        started = g.get("started")
+        user_id = current_user_id()
+        log.info(json.dumps({
+            "method": request.method,
+            "path": request.path,
+            "status": response.status_code,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
+            "user_id": str(user_id) if user_id else None,
+        }))
+        return response
+
+    return app
+
+
+def ensure_candidate_visible(candidate_id: Any) -> None:
+    """A limited team member sees only candidates of their hiring teams: others look missing."""
+    actor = current_actor()
+    if actor.role == "limited_team_member" and not queries.candidate_visible(
+            pool(), candidate_id, actor):
+        raise NotFound(f"no candidate with id {candidate_id}", {"id": str(candidate_id)})

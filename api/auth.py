@@ -1,0 +1,174 @@
+"""Who is calling: bearer tokens checked against the User aggregate, and role checks per route.
+
+argon2 is deliberately slow, so a successful verification is remembered for a minute (keyed
+by the token's sha256); the token's presence and the user's role are still read from the
+aggregate on every request, so a revocation or a role change takes effect at once.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any, TypeVar
+from uuid import UUID
+
+from flask import current_app, g, request
+
+from api.errors import ApiError
+from domain.actor import Actor
+from domain.errors import Forbidden, NotFound, Unauthorized
+from domain.settings import ROLES
+from domain.user import User, parse_token
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+ADMINS = ("super_admin", "admin")
+RECRUITERS = ("super_admin", "admin", "team_member", "limited_team_member")
+READERS = ROLES
+VERIFIED_TTL_S = 60.0
+
+
+class TokenCache:
+    """Tokens verified recently (sha256 of the token -> expiry); never stores the token."""
+
+    def __init__(self, ttl_s: float = VERIFIED_TTL_S) -> None:
+        self.ttl_s = ttl_s
+        self._until: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def fresh(self, digest: str) -> bool:
+        with self._lock:
+            until = self._until.get(digest)
+            if until is None:
+                return False
+            if until < time.monotonic():
+                del self._until[digest]
+                return False
+            return True
+
+    def remember(self, digest: str) -> None:
+        with self._lock:
+            if len(self._until) > 10_000:
+                now = time.monotonic()
+                self._until = {k: t for k, t in self._until.items() if t > now}
+            self._until[digest] = time.monotonic() + self.ttl_s
+
+
+class FailureLimiter:
+    """Failed authentications per client address in a sliding minute."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, address: str, now: float) -> deque[float]:
+        times = self._failures.setdefault(address, deque())
+        while times and times[0] < now - 60.0:
+            times.popleft()
+        return times
+
+    def blocked(self, address: str) -> bool:
+        with self._lock:
+            return len(self._recent(address, time.monotonic())) >= self.per_minute
+
+    def failed(self, address: str) -> None:
+        with self._lock:
+            now = time.monotonic()
+            self._recent(address, now).append(now)
+
+
+class Authenticator:
+    """Turns an Authorization header into an Actor, or refuses with 401 / 429."""
+
+    def __init__(self, runtime: Any) -> None:
+        self.runtime = runtime
+        self.cache = TokenCache()
+        self.limiter = FailureLimiter(runtime.settings.auth_failure_limit_per_minute)
+
+    def authenticate(self, header: str | None, address: str) -> Actor:
+        if self.limiter.blocked(address):
+            raise ApiError("rate_limited", "too many failed authentications; wait a minute",
+                           headers={"Retry-After": "60"})
+        actor = self._actor_for(header)
+        if actor is None:
+            self.limiter.failed(address)
+            raise Unauthorized("a valid bearer token is required")
+        return actor
+
+    def _actor_for(self, header: str | None) -> Actor | None:
+        scheme, _, token = (header or "").partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token or len(token) > 512:
+            return None
+        user_id, token_id, secret = parse_token(token)
+        try:
+            user = self.runtime.app.load(User, user_id)
+        except NotFound:
+            return None
+        if token_id not in user.tokens:
+            return None
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        if not self.cache.fresh(digest):
+            if not user.verify(token_id, secret):
+                return None
+            self.cache.remember(digest)
+        return Actor(user.id, user.role)
+
+
+def current_actor() -> Actor:
+    """The caller of this request (set by `requires`)."""
+    actor = g.get("actor")
+    if actor is None:
+        raise Unauthorized("a valid bearer token is required")
+    return actor
+
+
+def current_user_id() -> UUID | None:
+    actor = g.get("actor")
+    return actor.user_id if actor is not None else None
+
+
+def client_address() -> str:
+    return request.remote_addr or "unknown"
+
+
+def requires(*roles: str) -> Callable[[F], F]:
+    """Authenticates the caller, then refuses (403) any role not listed.
+
+    Put it above `@blp.arguments` so a caller without a token gets 401, not a 422.
+    """
+    allowed = frozenset(roles or READERS)
+
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            authenticator: Authenticator = current_app.extensions["rekindle.auth"]
+            actor = authenticator.authenticate(request.headers.get("Authorization"),
+                                               client_address())
+            g.actor = actor
+            if actor.role not in allowed:
+                raise Forbidden(f"the role {actor.role} may not do this",
+                                {"allowed_roles": sorted(allowed)})
+            return view(*args, **kwargs)
+
+        wrapper._rekindle_roles = allowed  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def ensure_may_manage(user_id: UUID) -> None:
+    """Tokens: a user manages their own; an admin anyone's but a super_admin's (no escalation)."""
+    actor = current_actor()
+    if actor.user_id == user_id:
+        return
+    if actor.role not in ADMINS:
+        raise Forbidden("only admins manage other users' tokens")
+    target = current_app.extensions["rekindle.runtime"].app.load(User, user_id)
+    if target.role == "super_admin" and actor.role != "super_admin":
+        raise Forbidden("only a super_admin manages a super_admin's tokens")

@@ -1,0 +1,141 @@
+"""The one place where failures become HTTP answers: `{"error", "message", "details"}`.
+
+Domain errors carry their API code (domain/errors.py); this module only picks the status.
+Errors that only the HTTP edge knows (body too large, projection lagging, rate limited...)
+are `ApiError`s raised by the API's helpers.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import psycopg
+from eventsourcing.persistence import InterfaceError as StoreInterfaceError
+from eventsourcing.persistence import OperationalError as StoreOperationalError
+from flask import Flask, Response, jsonify
+from psycopg_pool import PoolTimeout
+from werkzeug.exceptions import HTTPException
+
+from domain.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+STATUS_BY_CODE: dict[str, int] = {
+    "validation_error": 422,
+    "not_found": 404,
+    "unauthorized": 401,
+    "forbidden": 403,
+    "posting_not_found": 422,
+    "posting_not_open": 422,
+    "opportunity_not_of_candidate": 422,
+    "opportunity_archived": 422,
+    "opportunity_active": 422,
+    "not_general": 422,
+    "idempotency_key_reused": 422,
+    "gdpr_blocked": 409,
+    "duplicate_candidate": 409,
+    "version_conflict": 409,
+    "idempotency_in_progress": 409,
+    "projection_lagging": 503,
+    "payload_too_large": 413,
+    "bad_request": 400,
+    "method_not_allowed": 405,
+    "rate_limited": 429,
+    "unavailable": 503,
+    "internal_error": 500,
+}
+
+CODE_BY_HTTP_STATUS: dict[int, str] = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "bad_request",
+    422: "validation_error",
+    429: "rate_limited",
+}
+
+
+class ApiError(Exception):
+    """A failure the HTTP edge detects itself; same shape as a domain error."""
+
+    def __init__(self, code: str, message: str, details: dict[str, Any] | None = None,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.details = details or {}
+        self.headers = headers or {}
+
+
+def status_of(code: str) -> int:
+    """Unknown domain codes (new ones other engineers add) are treated as refused input."""
+    return STATUS_BY_CODE.get(code, 422)
+
+
+def error_response(code: str, message: str, details: dict[str, Any] | None = None,
+                   status: int | None = None, headers: dict[str, str] | None = None) -> Response:
+    response = jsonify({"error": code, "message": message, "details": details or {}})
+    response.status_code = status or status_of(code)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _messages_of(error: HTTPException) -> dict[str, Any]:
+    """webargs puts `{location: {field: [messages]}}` in `error.data["messages"]`."""
+    data = getattr(error, "data", None) or {}
+    messages = data.get("messages") or {}
+    details: dict[str, Any] = {}
+    for location, fields in messages.items():
+        if isinstance(fields, dict):
+            details.update(fields)
+        else:
+            details[location] = fields
+    return details
+
+
+def handle_http_exception(error: HTTPException) -> Response:
+    status = error.code or 500
+    code = CODE_BY_HTTP_STATUS.get(status, "bad_request" if status < 500 else "internal_error")
+    details = _messages_of(error)
+    if status == 422:
+        message = "the request has invalid fields"
+        details = {k: v if isinstance(v, list) else [v] for k, v in details.items()}
+    elif status == 400:
+        message = "the body is not valid JSON in UTF-8"
+    elif status == 413:
+        message = "the body is larger than allowed"
+    else:
+        message = error.description or error.name
+    return error_response(code, message, details, status)
+
+
+def register(app: Flask) -> None:
+    """Installs the handlers; flask-smorest's own HTTPException handler is replaced in app.py."""
+
+    @app.errorhandler(DomainError)
+    def _domain(error: DomainError) -> Response:
+        return error_response(error.code, error.message, error.details)
+
+    @app.errorhandler(ApiError)
+    def _api(error: ApiError) -> Response:
+        return error_response(error.code, error.message, error.details, headers=error.headers)
+
+    @app.errorhandler(psycopg.OperationalError)
+    @app.errorhandler(PoolTimeout)
+    @app.errorhandler(StoreOperationalError)
+    @app.errorhandler(StoreInterfaceError)
+    def _database_down(error: Exception) -> Response:
+        log.warning("database unavailable: %s", error)
+        return error_response("unavailable", "the database is not reachable; try again")
+
+    @app.errorhandler(Exception)
+    def _bug(error: Exception) -> Response:
+        if isinstance(error, HTTPException):
+            return handle_http_exception(error)
+        log.exception("unhandled error")
+        return error_response("internal_error", "an unexpected error happened")

@@ -1,0 +1,78 @@
+"""Candidate profiles: created and edited by the recruiting roles, read by every role."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from flask import Response, jsonify
+from flask_smorest import Blueprint
+
+from api.app import created_response, ensure_candidate_visible, pool, runtime, wait_for
+from api.auth import READERS, RECRUITERS, current_actor, requires
+from api.idempotency import idempotent
+from api.schemas import CandidateArgs, CandidateCreate, CandidateListArgs, CandidatePatch
+from domain.errors import NotFound
+from projections import queries
+
+blp = Blueprint("candidates", __name__, url_prefix="/v1/candidates",
+                description="Candidate profiles")
+
+
+def read_candidate(candidate_id: UUID) -> Any:
+    return lambda: queries.get_candidate(pool(), candidate_id, current_actor())
+
+
+@blp.route("", methods=["POST"])
+@requires(*RECRUITERS)
+@blp.arguments(CandidateCreate)
+@idempotent(candidate_field="id")
+def create_candidate(args: dict[str, Any]) -> Response:
+    """An email already on a live candidate: 409 duplicate_candidate naming that candidate."""
+    fields = {k: args.get(k) for k in ("phones", "location", "headline", "links", "tags",
+                                       "sources", "origin")}
+    recorded = runtime().app.create_candidate(args["name"], args["emails"], current_actor(),
+                                              **fields)
+    fallback = {"id": str(recorded.id), "name": args["name"], "emails": args["emails"],
+                **{k: v for k, v in fields.items() if v is not None}}
+    return created_response(recorded, read_candidate(recorded.id), fallback)
+
+
+@blp.route("/<uuid:candidate_id>", methods=["GET"])
+@requires(*READERS)
+@blp.arguments(CandidateArgs, location="query")
+def get_candidate(args: dict[str, Any], candidate_id: UUID) -> Response:
+    """`as_of` replays the candidate's events up to that time."""
+    wait_for(args.get("min_position"))
+    if args.get("as_of") is not None:
+        from projections import history
+
+        ensure_candidate_visible(candidate_id)
+        found = history.candidate_as_of(runtime().app, pool(), candidate_id, args["as_of"])
+    else:
+        found = queries.get_candidate(pool(), candidate_id, current_actor())
+    if found is None:
+        raise NotFound(f"no candidate with id {candidate_id}", {"id": str(candidate_id)})
+    return jsonify(found)
+
+
+@blp.route("", methods=["GET"])
+@requires(*READERS)
+@blp.arguments(CandidateListArgs, location="query")
+def list_candidates(args: dict[str, Any]) -> Response:
+    """`archive_reason` finds silver medallists; `q` matches name or email."""
+    wait_for(args.pop("min_position", None))
+    filters = {k: args.get(k) for k in ("tag", "pool_id", "source", "archive_reason",
+                                        "consent", "stage", "q")}
+    return jsonify(queries.list_candidates(pool(), current_actor(), limit=args["limit"],
+                                           cursor=args.get("cursor"), **filters))
+
+
+@blp.route("/<uuid:candidate_id>", methods=["PATCH"])
+@requires(*RECRUITERS)
+@blp.arguments(CandidatePatch)
+def update_candidate(args: dict[str, Any], candidate_id: UUID) -> Response:
+    ensure_candidate_visible(candidate_id)
+    recorded = runtime().app.update_profile(candidate_id, args, current_actor())
+    return created_response(recorded, read_candidate(candidate_id), {"id": str(candidate_id)},
+                            200)

@@ -1,0 +1,73 @@
+"""Consent (with a deadline) and GDPR erasure of a candidate's personal data."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from flask import Response
+from flask_smorest import Blueprint
+
+from api.app import command_response, created_response, ensure_candidate_visible, pool, runtime
+from api.auth import ADMINS, RECRUITERS, current_actor, requires
+from api.idempotency import purge_candidate
+from api.routes.candidates import read_candidate
+from api.schemas import Anonymize, ConsentGrant, ConsentRequest, Empty
+
+blp = Blueprint("gdpr", __name__, url_prefix="/v1/candidates", description="Consent and GDPR")
+
+
+def _changed(recorded: Any, candidate_id: UUID) -> Response:
+    return created_response(recorded, read_candidate(candidate_id), {"id": str(candidate_id)},
+                            200)
+
+
+@blp.route("/<uuid:candidate_id>/consent/request", methods=["POST"])
+@requires(*RECRUITERS)
+@blp.arguments(ConsentRequest)
+def request_consent(args: dict[str, Any], candidate_id: UUID) -> Response:
+    """Without an answer by the deadline the profile is deleted."""
+    ensure_candidate_visible(candidate_id)
+    recorded = runtime().app.request_consent(candidate_id, current_actor(),
+                                             deadline_days=args.get("deadline_days"))
+    return _changed(recorded, candidate_id)
+
+
+@blp.route("/<uuid:candidate_id>/consent/grant", methods=["POST"])
+@requires(*RECRUITERS)
+@blp.arguments(ConsentGrant)
+def grant_consent(args: dict[str, Any], candidate_id: UUID) -> Response:
+    ensure_candidate_visible(candidate_id)
+    recorded = runtime().app.grant_consent(candidate_id, current_actor(),
+                                           channel=args.get("channel"),
+                                           purposes=args.get("purposes"))
+    return _changed(recorded, candidate_id)
+
+
+@blp.route("/<uuid:candidate_id>/consent/revoke", methods=["POST"])
+@requires(*RECRUITERS)
+@blp.arguments(Empty)
+def revoke_consent(args: dict[str, Any], candidate_id: UUID) -> Response:
+    ensure_candidate_visible(candidate_id)
+    recorded = runtime().app.revoke_consent(candidate_id, current_actor())
+    return _changed(recorded, candidate_id)
+
+
+@blp.route("/<uuid:candidate_id>/deletion-request", methods=["POST"])
+@requires(*RECRUITERS)
+@blp.arguments(Empty)
+def request_deletion(args: dict[str, Any], candidate_id: UUID) -> Response:
+    """From then on, copying between the candidate's opportunities is refused."""
+    ensure_candidate_visible(candidate_id)
+    recorded = runtime().app.request_deletion(candidate_id, current_actor())
+    return _changed(recorded, candidate_id)
+
+
+@blp.route("/<uuid:candidate_id>/anonymize", methods=["POST"])
+@requires(*ADMINS)
+@blp.arguments(Anonymize)
+def anonymize(args: dict[str, Any], candidate_id: UUID) -> Response:
+    """Destroys the candidate's key and files; ids and non-personal facts remain."""
+    recorded = runtime().app.anonymize(candidate_id, args["reason"], current_actor())
+    purge_candidate(pool(), candidate_id)
+    return command_response(recorded, {"id": str(candidate_id), "anonymized": True})

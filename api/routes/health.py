@@ -1,0 +1,44 @@
+"""Liveness and readiness for load balancers and orchestrators (no token needed)."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Response, jsonify
+from flask_smorest import Blueprint
+
+from api.app import pool, runtime
+
+log = logging.getLogger(__name__)
+
+blp = Blueprint("health", __name__, description="Liveness and readiness")
+
+
+@blp.route("/healthz", methods=["GET"])
+@blp.doc(security=[])
+def healthz() -> Response:
+    """The process answers."""
+    return jsonify({"status": "ok"})
+
+
+@blp.route("/readyz", methods=["GET"])
+@blp.doc(security=[])
+def readyz() -> Response:
+    """The database answers and the projections run: safe to send traffic."""
+    checks = {"database": False, "projections": False}
+    try:
+        with pool().connection(timeout=2.0) as conn:
+            checks["database"] = conn.execute("SELECT 1").fetchone() == (1,)
+    except Exception as error:
+        log.warning("readiness: database check failed: %s", error)
+    projections = runtime().projections
+    checks["projections"] = projections is not None and _running(projections)
+    ready = all(checks.values())
+    response = jsonify({"status": "ok" if ready else "unavailable", "checks": checks})
+    response.status_code = 200 if ready else 503
+    return response
+
+
+def _running(projections: object) -> bool:
+    running = getattr(projections, "running", True)
+    return bool(running() if callable(running) else running)

@@ -1,0 +1,182 @@
+"""Opportunities (seed 000): new ones for a posting or general, copying, archiving, files."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from uuid import UUID
+
+from flask import Response, jsonify, make_response
+from flask_smorest import Blueprint
+
+from api.app import command_response, created_response, pool, runtime, wait_for
+from api.auth import ADMINS, READERS, RECRUITERS, current_actor, requires
+from api.errors import ApiError
+from api.idempotency import idempotent
+from api.schemas import (
+    Archive,
+    Convert,
+    Empty,
+    FileForm,
+    FileUpload,
+    OpportunityCreate,
+    ReadArgs,
+    Referral,
+    Stage,
+    Tags,
+)
+from domain.errors import Forbidden, NotFound, ValidationFailed
+from projections import queries
+
+blp = Blueprint("opportunities", __name__, url_prefix="/v1", description="Opportunities")
+
+UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._ -]+")
+
+
+def _read(opportunity_id: UUID) -> Any:
+    return lambda: queries.get_opportunity(pool(), opportunity_id, current_actor())
+
+
+def _changed(recorded: Any, opportunity_id: UUID) -> Response:
+    return created_response(recorded, _read(opportunity_id), {"id": str(opportunity_id)}, 200)
+
+
+@blp.route("/candidates/<uuid:candidate_id>/opportunities", methods=["POST"])
+@requires(*RECRUITERS)
+@blp.arguments(OpportunityCreate)
+@idempotent()
+def add_opportunity(args: dict[str, Any], candidate_id: UUID) -> Response:
+    """For a posting (published or internal) or general; may copy from and archive another."""
+    recorded = runtime().app.add_opportunity(candidate_id, current_actor(), **args)
+    fallback = {"id": str(recorded.id), "candidate_id": str(candidate_id),
+                "posting_id": str(args["posting_id"]) if args.get("posting_id") else None,
+                "general": bool(args.get("general"))}
+    return created_response(recorded, _read(recorded.id), fallback)
+
+
+@blp.route("/opportunities/<uuid:opportunity_id>", methods=["GET"])
+@requires(*READERS)
+@blp.arguments(ReadArgs, location="query")
+def get_opportunity(args: dict[str, Any], opportunity_id: UUID) -> Response:
+    wait_for(args.get("min_position"))
+    found = queries.get_opportunity(pool(), opportunity_id, current_actor())
+    if found is None:
+        raise NotFound(f"no opportunity with id {opportunity_id}", {"id": str(opportunity_id)})
+    return jsonify(found)
+
+
+@blp.route("/opportunities/<uuid:opportunity_id>/archive", methods=["POST"])
+@requires(*RECRUITERS)
+@blp.arguments(Archive)
+def archive(args: dict[str, Any], opportunity_id: UUID) -> Response:
+    recorded = runtime().app.archive_opportunity(opportunity_id, args["reason"],
+                                                 current_actor())
+    return _changed(recorded, opportunity_id)
+
+
+@blp.route("/opportunities/<uuid:opportunity_id>/unarchive", methods=["POST"])
+@requires(*RECRUITERS)
+@blp.arguments(Empty)
+def unarchive(args: dict[str, Any], opportunity_id: UUID) -> Response:
+    recorded = runtime().app.unarchive_opportunity(opportunity_id, current_actor())
+    return _changed(recorded, opportunity_id)
+
+
+@blp.route("/opportunities/<uuid:opportunity_id>/convert", methods=["POST"])
+@requires(*RECRUITERS)
+@blp.arguments(Convert)
+def convert(args: dict[str, Any], opportunity_id: UUID) -> Response:
+    recorded = runtime().app.convert_opportunity(opportunity_id, args["posting_id"],
+                                                 current_actor())
+    return _changed(recorded, opportunity_id)
+
+
+@blp.route("/opportunities/<uuid:opportunity_id>/stage", methods=["POST"])
+@requires(*RECRUITERS)
+@blp.arguments(Stage)
+def change_stage(args: dict[str, Any], opportunity_id: UUID) -> Response:
+    recorded = runtime().app.change_stage(opportunity_id, args["stage"], current_actor())
+    return _changed(recorded, opportunity_id)
+
+
+@blp.route("/opportunities/<uuid:opportunity_id>/tags", methods=["POST"])
+@requires(*RECRUITERS)
+@blp.arguments(Tags)
+def add_tags(args: dict[str, Any], opportunity_id: UUID) -> Response:
+    recorded = runtime().app.add_tags(opportunity_id, args["tags"], current_actor())
+    return _changed(recorded, opportunity_id)
+
+
+@blp.route("/opportunities/<uuid:opportunity_id>/tags/<string:tag>", methods=["DELETE"])
+@requires(*RECRUITERS)
+def remove_tag(opportunity_id: UUID, tag: str) -> Response:
+    recorded = runtime().app.remove_tag(opportunity_id, tag, current_actor())
+    return _changed(recorded, opportunity_id)
+
+
+@blp.route("/opportunities/<uuid:opportunity_id>/referral", methods=["POST"])
+@requires(*RECRUITERS)
+@blp.arguments(Referral)
+def record_referral(args: dict[str, Any], opportunity_id: UUID) -> Response:
+    recorded = runtime().app.record_referral(
+        opportunity_id, args["referrer_id"], current_actor(),
+        relationship=args.get("relationship"), notes=args.get("notes"))
+    return _changed(recorded, opportunity_id)
+
+
+@blp.route("/opportunities/<uuid:opportunity_id>/files", methods=["POST"])
+@requires(*RECRUITERS)
+@blp.arguments(FileForm, location="form")
+@blp.arguments(FileUpload, location="files")
+@idempotent()
+def attach_file(form: dict[str, Any], files: dict[str, Any], opportunity_id: UUID) -> Response:
+    """Multipart `file`, `secret`, `kind`; secret files only by admins, never copied."""
+    if form["secret"] and current_actor().role not in ADMINS:
+        raise Forbidden("only admins attach secret files")
+    upload = files["file"]
+    limit = runtime().settings.max_file_bytes
+    content = upload.stream.read(limit + 1)
+    if len(content) > limit:
+        raise ApiError("payload_too_large", f"the file is larger than {limit} bytes",
+                       {"max_bytes": limit})
+    name = upload.filename or ""
+    if not name:
+        raise ValidationFailed.field("file", "needs a file name")
+    recorded = runtime().app.attach_file(
+        opportunity_id, name, content, upload.mimetype or "application/octet-stream",
+        current_actor(), secret=form["secret"], kind=form["kind"])
+    file_id = recorded.extra["file_id"]
+    from hashlib import sha256
+
+    body = {"id": str(file_id), "opportunity_id": str(opportunity_id),
+            "name": name.replace("/", "_").replace("\\", "_").strip(),
+            "secret": form["secret"], "kind": form["kind"],
+            "sha256": sha256(content).hexdigest(), "size": len(content)}
+    return command_response(recorded, body, 201)
+
+
+@blp.route("/opportunities/<uuid:opportunity_id>/files/<uuid:file_id>", methods=["GET"])
+@requires(*READERS)
+def read_file(opportunity_id: UUID, file_id: UUID) -> Response:
+    """The bytes, as an attachment (never rendered inline)."""
+    meta, content = runtime().app.read_file(opportunity_id, file_id, current_actor())
+    response = make_response(content)
+    response.headers["Content-Type"] = meta.get("content_type") or "application/octet-stream"
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{safe_filename(meta.get("name"))}"')
+    return response
+
+
+@blp.route("/opportunities/<uuid:opportunity_id>/files/<uuid:file_id>", methods=["DELETE"])
+@requires(*RECRUITERS)
+def remove_file(opportunity_id: UUID, file_id: UUID) -> Response:
+    recorded = runtime().app.remove_file(opportunity_id, file_id, current_actor())
+    return _changed(recorded, opportunity_id)
+
+
+def safe_filename(name: str | None) -> str:
+    """ASCII letters, digits, dot, dash, underscore and space only; never empty or hidden."""
+    cleaned = UNSAFE_FILENAME.sub("_", name or "").strip(" .")[:150]
+    return cleaned or "file"
+
+

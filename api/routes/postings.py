@@ -1,0 +1,76 @@
+"""Job postings: admins create and change them; everyone with a role reads them."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from flask import Response, jsonify
+from flask_smorest import Blueprint
+
+from api.app import created_response, pool, runtime, wait_for
+from api.auth import ADMINS, READERS, current_actor, requires
+from api.idempotency import idempotent
+from api.schemas import HiringTeam, PostingCreate, PostingListArgs, PostingState, ReadArgs
+from domain.errors import NotFound
+from projections import queries
+
+blp = Blueprint("postings", __name__, url_prefix="/v1/postings", description="Job postings")
+
+
+def _read(posting_id: UUID) -> Any:
+    return lambda: queries.get_posting(pool(), posting_id, current_actor())
+
+
+@blp.route("", methods=["POST"])
+@requires(*ADMINS)
+@blp.arguments(PostingCreate)
+@idempotent(candidate_field=None)
+def create_posting(args: dict[str, Any]) -> Response:
+    recorded = runtime().app.create_posting(
+        args["title"], current_actor(), team=args.get("team"), location=args.get("location"),
+        state=args["state"], hiring_team=args["hiring_team"])
+    fallback = {"id": str(recorded.id), "title": args["title"].strip(),
+                "team": args.get("team"), "location": args.get("location"),
+                "state": args["state"], "hiring_team": [str(u) for u in args["hiring_team"]]}
+    return created_response(recorded, _read(recorded.id), fallback)
+
+
+@blp.route("/<uuid:posting_id>/state", methods=["POST"])
+@requires(*ADMINS)
+@blp.arguments(PostingState)
+def change_state(args: dict[str, Any], posting_id: UUID) -> Response:
+    recorded = runtime().app.change_posting_state(posting_id, args["state"], current_actor())
+    return created_response(recorded, _read(posting_id),
+                            {"id": str(posting_id), "state": args["state"]}, 200)
+
+
+@blp.route("/<uuid:posting_id>/hiring-team", methods=["POST"])
+@requires(*ADMINS)
+@blp.arguments(HiringTeam)
+def change_hiring_team(args: dict[str, Any], posting_id: UUID) -> Response:
+    recorded = runtime().app.change_hiring_team(posting_id, args["hiring_team"],
+                                                current_actor())
+    return created_response(recorded, _read(posting_id),
+                            {"id": str(posting_id),
+                             "hiring_team": [str(u) for u in args["hiring_team"]]}, 200)
+
+
+@blp.route("/<uuid:posting_id>", methods=["GET"])
+@requires(*READERS)
+@blp.arguments(ReadArgs, location="query")
+def get_posting(args: dict[str, Any], posting_id: UUID) -> Response:
+    wait_for(args.get("min_position"))
+    found = queries.get_posting(pool(), posting_id, current_actor())
+    if found is None:
+        raise NotFound(f"no posting with id {posting_id}", {"id": str(posting_id)})
+    return jsonify(found)
+
+
+@blp.route("", methods=["GET"])
+@requires(*READERS)
+@blp.arguments(PostingListArgs, location="query")
+def list_postings(args: dict[str, Any]) -> Response:
+    wait_for(args.get("min_position"))
+    return jsonify(queries.list_postings(pool(), current_actor(), state=args.get("state"),
+                                         limit=args["limit"], cursor=args.get("cursor")))

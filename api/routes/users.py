@@ -1,0 +1,88 @@
+"""Users and their API tokens (admin roles; a user may manage their own tokens)."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from flask import Response, jsonify
+from flask_smorest import Blueprint
+
+from api.app import command_response, pool, runtime, wait_for
+from api.auth import ADMINS, READERS, current_actor, ensure_may_manage, requires
+from api.idempotency import idempotent
+from api.schemas import Empty, ReadArgs, RoleChange, UserCreate, UserListArgs
+from domain.errors import NotFound
+from domain.user import parse_token
+from projections import queries
+
+blp = Blueprint("users", __name__, url_prefix="/v1/users", description="Users and API tokens")
+
+
+@blp.route("", methods=["POST"])
+@requires(*ADMINS)
+@blp.arguments(UserCreate)
+@idempotent(candidate_field=None)
+def create_user(args: dict[str, Any]) -> Response:
+    """Creates a user and shows their token once (only super_admin creates super_admin)."""
+    recorded = runtime().app.create_user(args["name"], args["email"], args["role"],
+                                         current_actor())
+    user = recorded.extra["user"]
+    return command_response(recorded, {"id": str(recorded.id), "name": user.name,
+                                       "email": user.email, "role": user.role,
+                                       "token": recorded.extra["token"]}, 201)
+
+
+@blp.route("", methods=["GET"])
+@requires(*ADMINS, "auditor")
+@blp.arguments(UserListArgs, location="query")
+def list_users(args: dict[str, Any]) -> Response:
+    wait_for(args.pop("min_position", None))
+    return jsonify(queries.list_users(pool(), role=args.get("role"), limit=args["limit"],
+                                      cursor=args.get("cursor")))
+
+
+@blp.route("/<uuid:user_id>", methods=["GET"])
+@requires(*READERS)
+@blp.arguments(ReadArgs, location="query")
+def get_user(args: dict[str, Any], user_id: UUID) -> Response:
+    """Admins and auditors read any user; everyone else only themselves."""
+    actor = current_actor()
+    if actor.user_id != user_id and actor.role not in (*ADMINS, "auditor"):
+        raise NotFound(f"no user with id {user_id}", {"id": str(user_id)})
+    wait_for(args.get("min_position"))
+    found = queries.get_user(pool(), user_id)
+    if found is None:
+        raise NotFound(f"no user with id {user_id}", {"id": str(user_id)})
+    return jsonify(found)
+
+
+@blp.route("/<uuid:user_id>/tokens", methods=["POST"])
+@requires(*READERS)
+@blp.arguments(Empty)
+@idempotent(candidate_field=None)
+def issue_token(args: dict[str, Any], user_id: UUID) -> Response:
+    """A new token for the user (shown once); admins for anyone below them, users for self."""
+    ensure_may_manage(user_id)
+    recorded = runtime().app.issue_token(user_id, current_actor())
+    token = recorded.extra["token"]
+    return command_response(recorded, {"user_id": str(user_id),
+                                       "token_id": str(parse_token(token)[1]),
+                                       "token": token}, 201)
+
+
+@blp.route("/<uuid:user_id>/tokens/<uuid:token_id>", methods=["DELETE"])
+@requires(*READERS)
+def revoke_token(user_id: UUID, token_id: UUID) -> Response:
+    ensure_may_manage(user_id)
+    recorded = runtime().app.revoke_token(user_id, token_id, current_actor())
+    return command_response(recorded, {"user_id": str(user_id), "token_id": str(token_id),
+                                       "revoked": True})
+
+
+@blp.route("/<uuid:user_id>/role", methods=["POST"])
+@requires(*ADMINS)
+@blp.arguments(RoleChange)
+def change_role(args: dict[str, Any], user_id: UUID) -> Response:
+    recorded = runtime().app.change_role(user_id, args["role"], current_actor())
+    return command_response(recorded, {"id": str(user_id), "role": args["role"]})

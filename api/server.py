@@ -1,0 +1,48 @@
+"""`rekindle serve`: the runtime plus the WSGI app behind waitress, stopped cleanly on signals."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from typing import Any
+
+from waitress import create_server
+
+from api.app import create_app
+from api.runtime import Runtime
+from domain.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def run(settings: Settings, host: str = "127.0.0.1", port: int = 8000, threads: int = 24) -> None:
+    """Serves until SIGTERM or SIGINT, then closes the listener and stops the runtime."""
+    runtime = Runtime(settings).start()
+    server: Any = None
+    try:
+        server = create_server(create_app(runtime), host=host, port=port, threads=threads,
+                               ident="rekindle", channel_timeout=60,
+                               max_request_body_size=max(settings.max_file_bytes,
+                                                         settings.max_import_bytes) + 65536)
+        stopping = threading.Event()
+
+        def stop(signum: int, _frame: Any) -> None:
+            if not stopping.is_set():
+                stopping.set()
+                log.info("signal %s: stopping", signum)
+                server.close()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        log.info("serving on http://%s:%s", host, server.effective_port)
+        try:
+            server.run()
+        except OSError:
+            if not stopping.is_set():
+                raise
+    finally:
+        if server is not None:
+            server.close()
+        runtime.stop()
+        log.info("stopped")
