@@ -9,6 +9,7 @@ crash leaves either the whole batch or none of it, and catch-up is not bound by 
 from __future__ import annotations
 
 import logging
+import os
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 from threading import Event
@@ -25,7 +26,7 @@ from projections.database import Database
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 1000
+BATCH_SIZE = int(os.environ.get("REKINDLE_PROJECTION_BATCH", "1000"))
 READ_SCHEMA = "read"
 APP_NAME = Rekindle.name
 
@@ -268,3 +269,22 @@ def catch_up(app: Rekindle, projection: ReadProjection, database: Database,
             return position
         projection.process_batch(decode(app, notifications))
         position = notifications[-1].id
+
+
+def status(database: Database, names: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """Positions read from the tracking tables, without starting any runner."""
+    head = max_position(database)
+    rows = []
+    with database.pool.connection() as conn:
+        for projection in catalog(names):
+            table = f"{projection.name.lower()}_tracking"
+            exists = conn.execute("SELECT to_regclass(%s)", (f"read.{table}",)).fetchone()[0]
+            position = 0
+            if exists is not None:
+                row = conn.execute(SQL("SELECT max(notification_id) FROM {}.{} "
+                                       "WHERE application_name = %s").format(
+                    Identifier(READ_SCHEMA), Identifier(table)), (APP_NAME,)).fetchone()
+                position = int(row[0] or 0)
+            rows.append({"name": projection.name, "position": position,
+                         "lag": max(0, head - position)})
+    return rows
