@@ -1,0 +1,133 @@
+"""After anonymization the person is gone from the database, the messages and the read side,
+while the events still load and the projections still rebuild."""
+
+from __future__ import annotations
+
+import pytest
+
+from domain.actor import Actor
+from domain.candidate import Candidate
+from domain.errors import GdprBlocked
+from domain.opportunity import Opportunity
+from domain.personal import ERASED
+from projections.runner import rebuild
+from tests.gdpr.conftest import messages, pg_dump
+
+NAME = "Zebulon Quixotewright"
+EMAIL = "Zebulon.Quixotewright@example.org"
+PHONE = "+44 7700 900461"
+LOCATION = "Llanfairpwllgwyngyll"
+HEADLINE = "Principal Quokka Wrangler"
+LINK = "https://zq.example.net/portfolio"
+FILE_NAME = "zebulon-quixotewright-cv.pdf"
+REFERRAL_NOTES = "Met him at the Quokka summit in Perth"
+FILE_BYTES = b"%PDF-1.7 distinctive-resume-bytes-5a9c1e77b0"
+PERSONAL_TEXTS = (NAME, EMAIL, EMAIL.lower(), PHONE, LOCATION, HEADLINE, LINK, FILE_NAME,
+                  REFERRAL_NOTES, FILE_BYTES.decode())
+
+
+def leaks(text: str) -> list[str]:
+    found = [t for t in PERSONAL_TEXTS if t in text]
+    if FILE_BYTES.hex() in text:
+        found.append("file bytes (hex)")
+    return found
+
+
+@pytest.fixture
+def person(make_runtime):
+    """A runtime with projections, a fully filled candidate, and their opportunities."""
+    runtime = make_runtime(projections=True)
+    app = runtime.app
+    user = app.create_user("Bo Boss", "bo@example.com", "super_admin", Actor.system())
+    boss = Actor(user.id, "super_admin")
+    candidate_id = app.create_candidate(NAME, [EMAIL], boss, phones=[PHONE], location=LOCATION,
+                                        headline=HEADLINE, links=[LINK], tags=["silver"],
+                                        sources=["Referral"]).id
+    opportunity_id = app.add_opportunity(candidate_id, boss, general=True).id
+    app.attach_file(opportunity_id, FILE_NAME, FILE_BYTES, "application/pdf", boss, kind="resume")
+    app.record_referral(opportunity_id, user.id, boss, relationship="colleague",
+                        notes=REFERRAL_NOTES)
+    app.request_consent(candidate_id, boss, deadline_days=30)
+    position = app.add_opportunity(candidate_id, boss, general=True,
+                                   copy_from={"opportunity_id": opportunity_id,
+                                              "categories": ["resumes", "sources", "referral"]}
+                                   ).position
+    assert runtime.projections.wait(position, 10)
+    return runtime, boss, candidate_id, opportunity_id
+
+
+def anonymize(runtime, boss, candidate_id) -> None:
+    position = runtime.app.anonymize(candidate_id, "admin", boss).position
+    assert runtime.projections.wait(position, 10)
+
+
+def test_no_integration_message_carries_personal_data(person):
+    runtime, _, candidate_id, _ = person
+
+    sent = [m.to_json().decode() for m in messages(runtime)]
+
+    assert any(str(candidate_id) in m for m in sent)
+    assert [leaks(m) for m in sent if leaks(m)] == []
+
+
+def test_after_anonymization_the_person_is_nowhere_in_the_database(person):
+    runtime, boss, candidate_id, _ = person
+    before = pg_dump(runtime)
+    assert EMAIL.lower() in before and FILE_BYTES.hex() in before
+
+    anonymize(runtime, boss, candidate_id)
+
+    after = pg_dump(runtime)
+    assert str(candidate_id) in after
+    assert leaks(after) == []
+
+
+def test_after_anonymization_every_event_still_loads_without_the_personal_data(person):
+    runtime, boss, candidate_id, opportunity_id = person
+    anonymize(runtime, boss, candidate_id)
+
+    loaded = messages(runtime)
+    candidate = runtime.app.load(Candidate, candidate_id)
+    opportunity = runtime.app.load(Opportunity, opportunity_id)
+
+    assert [m.type for m in loaded if m.aggregate_id == candidate_id][-1] == "CandidateAnonymized"
+    assert candidate.personal.data is None and candidate.profile["emails"] == []
+    assert candidate.tags == ["silver"] and candidate.sources == ["Referral"]
+    assert [f["name"] for f in opportunity.files.values()] == [ERASED]
+    assert opportunity.referral["notes"] == ERASED
+    with pytest.raises(GdprBlocked):
+        runtime.app.update_profile(candidate_id, {"name": "Someone"}, boss)
+
+
+def test_projections_rebuild_after_anonymization_without_the_personal_data(person):
+    runtime, boss, candidate_id, _ = person
+    anonymize(runtime, boss, candidate_id)
+    runtime.projections.stop()
+
+    rebuilt = rebuild(runtime.database)
+
+    assert rebuilt and all(position > 0 for position in rebuilt.values())
+    after = pg_dump(runtime)
+    assert str(candidate_id) in after
+    assert leaks(after) == []
+
+
+def test_after_anonymization_the_same_email_can_be_used_for_a_new_candidate(person):
+    runtime, boss, candidate_id, _ = person
+    anonymize(runtime, boss, candidate_id)
+
+    newcomer = runtime.app.create_candidate("Zed Q", [EMAIL], boss).id
+
+    assert newcomer != candidate_id
+    assert runtime.app.find_candidate_by_email(EMAIL) == newcomer
+
+
+def test_copying_is_refused_while_a_deletion_is_pending(person):
+    runtime, boss, candidate_id, opportunity_id = person
+    runtime.app.request_deletion(candidate_id, boss)
+
+    with pytest.raises(GdprBlocked):
+        runtime.app.add_opportunity(candidate_id, boss, general=True,
+                                    copy_from={"opportunity_id": opportunity_id,
+                                               "categories": ["tags"]})
+    assert runtime.app.add_opportunity(candidate_id, boss, general=True).position is not None
