@@ -6,6 +6,7 @@ callers can ask the read side to wait for it (read-your-writes).
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -14,7 +15,13 @@ from typing import Any, ParamSpec, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, ProcessRecorder, Tracking
+from eventsourcing.persistence import (
+    EventStore,
+    IntegrityError,
+    JSONTranscoder,
+    ProcessRecorder,
+    Tracking,
+)
 from eventsourcing.utils import resolve_topic
 
 from domain import validation as v
@@ -116,9 +123,22 @@ class Rekindle(CrmCommands, IntakeCommands, GdprCommands, Application[UUID]):
             if not processing.events:
                 self.recorder.insert_tracking(tracking)
                 return None
-            recordings = self._record(processing)
+            recordings = self._tracked_events().put(processing.events, tracking=tracking)
             self._notify(recordings)
         return recordings[-1].notification.id if recordings else None
+
+    def _tracked_events(self) -> EventStore:
+        """The library's db-function insert path drops `tracking`; tracked saves avoid it."""
+        if getattr(self, "_tracked_store", None) is None:
+            recorder = self.recorder
+            datastore = getattr(recorder, "datastore", None)
+            if getattr(datastore, "enable_db_functions", False):
+                plain = copy.copy(datastore)
+                plain.enable_db_functions = False
+                recorder = type(recorder)(plain, events_table_name=recorder.events_table_name,
+                                          tracking_table_name=recorder.tracking_table_name)
+            self._tracked_store = EventStore(self.mapper, recorder)
+        return self._tracked_store
 
     def load(self, cls: type[T], aggregate_id: UUID, *, missing: type[DomainError] = NotFound) -> T:
         try:
