@@ -34,4 +34,7 @@ def registered_handlers() -> list[Handler]:
     from consumers.notifications import NotificationPublisher
 
     handlers.append(NotificationPublisher())
+    from consumers.automation import AutomationHandler
+
+    handlers.append(AutomationHandler())
     return handlers

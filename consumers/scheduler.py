@@ -1,0 +1,43 @@
+"""Chores that run on a clock (`rekindle schedule`, or a thread of `rekindle serve`).
+
+Each chore takes the runtime and "now" and returns how many things it did; the scheduler
+runs them every `scheduler_interval_s` (5 s by default), so a reminder fires at most one
+interval plus one run late.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from api.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def fire_due_reminders(runtime: Runtime, now: datetime) -> int:
+    """Reminders past their due time become ReminderDue plus a notification for the assignee."""
+    from projections.crm_queries import due_reminder_ids
+
+    ids = due_reminder_ids(runtime.database.pool, now)
+    return runtime.app.fire_due_reminders(now, reminder_ids=ids)
+
+
+CHORES: list[Callable[[Runtime, datetime], int]] = [fire_due_reminders]
+from consumers.gdpr import expire_consents, process_deletions  # noqa: E402, I001
+CHORES += [expire_consents, process_deletions]
+
+
+def run_due_chores(runtime: Runtime, now: datetime | None = None) -> int:
+    """Runs every chore once; one failing chore never stops the others."""
+    now = now or datetime.now(UTC)
+    done = 0
+    for chore in CHORES:
+        try:
+            done += chore(runtime, now)
+        except Exception:
+            log.exception("chore %s failed", getattr(chore, "__name__", chore))
+    return done

@@ -1,0 +1,186 @@
+"""The rule engine: seed 004's talent-form example, loops, redelivery, disabled rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from api.runtime import Runtime
+from consumers.automation import AutomationHandler
+from consumers.messages import Message
+from domain.actor import Actor
+from domain.candidate import Candidate
+from domain.notification import Notification
+from domain.opportunity import Opportunity
+from domain.rule import Rule
+from domain.settings import Settings
+
+
+@pytest.fixture
+def runtime(settings: Settings) -> Iterator[Runtime]:
+    rt = Runtime(settings).start(projections=False, workers=False)
+    yield rt
+    rt.stop()
+
+
+@pytest.fixture
+def boss(runtime: Runtime) -> Actor:
+    user = runtime.app.create_user("Ada Admin", "ada@example.com", "super_admin", Actor.system())
+    return Actor(user.id, "super_admin")
+
+
+def messages_after(runtime: Runtime, position: int) -> list[Message]:
+    app = runtime.app
+    found = app.recorder.select_notifications(start=position, limit=1000,
+                                              inclusive_of_start=False)
+    return [Message.from_event(app.mapper.to_domain_event(n), n.id) for n in found]
+
+
+def drain(runtime: Runtime, handler: AutomationHandler | None = None, start: int = 0) -> int:
+    """Feeds every new event to the engine, as a worker would, until nothing new appears."""
+    handler = handler or AutomationHandler()
+    position = start
+    for _ in range(50):
+        batch = messages_after(runtime, position)
+        if not batch:
+            return position
+        for message in batch:
+            if handler.wants(message):
+                handler.handle(message, runtime, "automation")
+            position = message.position
+    raise AssertionError("the engine never went quiet")
+
+
+def notifications(runtime: Runtime) -> list[Notification]:
+    return [e for e in all_events(runtime) if type(e).__name__ == "NotificationRecorded"]
+
+
+def all_events(runtime: Runtime) -> list[Any]:
+    app = runtime.app
+    return [app.mapper.to_domain_event(n)
+            for n in app.recorder.select_notifications(start=1, limit=10_000)]
+
+
+def talent_form_setup(runtime: Runtime, boss: Actor, *, enabled: bool = True
+                      ) -> tuple[UUID, UUID, UUID, UUID]:
+    app = runtime.app
+    recruiter = app.create_user("Rita Recruiter", "rita@example.com", "team_member", boss).id
+    pool = app.create_pool("SuccessFactors_2ndBestCandidates", boss).id
+    form = app.create_form("Stay in touch", boss).id
+    rule = app.create_rule(
+        "Form leads to pool", "candidate_created", boss, enabled=enabled,
+        filter=[{"field": "source", "op": "equals", "value": "Talent form: Stay in touch"}],
+        actions=[{"type": "add_to_pool", "pool_id": str(pool)},
+                 {"type": "add_tag", "tag": "talent-pool"},
+                 {"type": "notify", "to": str(recruiter), "message": "New talent-pool lead"}],
+    ).id
+    return recruiter, pool, form, rule
+
+
+def test_talent_form_submissions_land_in_the_pool_tagged_and_notify_the_recruiter(
+        runtime: Runtime, boss: Actor) -> None:
+    app = runtime.app
+    recruiter, pool, form, rule = talent_form_setup(runtime, boss)
+    submitted = app.submit_form(form, "Sam Silver", "sam@example.com", consent=True)
+    other = app.create_candidate("Manual Mia", ["mia@example.com"], boss)
+
+    drain(runtime)
+
+    candidate = app.load(Candidate, submitted.id)
+    assert candidate.sources == ["Talent form: Stay in touch"]
+    assert candidate.consent.status == "granted" and candidate.consent.channel == "form"
+    assert candidate.pool_ids == [pool]
+    assert "talent-pool" in candidate.tags
+    sent = notifications(runtime)
+    assert [(n.recipient_id, n.candidate_id, n.message) for n in sent] == [
+        (recruiter, candidate.id, "New talent-pool lead")]
+    assert app.load(Candidate, other.id).pool_ids == []
+    ran = app.load(Rule, rule)
+    assert ran.runs == 1 and ran.last_run_at is not None
+    tagged = [e for e in all_events(runtime) if type(e).__name__ == "CandidateTagged"]
+    assert tagged[0].by.rule_id == rule and tagged[0].by.depth == 1
+
+
+def test_a_follow_up_form_updates_the_same_candidate(runtime: Runtime, boss: Actor) -> None:
+    app = runtime.app
+    _, _, form, _ = talent_form_setup(runtime, boss)
+    first = app.submit_form(form, "Sam Silver", "sam@example.com", consent=False)
+    again = app.submit_form(form, "Sam Silver-Gold", "SAM@example.com", consent=True,
+                            interests=["data"])
+    assert again.id == first.id
+    candidate = app.load(Candidate, first.id)
+    assert candidate.profile["name"] == "Sam Silver-Gold"
+    assert candidate.consent.status == "granted"
+
+
+def test_a_disabled_rule_does_nothing(runtime: Runtime, boss: Actor) -> None:
+    app = runtime.app
+    _, pool, form, rule = talent_form_setup(runtime, boss, enabled=False)
+    submitted = app.submit_form(form, "Sam Silver", "sam@example.com", consent=True)
+    drain(runtime)
+    assert app.load(Candidate, submitted.id).pool_ids == []
+    assert notifications(runtime) == []
+    assert app.load(Rule, rule).runs == 0
+
+
+def test_redelivering_an_event_does_not_double_its_effect(runtime: Runtime, boss: Actor) -> None:
+    app = runtime.app
+    _, _, form, rule = talent_form_setup(runtime, boss)
+    app.submit_form(form, "Sam Silver", "sam@example.com", consent=True)
+    handler = AutomationHandler()
+    created = next(m for m in messages_after(runtime, 0) if m.type == "CandidateCreated")
+    handler.handle(created, runtime, "automation")
+    handler.handle(created, runtime, "automation")
+    assert len(notifications(runtime)) == 1
+    assert app.load(Rule, rule).runs == 1
+
+
+def test_rules_reacting_to_each_others_tags_stop(runtime: Runtime, boss: Actor) -> None:
+    app = runtime.app
+    app.create_rule("A", "tag_added", boss, actions=[{"type": "add_tag", "tag": "x"}])
+    app.create_rule("B", "tag_added", boss, actions=[{"type": "add_tag", "tag": "y"}])
+    candidate = app.create_candidate("Lou Loop", ["lou@example.com"], boss)
+    app.add_opportunity(candidate.id, boss, general=True)
+    opportunity_id = next(e.originator_id for e in all_events(runtime)
+                          if type(e).__name__ == "OpportunityCreated")
+    app.add_tags(opportunity_id, ["seed"], boss)
+
+    drain(runtime)
+
+    assert sorted(app.load(Opportunity, opportunity_id).tags) == ["seed", "x", "y"]
+    tag_events = [e for e in all_events(runtime) if type(e).__name__ == "TagAdded"]
+    assert len(tag_events) == 3
+
+
+def test_a_chain_of_rules_stops_at_depth_three(runtime: Runtime, boss: Actor) -> None:
+    app = runtime.app
+    for i in range(1, 5):
+        app.create_rule(f"step {i}", "tag_added", boss,
+                        filter=[{"field": "tag", "op": "equals", "value": f"t{i - 1}"}],
+                        actions=[{"type": "add_tag", "tag": f"t{i}"}])
+    candidate = app.create_candidate("Cy Chain", ["cy@example.com"], boss)
+    app.add_opportunity(candidate.id, boss, general=True)
+    opportunity_id = next(e.originator_id for e in all_events(runtime)
+                          if type(e).__name__ == "OpportunityCreated")
+    app.add_tags(opportunity_id, ["t0"], boss)
+
+    drain(runtime)
+
+    assert sorted(app.load(Opportunity, opportunity_id).tags) == ["t0", "t1", "t2", "t3"]
+
+
+def test_send_campaign_action_skips_candidates_without_consent(runtime: Runtime,
+                                                               boss: Actor) -> None:
+    app = runtime.app
+    campaign = app.create_campaign("Welcome", "Welcome to our talent pool", "Hello!", boss).id
+    rule = app.create_rule("Welcome", "candidate_created", boss,
+                           actions=[{"type": "send_campaign", "campaign_id": str(campaign)}]).id
+    app.create_candidate("No Consent", ["nc@example.com"], boss)
+    drain(runtime)
+    run = [e for e in all_events(runtime) if type(e).__name__ == "RuleRan"][0]
+    assert run.originator_id == rule
+    assert run.effects == [] and run.skipped == [{"action": "send_campaign",
+                                                  "reason": "consent_none"}]
