@@ -1,0 +1,165 @@
+"""The read models after a scripted story, as the API and analysts see them."""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+import pytest
+
+from domain.actor import Actor
+from domain.errors import ValidationFailed
+from projections import queries
+from tests.projections.story import play
+
+
+@pytest.fixture
+def story(app, admin, service):
+    told = play(app, admin)
+    assert service.wait(told.last, 10)
+    return told
+
+
+def test_candidate_profile_has_everything_the_api_promises(database, story):
+    ada = queries.get_candidate(database.pool, story.ada, story.recruiter)
+    assert ada["name"] == "Ada Lovelace"
+    assert ada["emails"] == ["ada.lovelace@example.com"]
+    assert ada["phones"] == ["+49 30 1234"]
+    assert ada["headline"] == "Senior analyst"
+    assert ada["tags"] == ["math", "silver-medallist", "vip"]
+    assert ada["sources"] == ["LinkedIn", "Talent form: Newsletter"]
+    assert ada["pools"] == [str(story.pool_id)]
+    assert ada["external_ids"] == {"ats": "A-1"}
+    assert ada["consent"]["status"] == "granted"
+    assert ada["consent"]["granted_at"] is not None and ada["consent"]["deadline"] is None
+    assert ada["gdpr"] == {"deletion_requested": False, "anonymized": False,
+                           "deletion_requested_at": None, "anonymized_at": None}
+    assert [o["id"] for o in ada["opportunities"]] == [str(story.first), str(story.general),
+                                                       str(story.copy)]
+    assert sorted(ada["archive_reasons"]) == ["position_filled", "withdrew"]
+    assert "Referral" in ada["opportunity_sources"] and "strong" in ada["opportunity_tags"]
+    assert ada["created_at"].endswith("+00:00")
+
+    bob = queries.get_candidate(database.pool, story.bob, story.recruiter)
+    assert bob["consent"]["status"] == "requested" and bob["consent"]["deadline"]
+    assert bob["gdpr"]["deletion_requested"] is True
+    assert queries.get_candidate(database.pool, uuid4(), story.recruiter) is None
+
+
+def test_opportunity_detail_with_files_referral_archive_copy_and_ats(database, story):
+    first = queries.get_opportunity(database.pool, story.first, story.admin)
+    assert first["stage"] == "phone_interview" and first["origin"] == "referred"
+    assert first["tags"] == ["strong"]
+    assert first["general"] is False and first["posting_id"] == str(story.posting_id)
+    files = {f["name"]: f for f in first["files"]}
+    assert files["salary.txt"]["secret"] is True
+    assert files["ada-cv.pdf"]["kind"] == "resume" and files["ada-cv.pdf"]["size"] == 7
+    assert first["referral"] == {"referrer_id": str(story.recruiter.user_id),
+                                 "relationship": "ex-colleague",
+                                 "notes": "worked together at ACME"}
+    assert first["archived"]["reason"] == "position_filled"
+    assert first["archived"]["by"] == str(story.recruiter.user_id)
+
+    as_member = queries.get_opportunity(database.pool, story.first, story.recruiter)
+    assert [f["name"] for f in as_member["files"]] == ["ada-cv.pdf"]
+
+    copy = queries.get_opportunity(database.pool, story.copy, story.admin)
+    assert copy["copied_from"] == {"opportunity_id": str(story.first),
+                                   "categories": ["files", "resumes", "sources", "tags",
+                                                  "referral"]}
+    assert [f["name"] for f in copy["files"]] == ["ada-cv.pdf"]
+    assert copy["sources"] == ["Referral"] and copy["origin"] == "referred"
+    assert copy["referral"]["notes"] == "worked together at ACME"
+    assert copy["ats"] == {"status": "sent", "external_id": "ATS-9", "last_error": None}
+    assert copy["archived"] is None and copy["created_by"] == str(story.recruiter.user_id)
+
+    general = queries.get_opportunity(database.pool, story.general, story.admin)
+    assert general["posting_id"] == str(story.posting_id) and general["general"] is False
+    assert general["archived"]["reason"] == "withdrew"
+
+
+def test_limited_team_member_sees_only_their_postings_opportunities(database, story):
+    limited = story.limited
+    assert queries.candidate_visible(database.pool, story.ada, limited)
+    assert not queries.candidate_visible(database.pool, story.bob, limited)
+    assert queries.get_candidate(database.pool, story.bob, limited) is None
+    ada = queries.get_candidate(database.pool, story.ada, limited)
+    assert {o["id"] for o in ada["opportunities"]} == {str(story.first), str(story.general)}
+    assert queries.get_opportunity(database.pool, story.copy, limited) is None
+    listed = queries.list_candidates(database.pool, limited)
+    assert [c["id"] for c in listed["items"]] == [str(story.ada)]
+    assert [p["id"] for p in queries.list_postings(database.pool, limited)["items"]] == [
+        str(story.posting_id)]
+
+
+def test_postings_with_pipeline_and_users(database, story):
+    posting = queries.get_posting(database.pool, story.posting_id, story.admin)
+    assert posting["title"] == "Backend engineer" and posting["state"] == "published"
+    assert posting["hiring_team"] == [str(story.limited.user_id)]
+    assert posting["pipeline"] == {}  # both of its opportunities are archived
+    other = queries.get_posting(database.pool, story.other_posting_id, story.admin)
+    assert other["state"] == "internal" and other["pipeline"] == {"new_lead": 1}
+    internal = queries.list_postings(database.pool, story.admin, state="internal")
+    assert [p["id"] for p in internal["items"]] == [str(story.other_posting_id)]
+
+    user = queries.get_user(database.pool, story.limited.user_id)
+    assert user["name"] == "Lou Limited" and user["role"] == "limited_team_member"
+    assert user["email"] == "lou@example.com"
+    members = queries.list_users(database.pool, role="team_member")
+    assert [u["id"] for u in members["items"]] == [str(story.recruiter.user_id)]
+
+
+@pytest.mark.parametrize(("filters", "expected"), [
+    ({"tag": "silver-medallist"}, {"ada"}),
+    ({"tag": "frontend"}, {"bob"}),          # a tag on one of the candidate's opportunities
+    ({"source": "Excel import"}, {"bob"}),
+    ({"source": "Referral"}, {"ada"}),
+    ({"archive_reason": "underqualified"}, {"bob"}),
+    ({"archive_reason": "timing"}, set()),   # unarchived since
+    ({"consent": "granted"}, {"ada"}),
+    ({"stage": "phone_interview"}, {"ada"}),
+    ({"q": "lovelace"}, {"ada"}),
+    ({"q": "Ada Love"}, {"ada"}),
+    ({"q": "bob@builders"}, {"bob"}),
+    ({"q": "builders.example"}, {"bob"}),
+    ({"q": "nobody"}, set()),
+    ({"q": "'&|!:*"}, set()),
+    ({"tag": "math", "source": "Excel import"}, set()),
+])
+def test_talent_search_filters(database, story, filters, expected):
+    names = {str(story.ada): "ada", str(story.bob): "bob"}
+    found = queries.list_candidates(database.pool, story.admin, **filters)
+    assert {names[c["id"]] for c in found["items"]} == expected
+
+
+def test_search_by_pool(database, story):
+    found = queries.list_candidates(database.pool, story.admin, pool_id=story.pool_id)
+    assert [c["id"] for c in found["items"]] == [str(story.ada)]
+
+
+def test_keyset_pages_cover_every_candidate_once(app, admin, database, service):
+    ids = {str(app.create_candidate(f"Person {i}", [f"p{i}@example.com"], admin).id)
+           for i in range(7)}
+    last = app.create_candidate("Last One", ["last@example.com"], admin)
+    ids.add(str(last.id))
+    assert service.wait(last.position, 10)
+    seen, cursor = [], None
+    while True:
+        page = queries.list_candidates(database.pool, admin, limit=3, cursor=cursor)
+        seen += [c["id"] for c in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert len(seen) == len(ids) and set(seen) == ids
+    assert seen[0] == str(last.id)  # newest first
+
+
+@pytest.mark.parametrize("cursor", ["garbage", "W10", "WyJ4IiwieSJd"])
+def test_invalid_cursor_is_a_validation_error(database, cursor):
+    with pytest.raises(ValidationFailed) as raised:
+        queries.list_candidates(database.pool, Actor(uuid4(), "admin"), cursor=cursor)
+    assert "cursor" in raised.value.details
+
+
+def test_limit_is_bounded(database):
+    with pytest.raises(ValidationFailed):
+        queries.list_users(database.pool, limit=501)
