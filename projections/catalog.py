@@ -10,4 +10,5 @@ def projections() -> list[Any]:
     found: list[Any] = []
     from projections.views import ProfilesProjection; found.append(ProfilesProjection)  # noqa: E702, I001
     from projections.analytics import AnalyticsProjection; found.append(AnalyticsProjection)  # noqa: E702, I001
+    from projections.erasures import ErasuresProjection; found.append(ErasuresProjection)  # noqa: E702, I001
     return found

@@ -10,4 +10,5 @@ def blueprints() -> list[Any]:
     found: list[Any] = []
     from api.routes import audit, candidates, gdpr, health, opportunities, postings, users
     found += [m.blp for m in (health, users, postings, candidates, opportunities, gdpr, audit)]
+    from api.routes import gdpr_audit; found.append(gdpr_audit.blp)  # noqa: E702, I001
     return found

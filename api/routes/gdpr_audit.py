@@ -1,0 +1,32 @@
+"""The erasure record for auditors and admins: GET /v1/audit/erasures (read.erasures)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify
+from flask_smorest import Blueprint
+from marshmallow import fields, validate
+
+from api.app import pool, wait_for
+from api.auth import ADMINS, requires
+from api.schemas import PageArgs
+from projections.erasures import REASONS, STATUSES, list_erasures
+
+blp = Blueprint("gdpr_audit", __name__, url_prefix="/v1/audit",
+                description="GDPR erasure record (no personal data)")
+
+
+class ErasureListArgs(PageArgs):
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    reason = fields.String(validate=validate.OneOf(REASONS))
+
+
+@blp.route("/erasures", methods=["GET"])
+@requires(*ADMINS, "auditor")
+@blp.arguments(ErasureListArgs, location="query")
+def erasures(args: dict[str, Any]) -> Response:
+    """Who asked for each erasure, when, why, and who carried it out; oldest first."""
+    wait_for(args.get("min_position"))
+    return jsonify(list_erasures(pool(), status=args.get("status"), reason=args.get("reason"),
+                                 limit=args["limit"], cursor=args.get("cursor")))
