@@ -120,3 +120,18 @@ def test_the_chores_never_anonymize_twice_after_an_admin_did(runtime, boss):
 
     assert process_deletions(runtime, later(1)) == 0
     assert anonymization_reasons(runtime, candidate_id) == ["admin"]
+
+
+def test_the_scheduler_runs_the_gdpr_chores(runtime, boss):
+    from consumers.scheduler import run_due_chores
+
+    expiring = new_candidate(runtime, boss, "expiring@example.com")
+    leaving = new_candidate(runtime, boss, "leaving@example.com")
+    runtime.app.request_consent(expiring, boss, deadline_days=30)
+    runtime.app.request_deletion(leaving, boss)
+    feed_gdpr_handler(runtime)
+
+    run_due_chores(runtime, later(31))
+
+    assert anonymization_reasons(runtime, expiring) == ["expiry"]
+    assert anonymization_reasons(runtime, leaving) == ["request"]
