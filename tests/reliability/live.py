@@ -112,9 +112,14 @@ class LiveServer:
         if self.process is not None and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:
-                self.process.wait(10)
+                self.process.wait(5)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+    def has_route(self, template: str) -> bool:
+        """Whether the served OpenAPI document lists a path (features land at different times)."""
+        document = self.request("GET", "/v1/openapi.json", token=None).json()
+        return template in document.get("paths", {})
 
     def request(self, method: str, path: str, body: Any = None, *, token: str | None = "",
                 headers: dict[str, str] | None = None, raw: bytes | None = None,
