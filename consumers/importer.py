@@ -8,8 +8,9 @@ batch's candidates and the job's progress event commit in one transaction.
 from __future__ import annotations
 
 import logging
+import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -48,7 +49,7 @@ class PreparedImport:
         """Imports every row; a crash mid-way records ImportFailed and re-raises."""
         try:
             with self.sheet:
-                while batch := list(islice(self.sheet.rows, BATCH_SIZE)):
+                for batch in self._batches():
                     self.app.import_rows(self.job, batch, self.by)
                     if progress is not None:
                         progress(self.job)
@@ -61,6 +62,36 @@ class PreparedImport:
         finally:
             if self.delete_after:
                 self.path.unlink(missing_ok=True)
+
+    def _batches(self) -> Iterator[list[tuple[int, dict[str, Any]]]]:
+        """Parses the next batches in a thread while the current one is written (I/O overlap);
+        the bounded queue keeps at most a few batches in memory."""
+        ready: queue.Queue[Any] = queue.Queue(maxsize=2)
+        stop = threading.Event()
+
+        def read() -> None:
+            try:
+                while not stop.is_set() and (batch := list(islice(self.sheet.rows, BATCH_SIZE))):
+                    ready.put(batch)
+                ready.put(None)
+            except BaseException as error:
+                ready.put(error)
+
+        reader = threading.Thread(target=read, name=f"import-reader-{self.job.id}", daemon=True)
+        reader.start()
+        try:
+            while (item := ready.get()) is not None:
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            stop.set()
+            while reader.is_alive():
+                try:
+                    ready.get(timeout=0.1)
+                except queue.Empty:
+                    continue
+            reader.join()
 
     def run_in_background(self) -> threading.Thread:
         thread = threading.Thread(target=self._run_quietly, name=f"import-{self.job.id}",
