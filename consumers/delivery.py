@@ -6,6 +6,7 @@ caller parks the message and moves on, so one poison event never stalls a worker
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from dataclasses import dataclass
@@ -43,10 +44,8 @@ def already_done(runtime: Runtime, tracking_name: str, position: int) -> bool:
 
 def mark_done(runtime: Runtime, tracking_name: str, position: int) -> None:
     """Records the position a handler reached when it recorded nothing itself."""
-    try:
+    with contextlib.suppress(IntegrityError):
         runtime.app.recorder.insert_tracking(Tracking(tracking_name, position))
-    except IntegrityError:
-        pass
 
 
 def deliver(handler: Handler, message: Message, runtime: Runtime, tracking_name: str,

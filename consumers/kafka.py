@@ -9,6 +9,7 @@ reason in its headers, and the consumer moves on.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from typing import TYPE_CHECKING, Any
@@ -35,11 +36,22 @@ PARTITIONS = 4
 TOPICS = (EVENTS_TOPIC, f"{EVENTS_TOPIC}.dlq", NOTIFICATIONS_TOPIC)
 
 
-def producer_config(bootstrap: str) -> dict[str, Any]:
+def producer_config(bootstrap: str, delivery_timeout_ms: int = 10000) -> dict[str, Any]:
     """Acks from all replicas, idempotent, and bounded blocking so an outage surfaces fast."""
     return {"bootstrap_servers": bootstrap, "acks": "all", "enable_idempotence": True,
-            "linger_ms": 5, "max_block_ms": 5000, "request_timeout_ms": 10000,
-            "client_id": "rekindle"}
+            "linger_ms": 5, "max_block_ms": 5000, "request_timeout_ms": delivery_timeout_ms // 2,
+            "delivery_timeout_ms": delivery_timeout_ms, "client_id": "rekindle"}
+
+
+def close_producer(producer: KafkaProducer) -> None:
+    """Closes a producer even when its last sends never completed (broker gone)."""
+    try:
+        producer.close(timeout=1)
+    except KafkaError:
+        sender = getattr(producer, "_sender", None)
+        if sender is not None:
+            sender.force_close()
+        producer._closed = True
 
 
 def ensure_topics(bootstrap: str, topics: tuple[str, ...] = TOPICS,
@@ -50,10 +62,8 @@ def ensure_topics(bootstrap: str, topics: tuple[str, ...] = TOPICS,
     try:
         missing = [t for t in topics if t not in set(admin.list_topics())]
         if missing:
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):
                 admin.create_topics([NewTopic(t, partitions, 1) for t in missing])
-            except TopicAlreadyExistsError:
-                pass
     finally:
         admin.close()
 
@@ -170,12 +180,11 @@ class KafkaWorker:
                            headers=headers).get(timeout=30)
 
     def _close(self) -> None:
-        for client in (self.consumer, self.producer):
-            if client is not None:
-                try:
-                    client.close()
-                except KafkaError:
-                    pass
+        if self.producer is not None:
+            close_producer(self.producer)
+        if self.consumer is not None:
+            with contextlib.suppress(KafkaError):
+                self.consumer.close()
         self.consumer = self.producer = None
 
     def assignment(self) -> set[TopicPartition]:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from kafka import KafkaProducer
 
-from consumers.kafka import NOTIFICATIONS_TOPIC, producer_config
+from consumers.kafka import NOTIFICATIONS_TOPIC, close_producer, producer_config
 from consumers.messages import Message
 
 if TYPE_CHECKING:
@@ -68,5 +68,5 @@ class NotificationPublisher:
             with self._lock:
                 if self._producer is producer:
                     self._producer = None
-            producer.close(timeout=1)
+            close_producer(producer)
             raise

@@ -17,10 +17,9 @@ from typing import TYPE_CHECKING
 
 from eventsourcing.persistence import Notification
 from kafka import KafkaProducer
-from kafka.errors import KafkaError
 
 from consumers.inprocess import NotificationFollower, to_message
-from consumers.kafka import EVENTS_TOPIC, ensure_topics, producer_config
+from consumers.kafka import EVENTS_TOPIC, close_producer, ensure_topics, producer_config
 
 if TYPE_CHECKING:
     from api.runtime import Runtime
@@ -41,12 +40,13 @@ class Relay:
 
     def __init__(self, runtime: Runtime, *, name: str = "relay", topic: str = EVENTS_TOPIC,
                  batch_size: int = 500, max_backoff_s: float = 5.0,
-                 idle_wait_s: float = 0.5) -> None:
+                 idle_wait_s: float = 0.5, delivery_timeout_ms: int = 10000) -> None:
         self.runtime = runtime
         self.name = name
         self.topic = topic
         self.batch_size = batch_size
         self.max_backoff_s = max_backoff_s
+        self.delivery_timeout_ms = delivery_timeout_ms
         self.stopping = threading.Event()
         self.follower = NotificationFollower(runtime, self.stopping, idle_wait_s)
         self.producer: KafkaProducer | None = None
@@ -114,7 +114,7 @@ class Relay:
                 headers=[("event_id", str(message.event_id).encode()),
                          ("position", str(message.position).encode()),
                          ("type", message.type.encode())]))
-        producer.flush(timeout=30)
+        producer.flush(timeout=self.delivery_timeout_ms / 1000 + 5)
         for future in futures:
             future.get(timeout=0)
 
@@ -122,13 +122,10 @@ class Relay:
         if self.producer is None:
             bootstrap = self.runtime.settings.kafka_bootstrap
             ensure_topics(bootstrap)
-            self.producer = KafkaProducer(**producer_config(bootstrap))
+            self.producer = KafkaProducer(**producer_config(bootstrap, self.delivery_timeout_ms))
         return self.producer
 
     def _close_producer(self) -> None:
         if self.producer is not None:
-            try:
-                self.producer.close(timeout=1)
-            except KafkaError:
-                pass
+            close_producer(self.producer)
             self.producer = None

@@ -1,0 +1,170 @@
+"""The Kafka transport against a real Kafka-protocol broker (Tansu): relay, consumer groups,
+outage, crash, dead letters, and no personal data on the wire."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+from api.runtime import Runtime
+from consumers.delivery import RetryPolicy
+from consumers.kafka import EVENTS_TOPIC, KafkaWorker, ensure_topics
+from consumers.relay import Relay
+from domain.actor import Actor
+from domain.settings import Settings
+from tests.consumers.effects import TagOnCreate, tag_counts, wait_until
+from tests.kafka_fixture import TansuBroker
+
+pytestmark = pytest.mark.kafka
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def runtime(settings: Settings, kafka_broker: TansuBroker) -> Iterator[Runtime]:
+    rt = Runtime(dataclasses.replace(settings, kafka_bootstrap=kafka_broker.bootstrap))
+    rt.start(projections=False, workers=False)
+    yield rt
+    rt.stop()
+
+
+@pytest.fixture
+def relay(runtime: Runtime) -> Iterator[Relay]:
+    running = Relay(runtime, idle_wait_s=0.1, max_backoff_s=0.5, delivery_timeout_ms=2000).start()
+    yield running
+    running.stop()
+    running.join(10)
+
+
+def add_candidates(runtime: Runtime, count: int, start: int = 0) -> list:
+    return [runtime.app.create_candidate(f"Cand {i}", [f"c{i}@example.com"], Actor.system()).id
+            for i in range(start, start + count)]
+
+
+def read_topic(bootstrap: str, topic: str, expected: int) -> list:
+    """Every record of a topic, read without a group (assign + seek to the beginning)."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        records: list = []
+        wait_until(lambda: records.extend(
+            r for batch in consumer.poll(200).values() for r in batch) or len(records) >= expected)
+        return records
+    finally:
+        consumer.close()
+
+
+def test_event_goes_through_relay_and_topic_to_a_consumer_effect(runtime: Runtime,
+                                                                  relay: Relay) -> None:
+    worker = KafkaWorker(runtime, TagOnCreate()).start()
+    try:
+        created = add_candidates(runtime, 5)
+        wait_until(lambda: set(tag_counts(runtime.app)) == set(created))
+    finally:
+        worker.stop()
+        worker.join(10)
+    assert all(n == 1 for n in tag_counts(runtime.app).values())
+    assert relay.position() == runtime.app.recorder.max_notification_id()
+
+
+def test_messages_on_the_events_topic_carry_no_personal_data(runtime: Runtime,
+                                                              relay: Relay) -> None:
+    runtime.app.create_candidate("Zoltan Quixote-Personal", ["zoltan.private@example.org"],
+                                 Actor.system(), phones=["+44 7700 900123"],
+                                 headline="Loves secret gardens")
+    head = runtime.app.recorder.max_notification_id()
+    wait_until(lambda: relay.position() == head)
+    records = read_topic(runtime.settings.kafka_bootstrap, EVENTS_TOPIC, head)
+    assert b"CandidateCreated" in {dict(r.headers)["type"] for r in records}
+    for record in records:
+        raw = record.value + (record.key or b"") + b"".join(v for _, v in record.headers)
+        for secret in (b"Zoltan", b"Quixote", b"zoltan.private", b"7700 900123",
+                       b"secret gardens"):
+            assert secret not in raw
+
+
+def test_broker_outage_loses_nothing_and_commands_keep_working(
+        runtime: Runtime, relay: Relay, kafka_broker: TansuBroker) -> None:
+    worker = KafkaWorker(runtime, TagOnCreate()).start()
+    before = add_candidates(runtime, 3)
+    wait_until(lambda: set(tag_counts(runtime.app)) == set(before))
+    worker.stop()
+    worker.join(10)
+
+    kafka_broker.stop()
+    during = add_candidates(runtime, 4, start=3)
+    assert relay.position() < runtime.app.recorder.max_notification_id()
+
+    kafka_broker.start()  # in-memory broker: it comes back empty, the relay republishes
+    worker = KafkaWorker(runtime, TagOnCreate()).start()
+    try:
+        wait_until(lambda: set(tag_counts(runtime.app)) == set(before + during), timeout=30)
+    finally:
+        worker.stop()
+        worker.join(10)
+    assert all(n == 1 for n in tag_counts(runtime.app).values())
+
+
+def consumer_process(runtime: Runtime) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "REKINDLE_DATABASE_URL": runtime.settings.database_url,
+           "REKINDLE_KAFKA_BOOTSTRAP": runtime.settings.kafka_bootstrap,
+           "REKINDLE_DATA_DIR": str(runtime.settings.data_dir), "TAGGER_DELAY_S": "0.05"}
+    return subprocess.Popen([sys.executable, "-m", "tests.consumers.effects"], cwd=ROOT, env=env)
+
+
+@pytest.mark.slow
+def test_consumer_killed_mid_batch_loses_nothing_and_applies_nothing_twice(
+        runtime: Runtime, relay: Relay) -> None:
+    created = add_candidates(runtime, 40)
+    first = consumer_process(runtime)
+    try:
+        wait_until(lambda: len(tag_counts(runtime.app)) >= 5, timeout=30)
+    finally:
+        first.kill()
+        first.wait()
+    assert len(tag_counts(runtime.app)) < len(created), "killed before it finished"
+
+    second = consumer_process(runtime)
+    try:
+        wait_until(lambda: set(tag_counts(runtime.app)) == set(created), timeout=40)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(20) == 0
+    assert all(n == 1 for n in tag_counts(runtime.app).values())
+
+
+def test_poison_messages_go_to_the_dead_letter_topic_and_the_consumer_moves_on(
+        runtime: Runtime, relay: Relay) -> None:
+    bootstrap = runtime.settings.kafka_bootstrap
+    ensure_topics(bootstrap)
+    producer = KafkaProducer(bootstrap_servers=bootstrap)
+    producer.send(EVENTS_TOPIC, key=b"junk", value=b"{not json").get(timeout=10)
+    producer.close()
+    poisoned, *fine = add_candidates(runtime, 3)
+    worker = KafkaWorker(runtime, TagOnCreate(poison={poisoned}),
+                         policy=RetryPolicy(attempts=2, first_delay_s=0.01)).start()
+    try:
+        wait_until(lambda: set(tag_counts(runtime.app)) == set(fine))
+        dead = read_topic(bootstrap, f"{EVENTS_TOPIC}.dlq", 2)
+    finally:
+        worker.stop()
+        worker.join(10)
+
+    by_value = {r.value: dict(r.headers) for r in dead}
+    assert b"{not json" in by_value
+    junk = by_value[b"{not json"]
+    assert b"unreadable" in junk["error"] and junk["topic"] == EVENTS_TOPIC.encode()
+    assert {"partition", "offset"} <= set(junk)
+    failed = [h for v, h in by_value.items() if v != b"{not json"]
+    assert len(failed) == 1 and b"poisoned candidate" in failed[0]["error"]
+    assert failed[0]["event_id"] and int(failed[0]["offset"]) >= 0
+    assert poisoned not in tag_counts(runtime.app)
