@@ -98,13 +98,28 @@ def _messages_of(error: HTTPException) -> dict[str, Any]:
     return details
 
 
+def flatten(messages: dict[Any, Any], prefix: str = "") -> dict[str, list[str]]:
+    """marshmallow nests errors of list items and nested objects: `{"tags.0": [...]}` instead."""
+    out: dict[str, list[str]] = {}
+    for key, value in messages.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(flatten(value, name + "."))
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            for item in value:
+                out.update(flatten(item, name + "."))
+        else:
+            out[name] = [str(v) for v in value] if isinstance(value, list) else [str(value)]
+    return out
+
+
 def handle_http_exception(error: HTTPException) -> Response:
     status = error.code or 500
     code = CODE_BY_HTTP_STATUS.get(status, "bad_request" if status < 500 else "internal_error")
     details = _messages_of(error)
     if status == 422:
         message = "the request has invalid fields"
-        details = {k: v if isinstance(v, list) else [v] for k, v in details.items()}
+        details = flatten(details)
     elif status == 400:
         message = "the body is not valid JSON in UTF-8"
     elif status == 413:

@@ -31,16 +31,12 @@ def run(settings: Settings, host: str = "127.0.0.1", port: int = 8000, threads: 
             if not stopping.is_set():
                 stopping.set()
                 log.info("signal %s: stopping", signum)
-                server.close()
+                raise SystemExit(0)
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         log.info("serving on http://%s:%s", host, server.effective_port)
-        try:
-            server.run()
-        except OSError:
-            if not stopping.is_set():
-                raise
+        server.run()
     finally:
         if server is not None:
             server.close()

@@ -30,7 +30,7 @@ def candidate_history(args: dict[str, Any], candidate_id: UUID) -> Response:
     wait_for(args.get("min_position"))
     ensure_candidate_visible(candidate_id)
     found = history.candidate_history(runtime().app, pool(), candidate_id)
-    if found is None:
+    if not found:
         raise NotFound(f"no candidate with id {candidate_id}", {"id": str(candidate_id)})
     return jsonify(_items(found))
 
@@ -45,6 +45,6 @@ def opportunity_history(args: dict[str, Any], opportunity_id: UUID) -> Response:
     if queries.get_opportunity(pool(), opportunity_id, current_actor()) is None:
         raise NotFound(f"no opportunity with id {opportunity_id}", {"id": str(opportunity_id)})
     found = history.opportunity_history(runtime().app, pool(), opportunity_id)
-    if found is None:
+    if not found:
         raise NotFound(f"no opportunity with id {opportunity_id}", {"id": str(opportunity_id)})
     return jsonify(_items(found))

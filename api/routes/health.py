@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import Response, jsonify
 from flask_smorest import Blueprint
@@ -39,6 +40,8 @@ def readyz() -> Response:
     return response
 
 
-def _running(projections: object) -> bool:
-    running = getattr(projections, "running", True)
-    return bool(running() if callable(running) else running)
+def _running(projections: Any) -> bool:
+    runners = getattr(projections, "runners", None)
+    if runners is None:
+        return True
+    return all(not runner.is_interrupted.is_set() for runner in runners.values())
