@@ -114,6 +114,8 @@ def users_create(name: str, email: str, role: str) -> None:
 main.add_command(bench)
 from projections.cli import projections_group  # noqa: E402, I001
 main.add_command(projections_group)
+from consumers.cli import worker  # noqa: E402, I001
+main.add_command(worker)
 
 if __name__ == "__main__":
     main()

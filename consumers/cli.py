@@ -1,0 +1,40 @@
+"""`rekindle worker NAME`: one worker (or all of them) as a process of its own."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+
+import click
+
+from consumers.workers import WORKER_NAMES
+
+log = logging.getLogger(__name__)
+
+
+@click.command("worker")
+@click.argument("name", type=click.Choice(WORKER_NAMES))
+def worker(name: str) -> None:
+    """Run worker NAME until SIGTERM/SIGINT (Kafka consumers if REKINDLE_KAFKA_BOOTSTRAP is set,
+    else fed from the event store in-process). A message being handled at shutdown is finished
+    or left uncommitted, so it is delivered again."""
+    from api.runtime import Runtime
+    from consumers.workers import start_named
+
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.set())
+    runtime = Runtime().start(projections=False, workers=False)
+    try:
+        try:
+            group = start_named(runtime, name)
+        except ValueError as error:
+            raise click.ClickException(str(error)) from None
+        transport = "kafka" if runtime.settings.kafka_bootstrap else "in-process"
+        log.info("worker %s running (%s)", name, transport)
+        stopping.wait()
+        log.info("worker %s stopping", name)
+        group.stop()
+    finally:
+        runtime.stop()
