@@ -37,4 +37,5 @@ def registered_handlers() -> list[Handler]:
     from consumers.automation import AutomationHandler
 
     handlers.append(AutomationHandler())
+    from consumers.ats import AtsSender; handlers.append(AtsSender())  # noqa: E702, I001
     return handlers
