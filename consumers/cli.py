@@ -15,7 +15,10 @@ log = logging.getLogger(__name__)
 
 @click.command("worker")
 @click.argument("name", type=click.Choice(WORKER_NAMES))
-def worker(name: str) -> None:
+@click.option("--skip", multiple=True, type=click.Choice(["projections", "scheduler"]),
+              help="With `all`: leave out a worker another process runs (e.g. `rekindle serve` "
+                   "runs the projections).")
+def worker(name: str, skip: tuple[str, ...]) -> None:
     """Run worker NAME until SIGTERM/SIGINT (Kafka consumers if REKINDLE_KAFKA_BOOTSTRAP is set,
     else fed from the event store in-process). A message being handled at shutdown is finished
     or left uncommitted, so it is delivered again."""
@@ -28,7 +31,7 @@ def worker(name: str) -> None:
     runtime = Runtime().start(projections=False, workers=False)
     try:
         try:
-            group = start_named(runtime, name)
+            group = start_named(runtime, name, skip=skip)
         except ValueError as error:
             raise click.ClickException(str(error)) from None
         transport = "kafka" if runtime.settings.kafka_bootstrap else "in-process"

@@ -146,11 +146,11 @@ def start_kafka(runtime: Runtime, names: Sequence[str] | None = None, *, relay: 
     return group
 
 
-def start_named(runtime: Runtime, name: str) -> WorkerGroup:
-    """What `rekindle worker NAME` runs: one worker, or all of them with `all`."""
+def start_named(runtime: Runtime, name: str, skip: Sequence[str] = ()) -> WorkerGroup:
+    """What `rekindle worker NAME` runs: one worker, or all of them (but `skip`) with `all`."""
     kafka = runtime.settings.kafka_bootstrap is not None
     group = WorkerGroup()
-    if name in ("projections", "all"):
+    if name == "projections" or (name == "all" and "projections" not in skip):
         from projections.runner import ProjectionService
 
         group.add(ProjectionService(runtime.database).start())
@@ -166,7 +166,9 @@ def start_named(runtime: Runtime, name: str) -> WorkerGroup:
             raise ValueError("no scheduler is installed (consumers/scheduler.py)")
         group.add(worker)
     elif name == "all":
-        group.add(start_kafka(runtime) if kafka else start_in_process(runtime))
+        scheduler = "scheduler" not in skip
+        group.add(start_kafka(runtime, scheduler=scheduler) if kafka
+                  else start_in_process(runtime, scheduler=scheduler))
     elif name != "projections":
         if not select_handlers([name]):
             known = ", ".join(h.name for h in registered_handlers()) or "none"
