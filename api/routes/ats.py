@@ -1,0 +1,59 @@
+"""The ATS interface (seed 004, option 4 and step 5): send an application, receive events."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from uuid import UUID
+
+from flask import Response, request
+from flask_smorest import Blueprint
+
+from api.app import command_response, runtime
+from api.auth import RECRUITERS, current_actor, requires
+from api.errors import ApiError
+from consumers.ats import SIGNATURE_HEADER, signature_valid
+from domain.actor import Actor
+from domain.errors import ValidationFailed
+
+blp = Blueprint("ats", __name__, url_prefix="/v1",
+                description="Sync with the applicant tracking system (ATS.md)")
+
+
+@blp.route("/opportunities/<uuid:opportunity_id>/send-to-ats", methods=["POST"])
+@requires(*RECRUITERS)
+@blp.response(202)
+def send_to_ats(opportunity_id: UUID) -> Response:
+    """Marks the application pending; the "ats" worker delivers it (retries, then failure)."""
+    recorded = runtime().app.send_to_ats(opportunity_id, current_actor())
+    return command_response(recorded, {"id": str(opportunity_id), "ats": {
+        "status": "pending", "external_id": None, "last_error": None}}, 202)
+
+
+@blp.route("/ats/events", methods=["POST"])
+@blp.doc(security=[], description="Authenticated by `X-Rekindle-Signature`: HMAC-SHA256 (hex, "
+         'optionally prefixed "sha256=") of the raw body with REKINDLE_ATS_SECRET.')
+@blp.response(202)
+def receive_ats_event() -> Response:
+    """An ATS event, recorded once by its event_id (a replay answers 200, records nothing)."""
+    rt = runtime()
+    body = request.get_data(cache=True)
+    if not signature_valid(rt.settings.ats_secret, body, request.headers.get(SIGNATURE_HEADER)):
+        raise ApiError("unauthorized", f"missing or bad {SIGNATURE_HEADER}")
+    try:
+        message: Any = json.loads(body)
+    except ValueError:
+        raise ApiError("bad_request", "the body is not valid JSON") from None
+    if not isinstance(message, dict):
+        raise ValidationFailed("the message must be a JSON object", {"_schema": ["not an object"]})
+    recorded = rt.app.receive_ats_event(message, Actor.system())
+    if recorded.extra.get("replayed"):
+        return command_response(recorded, {"status": "duplicate",
+                                           "event_id": message["event_id"]}, 200)
+    extra = recorded.extra
+    return command_response(recorded, {
+        "status": "accepted", "event_id": message["event_id"],
+        "candidate_id": str(extra["candidate_id"]), "created": extra["created"],
+        "silver_medallist": extra["silver_medallist"],
+        "opportunity_id": str(extra["opportunity_id"]) if extra["opportunity_id"] else None,
+    }, 202)

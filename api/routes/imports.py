@@ -1,0 +1,104 @@
+"""Spreadsheet imports (seed 004, option 2): upload, then follow the job's progress."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from flask import Response, jsonify
+from flask_smorest import Blueprint
+from marshmallow import fields, validate
+
+from api.app import command_response, runtime
+from api.auth import READERS, RECRUITERS, current_actor, requires
+from api.schemas import FileUpload, Strict
+from consumers.importer import prepare_import
+from domain.application import Recorded
+from domain.errors import NotFound
+from domain.import_job import ImportJob
+
+blp = Blueprint("imports", __name__, url_prefix="/v1",
+                description="Bulk import of candidates from .csv or .xlsx files")
+
+COPY_CHUNK = 1024 * 1024
+
+
+class ImportForm(Strict):
+    pool_id = fields.UUID(metadata={"description": "pool every imported candidate joins"})
+    tags = fields.String(validate=validate.Length(max=2000),
+                         metadata={"description": "tags for every candidate, comma separated"})
+    source = fields.String(validate=validate.Length(max=200),
+                           metadata={"description": 'source; defaults to "Excel import"'})
+
+
+class ImportRowError(Strict):
+    row = fields.Integer()
+    field = fields.String()
+    message = fields.String()
+
+
+class ImportStatus(Strict):
+    id = fields.UUID()
+    status = fields.String(validate=validate.OneOf(("running", "done", "failed")))
+    rows_total = fields.Integer()
+    rows_imported = fields.Integer()
+    rows_duplicate = fields.Integer()
+    rows_failed = fields.Integer()
+    errors = fields.List(fields.Nested(ImportRowError))
+
+
+@blp.route("/imports", methods=["POST"])
+@requires(*RECRUITERS)
+@blp.arguments(ImportForm, location="form")
+@blp.arguments(FileUpload, location="files")
+@blp.response(202, ImportStatus)
+def start_import(form: dict[str, Any], files: dict[str, Any]) -> Response:
+    """Checks the file (format, size, header), then imports it in the background."""
+    app = runtime().app
+    path = _spool(files["file"], app.settings.max_import_bytes)
+    try:
+        prepared = prepare_import(app, path, current_actor(), source=form.get("source"),
+                                  pool_id=form.get("pool_id"), tags=_split(form.get("tags")),
+                                  delete_after=True)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    prepared.run_in_background()
+    return command_response(Recorded(prepared.id, _position(app)),
+                            {"id": str(prepared.id), "status": "running"}, 202)
+
+
+@blp.route("/imports/<uuid:import_id>", methods=["GET"])
+@requires(*READERS)
+@blp.response(200, ImportStatus)
+def get_import(import_id: UUID) -> Response:
+    """Read from the ImportJob aggregate itself: it holds counts and non-personal errors only."""
+    job = runtime().app.import_job(import_id)
+    if not isinstance(job, ImportJob):
+        raise NotFound(f"no import with id {import_id}", {"id": str(import_id)})
+    return jsonify(job.summary())
+
+
+def _spool(upload: Any, limit: int) -> Path:
+    """Copies the upload to a temporary file, at most one byte over the limit (then refused)."""
+    handle, name = tempfile.mkstemp(prefix="rekindle-import-")
+    with os.fdopen(handle, "wb") as out:
+        remaining = limit + 1
+        while remaining > 0 and (chunk := upload.stream.read(min(COPY_CHUNK, remaining))):
+            out.write(chunk)
+            remaining -= len(chunk)
+    return Path(name)
+
+
+def _split(tags: str | None) -> list[str]:
+    return [t.strip() for t in re.split(r"[,;]", tags or "") if t.strip()]
+
+
+def _position(app: Any) -> int | None:
+    return app.recorder.max_notification_id()
+
+
