@@ -33,7 +33,8 @@ log = logging.getLogger(__name__)
 EVENTS_TOPIC = "rekindle.events"
 NOTIFICATIONS_TOPIC = "rekindle.notifications"
 PARTITIONS = 4
-TOPICS = (EVENTS_TOPIC, f"{EVENTS_TOPIC}.dlq", NOTIFICATIONS_TOPIC)
+ATS_TOPIC = "ats.events"
+TOPICS = (EVENTS_TOPIC, f"{EVENTS_TOPIC}.dlq", NOTIFICATIONS_TOPIC, ATS_TOPIC, f"{ATS_TOPIC}.dlq")
 
 
 def producer_config(bootstrap: str, delivery_timeout_ms: int = 10000) -> dict[str, Any]:
@@ -189,3 +190,42 @@ class KafkaWorker:
 
     def assignment(self) -> set[TopicPartition]:
         return set(self.consumer.assignment()) if self.consumer is not None else set()
+
+
+class _Named:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+class AtsInboundWorker(KafkaWorker):
+    """Consumes the ATS's own events from `ats.events` (group `rekindle.ats-inbound`).
+
+    The domain records each ATS event once by its event id, so redelivery is harmless; a
+    message that can never be handled goes straight to `ats.events.dlq`, others after the
+    retries.
+    """
+
+    def __init__(self, runtime: Runtime, *, policy: RetryPolicy | None = None,
+                 **consumer_options: Any) -> None:
+        super().__init__(runtime, _Named("ats-inbound"), topic=ATS_TOPIC,  # type: ignore[arg-type]
+                         policy=policy, **consumer_options)
+
+    def _process(self, record: ConsumerRecord) -> None:
+        from consumers.ats import MalformedAtsMessage, handle_ats_message
+
+        for attempt in range(1, self.policy.attempts + 1):
+            try:
+                handle_ats_message(record.value, self.runtime)
+                return
+            except MalformedAtsMessage as error:
+                self._dead_letter(record, f"malformed: {error}")
+                return
+            except Exception as error:
+                log.warning("ats-inbound failed on %s[%d]@%d (attempt %d/%d): %r",
+                            record.topic, record.partition, record.offset, attempt,
+                            self.policy.attempts, error)
+                if attempt == self.policy.attempts:
+                    self._dead_letter(record, repr(error))
+                    return
+            if self.stopping.wait(self.policy.delay(attempt)):
+                raise Abandoned(record.offset)

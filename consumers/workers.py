@@ -131,7 +131,7 @@ def start_in_process(runtime: Runtime, names: Sequence[str] | None = None, *,
 def start_kafka(runtime: Runtime, names: Sequence[str] | None = None, *, relay: bool = True,
                 scheduler: bool = True, policy: RetryPolicy | None = None) -> WorkerGroup:
     """The relay and one consumer group per handler (or those named), against Kafka."""
-    from consumers.kafka import KafkaWorker
+    from consumers.kafka import AtsInboundWorker, KafkaWorker
     from consumers.relay import Relay
 
     group = WorkerGroup()
@@ -139,6 +139,8 @@ def start_kafka(runtime: Runtime, names: Sequence[str] | None = None, *, relay: 
         group.add(Relay(runtime).start())
     for handler in select_handlers(names):
         group.add(KafkaWorker(runtime, handler, policy=policy).start())
+    if names is None or "ats" in names:
+        group.add(AtsInboundWorker(runtime, policy=policy).start())
     if scheduler:
         worker = start_scheduler(runtime)
         if worker is not None:

@@ -4,6 +4,7 @@ outage, crash, dead letters, and no personal data on the wire."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import signal
 import subprocess
@@ -16,7 +17,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from api.runtime import Runtime
 from consumers.delivery import RetryPolicy
-from consumers.kafka import EVENTS_TOPIC, KafkaWorker, ensure_topics
+from consumers.kafka import ATS_TOPIC, EVENTS_TOPIC, AtsInboundWorker, KafkaWorker, ensure_topics
 from consumers.relay import Relay
 from domain.actor import Actor
 from domain.settings import Settings
@@ -168,3 +169,31 @@ def test_poison_messages_go_to_the_dead_letter_topic_and_the_consumer_moves_on(
     assert len(failed) == 1 and b"poisoned candidate" in failed[0]["error"]
     assert failed[0]["event_id"] and int(failed[0]["offset"]) >= 0
     assert poisoned not in tag_counts(runtime.app)
+
+
+def test_ats_events_topic_is_consumed_and_malformed_ones_are_dead_lettered(
+        runtime: Runtime) -> None:
+    bootstrap = runtime.settings.kafka_bootstrap
+    ensure_topics(bootstrap)
+    good = {"event_id": "gh-1", "type": "application.rejected",
+            "occurred_at": "2026-01-05T10:00:00+00:00",
+            "candidate": {"external_id": "c-77", "name": "Ria Ats", "email": "ria@example.com"},
+            "rejection_reason": "position_filled"}
+    producer = KafkaProducer(bootstrap_servers=bootstrap)
+    producer.send(ATS_TOPIC, value=b'{"event_id": 5}').get(timeout=10)
+    for _ in range(2):  # a redelivery by the ATS records nothing new
+        producer.send(ATS_TOPIC, value=json.dumps(good).encode()).get(timeout=10)
+    producer.close()
+
+    worker = AtsInboundWorker(runtime).start()
+    try:
+        wait_until(lambda: runtime.app.find_candidate_by_email("ria@example.com") is not None)
+        dead = read_topic(bootstrap, f"{ATS_TOPIC}.dlq", 1)
+    finally:
+        worker.stop()
+        worker.join(10)
+    assert [r.value for r in dead] == [b'{"event_id": 5}']
+    assert dict(dead[0].headers)["error"].startswith(b"malformed")
+    created = runtime.app.recorder.select_notifications(
+        start=1, limit=1000, topics=["domain.candidate:Candidate.CandidateCreated"])
+    assert len(created) == 1
