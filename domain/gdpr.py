@@ -67,6 +67,7 @@ class GdprCommands:
     load: Callable[..., Any]
     record: Callable[..., int | None]
     anonymize: Callable[..., Recorded]
+    erase: Callable[[UUID], None]
 
     # --- erasure steps (port) -------------------------------------------------------------------
 
@@ -81,6 +82,14 @@ class GdprCommands:
     def run_erasure_steps(self, candidate_id: UUID) -> None:
         for step in self.erasure_steps:
             step(candidate_id)
+
+    def finish_erasure(self, candidate_id: UUID) -> bool:
+        """Re-runs an anonymized candidate's erasure (all steps idempotent) after a failure."""
+        candidate: Candidate = self.load(Candidate, candidate_id)
+        if not candidate.is_anonymized:
+            return False
+        self.erase(candidate.id)
+        return True
 
     # --- chores' commands -----------------------------------------------------------------------
 

@@ -140,3 +140,22 @@ def test_copying_is_refused_while_a_deletion_is_pending(bare_person):
                                     copy_from={"opportunity_id": opportunity_id,
                                                "categories": ["tags"]})
     assert runtime.app.add_opportunity(candidate_id, boss, general=True).position is not None
+
+
+def test_an_erasure_interrupted_by_a_failing_step_can_be_finished(bare_person):
+    runtime, boss, candidate_id, _ = bare_person
+    failures = [RuntimeError("cache unreachable")]
+
+    def flaky(_candidate_id):
+        if failures:
+            raise failures.pop()
+
+    runtime.app.add_erasure_step(flaky)
+    with pytest.raises(RuntimeError):
+        runtime.app.anonymize(candidate_id, "admin", boss)
+    assert runtime.app.adapters.keys.key_for(candidate_id) is not None
+
+    assert runtime.app.finish_erasure(candidate_id) is True
+
+    assert runtime.app.adapters.keys.key_for(candidate_id) is None
+    assert leaks(pg_dump(runtime)) == []
