@@ -103,3 +103,12 @@ def write_spreadsheet(path: Path, rows: int) -> Path:
                       "Manchester"])
     book.save(path)
     return path
+
+
+def record_candidate(app: Any, n: int, by: Actor) -> UUID:
+    """One CandidateCreated in its own commit (the write a steady event stream is made of)."""
+    cid = Candidate.create_id()
+    app.adapters.keys.create_key(cid)
+    app.save(Candidate(personal=Personal(cid, _profile(n)), tags=[], sources=["Career fair"],
+                       origin="sourced", by=by, id=cid))
+    return cid
