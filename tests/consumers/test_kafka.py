@@ -51,6 +51,7 @@ def add_candidates(runtime: Runtime, count: int, start: int = 0) -> list:
 
 def read_topic(bootstrap: str, topic: str, expected: int) -> list:
     """Every record of a topic, read without a group (assign + seek to the beginning)."""
+    ensure_topics(bootstrap)
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     try:
         partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
@@ -197,3 +198,28 @@ def test_ats_events_topic_is_consumed_and_malformed_ones_are_dead_lettered(
     created = runtime.app.recorder.select_notifications(
         start=1, limit=1000, topics=["domain.candidate:Candidate.CandidateCreated"])
     assert len(created) == 1
+
+
+def test_recorded_notifications_are_published_to_the_notifications_topic(
+        runtime: Runtime, relay: Relay) -> None:
+    from consumers.kafka import NOTIFICATIONS_TOPIC
+    from consumers.notifications import NotificationPublisher
+    from domain.notification import Notification
+
+    recipient = runtime.app.create_user("Rae Cruiter", "rae@example.com", "team_member",
+                                        Actor.system()).id
+    note = Notification(recipient_id=recipient, candidate_id=None, reason="reminder_due",
+                        message="Call back your silver medallists", by=Actor.system())
+    runtime.app.record(note)
+    worker = KafkaWorker(runtime, NotificationPublisher()).start()
+    try:
+        published = read_topic(runtime.settings.kafka_bootstrap, NOTIFICATIONS_TOPIC, 1)
+    finally:
+        worker.stop()
+        worker.join(10)
+    assert len(published) == 1
+    body = json.loads(published[0].value)
+    assert published[0].key == str(recipient).encode()
+    assert body["recipient_id"] == str(recipient) and body["reason"] == "reminder_due"
+    assert body["message"] == "Call back your silver medallists"
+    assert body["notification_id"] == str(note.id)
