@@ -1,0 +1,47 @@
+"""Personal data reaching Rekindle through the other paths (talent form, reminder, ATS,
+import) is sealed too: no integration message carries it, and anonymization erases it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from domain.candidate import Candidate
+from tests.gdpr.conftest import messages, pg_dump
+
+NAME = "Ottoline Vandersnoot"
+EMAIL = "ottoline.vandersnoot@example.org"
+PHONE = "+31 6 8765 4329"
+INTEREST = "competitive origami for quokkas"
+NOTE = "Call Ottoline back about the Lisbon role"
+ATS_NAME = "Ottoline V. Vandersnoot"
+BAD_ROW_EMAIL = "vandersnoot-without-at-sign"
+SECRETS = (NAME, EMAIL, PHONE, INTEREST, NOTE, ATS_NAME, BAD_ROW_EMAIL)
+
+
+def leaks(text: str) -> list[str]:
+    return [s for s in SECRETS if s in text]
+
+
+def test_form_reminder_ats_and_import_data_is_sealed_and_erased(runtime, boss):
+    app = runtime.app
+    form_id = app.create_form("Join our talent pool", boss).id
+    candidate_id = app.submit_form(form_id, NAME, EMAIL, consent=True, phone=PHONE,
+                                   interests=[INTEREST]).id
+    app.set_reminder(candidate_id, datetime.now(UTC) + timedelta(days=90), NOTE, boss)
+    app.receive_ats_event({
+        "event_id": "ats-1", "type": "candidate.updated",
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "candidate": {"external_id": "ext-77", "name": ATS_NAME, "email": EMAIL},
+    }, boss)
+    job = app.start_import(boss, file_format="csv", file_size=100).extra["job"]
+    app.import_rows(job, [(2, {"name": NAME, "email": BAD_ROW_EMAIL})], boss)
+
+    assert [leaks(m.to_json().decode()) for m in messages(runtime)
+            if leaks(m.to_json().decode())] == []
+    assert app.load(Candidate, candidate_id).profile["name"] == ATS_NAME
+    assert [e["row"] for e in app.import_job(job.id).errors] == [2]
+    assert EMAIL in pg_dump(runtime)
+
+    app.anonymize(candidate_id, "request", boss)
+
+    assert leaks(pg_dump(runtime)) == []
