@@ -91,12 +91,14 @@ class Authenticator:
         self.limiter = FailureLimiter(runtime.settings.auth_failure_limit_per_minute)
 
     def authenticate(self, header: str | None, address: str) -> Actor:
+        """Only presented-but-wrong credentials count towards the per-address limit."""
         if self.limiter.blocked(address):
             raise ApiError("rate_limited", "too many failed authentications; wait a minute",
                            headers={"Retry-After": "60"})
         actor = self._actor_for(header)
         if actor is None:
-            self.limiter.failed(address)
+            if header:
+                self.limiter.failed(address)
             raise Unauthorized("a valid bearer token is required")
         return actor
 

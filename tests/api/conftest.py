@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import psycopg
 import pytest
 from flask.testing import FlaskClient
 
@@ -49,22 +50,37 @@ class Api:
     def new_user(self, role: str, name: str | None = None) -> tuple[str, Api]:
         """Creates a user with that role (as this caller); returns its id and its client."""
         name = name or f"{role} user"
-        email = f"{role}.{len(name)}.{id(name)}@example.com"
+        email = unique_email(role)
         response = self.post("/v1/users", {"name": name, "email": email, "role": role})
         assert response.status_code == 201, response.get_json()
         body = response.get_json()
         return body["id"], self.as_user(body["token"])
 
 
-@pytest.fixture
-def runtime(settings: Settings) -> Iterator[Runtime]:
-    rt = Runtime(dataclasses.replace(settings, bootstrap_token=BOOTSTRAP_TOKEN))
+@pytest.fixture(scope="module")
+def api_settings(pg_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """One database per test module (a fresh one per test costs seconds); tests use unique
+    emails and compare ids they created, so they do not depend on each other."""
+    dbname = "api_" + uuid.uuid4().hex[:12]
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{dbname}"')
+    params = psycopg.conninfo.conninfo_to_dict(pg_server)
+    params["dbname"] = dbname
+    yield Settings(data_dir=tmp_path_factory.mktemp("api"), bootstrap_token=BOOTSTRAP_TOKEN,
+                   database_url=psycopg.conninfo.make_conninfo(**params))
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def runtime(api_settings: Settings) -> Iterator[Runtime]:
+    rt = Runtime(api_settings)
     rt.start(projections=True, workers=False)
     yield rt
     rt.stop()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def flask_app(runtime: Runtime) -> Any:
     app = create_app(runtime)
     app.testing = True
@@ -88,7 +104,12 @@ def posting(api: Api, state: str = "published", **fields: Any) -> str:
     return response.get_json()["id"]
 
 
-def candidate(api: Api, email: str = "ann@example.com", **fields: Any) -> str:
+def unique_email(name: str = "ann") -> str:
+    return f"{name}.{uuid.uuid4().hex[:10]}@example.com"
+
+
+def candidate(api: Api, email: str | None = None, **fields: Any) -> str:
+    email = email or unique_email()
     response = api.post("/v1/candidates", {"name": "Ann Lee", "emails": [email], **fields})
     assert response.status_code == 201, response.get_json()
     return response.get_json()["id"]
