@@ -11,4 +11,5 @@ def projections() -> list[Any]:
     from projections.views import ProfilesProjection; found.append(ProfilesProjection)  # noqa: E702, I001
     from projections.analytics import AnalyticsProjection; found.append(AnalyticsProjection)  # noqa: E702, I001
     from projections.erasures import ErasuresProjection; found.append(ErasuresProjection)  # noqa: E702, I001
+    from projections.crm import CrmProjection; found.append(CrmProjection)  # noqa: E702, I001
     return found

@@ -1,0 +1,379 @@
+"""CRM routes (seed 004): pools, automation rules, talent forms, reminders, notifications,
+campaigns, and putting known candidates forward for a new posting."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+from uuid import UUID
+
+from flask import Response, current_app, jsonify
+from flask_smorest import Blueprint
+from marshmallow import fields, validate
+
+from api.app import command_response, created_response, pool, runtime, wait_for
+from api.auth import (
+    ADMINS,
+    READERS,
+    RECRUITERS,
+    FailureLimiter,
+    client_address,
+    current_actor,
+    requires,
+)
+from api.errors import ApiError
+from api.idempotency import idempotent
+from api.schemas import PageArgs, ReadArgs, Strict
+from domain.errors import NotFound
+from domain.reminder import REMINDER_STATES
+from domain.rule import TRIGGERS
+from projections import crm_queries as q
+
+blp = Blueprint("crm", __name__, url_prefix="/v1", description="Talent CRM: pools, rules, "
+                "talent forms, reminders, notifications, campaigns")
+
+# --- schemas ------------------------------------------------------------------------------------
+
+
+class PoolCreate(Strict):
+    name = fields.String(required=True)
+    description = fields.String(allow_none=True)
+
+
+class PoolChange(Strict):
+    name = fields.String()
+    description = fields.String(allow_none=True)
+
+
+class Members(Strict):
+    candidate_ids = fields.List(fields.UUID(), required=True)
+
+
+class RuleCreate(Strict):
+    name = fields.String(required=True)
+    trigger = fields.String(required=True)
+    enabled = fields.Boolean(load_default=True)
+    filter = fields.List(fields.Dict(), load_default=list)
+    actions = fields.List(fields.Dict(), required=True)
+
+
+class RuleChange(Strict):
+    name = fields.String()
+    trigger = fields.String()
+    enabled = fields.Boolean()
+    filter = fields.List(fields.Dict())
+    actions = fields.List(fields.Dict())
+
+
+class RuleListArgs(PageArgs):
+    trigger = fields.String(validate=validate.OneOf(TRIGGERS))
+
+
+class FormCreate(Strict):
+    title = fields.String(required=True)
+    pool_id = fields.UUID(allow_none=True)
+    consent_text = fields.String(allow_none=True)
+
+
+class Submission(Strict):
+    name = fields.String(required=True)
+    email = fields.String(required=True)
+    phone = fields.String(allow_none=True)
+    interests = fields.List(fields.String(), load_default=list)
+    consent = fields.Boolean(required=True)
+
+
+class ReminderCreate(Strict):
+    due_at = fields.AwareDateTime(required=True)
+    note = fields.String(required=True)
+    assignee_id = fields.UUID(allow_none=True)
+
+
+class ReminderListArgs(PageArgs):
+    assignee_id = fields.UUID()
+    candidate_id = fields.UUID()
+    due_before = fields.AwareDateTime()
+    status = fields.String(validate=validate.OneOf(REMINDER_STATES))
+
+
+class NotificationListArgs(PageArgs):
+    recipient_id = fields.UUID()
+
+
+class CampaignCreate(Strict):
+    name = fields.String(required=True)
+    subject = fields.String(required=True)
+    body = fields.String(required=True)
+
+
+class CampaignSend(Strict):
+    candidate_ids = fields.List(fields.UUID())
+    pool_id = fields.UUID()
+
+
+class PutForward(Strict):
+    candidate_ids = fields.List(fields.UUID(), required=True)
+
+
+def _found(item: dict[str, Any] | None, kind: str, item_id: UUID) -> Response:
+    if item is None:
+        raise NotFound(f"no {kind} with id {item_id}", {"id": str(item_id)})
+    return jsonify(item)
+
+
+# --- pools --------------------------------------------------------------------------------------
+
+
+@blp.route("/pools", methods=["POST"])
+@requires(*RECRUITERS)
+@blp.arguments(PoolCreate)
+@idempotent(candidate_field=None)
+def create_pool(args: dict[str, Any]) -> Response:
+    recorded = runtime().app.create_pool(args["name"], current_actor(),
+                                         description=args.get("description"))
+    return created_response(recorded, lambda: q.get_pool(pool(), recorded.id),
+                            {"id": str(recorded.id), "name": args["name"].strip(),
+                             "description": args.get("description")})
+
+
+@blp.route("/pools", methods=["GET"])
+@requires(*READERS)
+@blp.arguments(PageArgs, location="query")
+def list_pools(args: dict[str, Any]) -> Response:
+    wait_for(args.get("min_position"))
+    return jsonify(q.list_pools(pool(), limit=args["limit"], cursor=args.get("cursor")))
+
+
+@blp.route("/pools/<uuid:pool_id>", methods=["GET"])
+@requires(*READERS)
+@blp.arguments(ReadArgs, location="query")
+def get_pool(args: dict[str, Any], pool_id: UUID) -> Response:
+    wait_for(args.get("min_position"))
+    return _found(q.get_pool(pool(), pool_id), "pool", pool_id)
+
+
+@blp.route("/pools/<uuid:pool_id>", methods=["PATCH"])
+@requires(*RECRUITERS)
+@blp.arguments(PoolChange)
+def change_pool(args: dict[str, Any], pool_id: UUID) -> Response:
+    recorded = runtime().app.change_pool(pool_id, current_actor(), name=args.get("name"),
+                                         description=args.get("description"))
+    return created_response(recorded, lambda: q.get_pool(pool(), pool_id),
+                            {"id": str(pool_id)}, 200)
+
+
+@blp.route("/pools/<uuid:pool_id>/members", methods=["POST"])
+@requires(*RECRUITERS)
+@blp.arguments(Members)
+def add_members(args: dict[str, Any], pool_id: UUID) -> Response:
+    recorded = runtime().app.add_to_pool(pool_id, args["candidate_ids"], current_actor())
+    return command_response(recorded, {"id": str(pool_id),
+                                       "added": [str(c) for c in args["candidate_ids"]]})
+
+
+@blp.route("/pools/<uuid:pool_id>/members/<uuid:candidate_id>", methods=["DELETE"])
+@requires(*RECRUITERS)
+def remove_member(pool_id: UUID, candidate_id: UUID) -> Response:
+    recorded = runtime().app.remove_from_pool(pool_id, candidate_id, current_actor())
+    return command_response(recorded, {"id": str(pool_id), "removed": str(candidate_id)})
+
+
+@blp.route("/pools/<uuid:pool_id>/members", methods=["GET"])
+@requires(*READERS)
+@blp.arguments(PageArgs, location="query")
+def list_members(args: dict[str, Any], pool_id: UUID) -> Response:
+    wait_for(args.get("min_position"))
+    if q.get_pool(pool(), pool_id) is None:
+        raise NotFound(f"no pool with id {pool_id}", {"id": str(pool_id)})
+    return jsonify(q.pool_members(pool(), pool_id, limit=args["limit"],
+                                  cursor=args.get("cursor")))
+
+
+# --- rules --------------------------------------------------------------------------------------
+
+
+@blp.route("/rules", methods=["POST"])
+@requires(*ADMINS)
+@blp.arguments(RuleCreate)
+@idempotent(candidate_field=None)
+def create_rule(args: dict[str, Any]) -> Response:
+    recorded = runtime().app.create_rule(args["name"], args["trigger"], current_actor(),
+                                         filter=args["filter"], actions=args["actions"],
+                                         enabled=args["enabled"])
+    return created_response(recorded, lambda: q.get_rule(pool(), recorded.id),
+                            {"id": str(recorded.id), "name": args["name"].strip(),
+                             "trigger": args["trigger"], "enabled": args["enabled"]})
+
+
+@blp.route("/rules", methods=["GET"])
+@requires(*READERS)
+@blp.arguments(RuleListArgs, location="query")
+def list_rules(args: dict[str, Any]) -> Response:
+    wait_for(args.get("min_position"))
+    return jsonify(q.list_rules(pool(), trigger=args.get("trigger"), limit=args["limit"],
+                                cursor=args.get("cursor")))
+
+
+@blp.route("/rules/<uuid:rule_id>", methods=["GET"])
+@requires(*READERS)
+@blp.arguments(ReadArgs, location="query")
+def get_rule(args: dict[str, Any], rule_id: UUID) -> Response:
+    wait_for(args.get("min_position"))
+    return _found(q.get_rule(pool(), rule_id), "rule", rule_id)
+
+
+@blp.route("/rules/<uuid:rule_id>", methods=["PATCH"])
+@requires(*ADMINS)
+@blp.arguments(RuleChange)
+def change_rule(args: dict[str, Any], rule_id: UUID) -> Response:
+    recorded = runtime().app.change_rule(rule_id, current_actor(), **args)
+    return created_response(recorded, lambda: q.get_rule(pool(), rule_id),
+                            {"id": str(rule_id)}, 200)
+
+
+# --- talent forms -------------------------------------------------------------------------------
+
+
+@blp.route("/forms", methods=["POST"])
+@requires(*RECRUITERS)
+@blp.arguments(FormCreate)
+@idempotent(candidate_field=None)
+def create_form(args: dict[str, Any]) -> Response:
+    recorded = runtime().app.create_form(args["title"], current_actor(),
+                                         pool_id=args.get("pool_id"),
+                                         consent_text=args.get("consent_text"))
+    return created_response(recorded, lambda: q.get_form(pool(), recorded.id),
+                            {"id": str(recorded.id), "title": args["title"].strip()})
+
+
+@blp.route("/forms/<uuid:form_id>", methods=["GET"])
+@requires(*READERS)
+@blp.arguments(ReadArgs, location="query")
+def get_form(args: dict[str, Any], form_id: UUID) -> Response:
+    wait_for(args.get("min_position"))
+    return _found(q.get_form(pool(), form_id), "form", form_id)
+
+
+_limiter_lock = threading.Lock()
+
+
+def _form_limiter() -> FailureLimiter:
+    with _limiter_lock:
+        limiter = current_app.extensions.get("rekindle.form_limiter")
+        if limiter is None:
+            limiter = FailureLimiter(runtime().settings.form_rate_limit_per_minute)
+            current_app.extensions["rekindle.form_limiter"] = limiter
+    return limiter
+
+
+@blp.route("/forms/<uuid:form_id>/submissions", methods=["POST"])
+@blp.doc(security=[])
+@blp.arguments(Submission)
+def submit_form(args: dict[str, Any], form_id: UUID) -> Response:
+    """Public (no token): a candidate fills in a talent form; rate-limited per address."""
+    limiter, address = _form_limiter(), client_address()
+    if limiter.blocked(address):
+        raise ApiError("rate_limited", "too many form submissions from this address; wait a "
+                       "minute", headers={"Retry-After": "60"})
+    limiter.failed(address)
+    recorded = runtime().app.submit_form(form_id, args["name"], args["email"],
+                                         consent=args["consent"], phone=args.get("phone"),
+                                         interests=args["interests"])
+    return command_response(recorded, {"status": "accepted"}, 202)
+
+
+# --- reminders and notifications ----------------------------------------------------------------
+
+
+@blp.route("/candidates/<uuid:candidate_id>/reminders", methods=["POST"])
+@requires(*RECRUITERS)
+@blp.arguments(ReminderCreate)
+@idempotent()
+def set_reminder(args: dict[str, Any], candidate_id: UUID) -> Response:
+    recorded = runtime().app.set_reminder(candidate_id, args["due_at"], args["note"],
+                                          current_actor(), assignee_id=args.get("assignee_id"))
+    return created_response(recorded, lambda: q.get_reminder(pool(), recorded.id),
+                            {"id": str(recorded.id), "candidate_id": str(candidate_id),
+                             "due_at": args["due_at"].isoformat(), "status": "pending"})
+
+
+@blp.route("/reminders", methods=["GET"])
+@requires(*READERS)
+@blp.arguments(ReminderListArgs, location="query")
+def list_reminders(args: dict[str, Any]) -> Response:
+    wait_for(args.get("min_position"))
+    return jsonify(q.list_reminders(
+        pool(), assignee_id=args.get("assignee_id"), candidate_id=args.get("candidate_id"),
+        due_before=args.get("due_before"), status=args.get("status"), limit=args["limit"],
+        cursor=args.get("cursor")))
+
+
+@blp.route("/reminders/<uuid:reminder_id>/dismiss", methods=["POST"])
+@requires(*RECRUITERS)
+def dismiss_reminder(reminder_id: UUID) -> Response:
+    recorded = runtime().app.dismiss_reminder(reminder_id, current_actor())
+    return command_response(recorded, {"id": str(reminder_id), "status": "dismissed"})
+
+
+@blp.route("/notifications", methods=["GET"])
+@requires(*READERS)
+@blp.arguments(NotificationListArgs, location="query")
+def list_notifications(args: dict[str, Any]) -> Response:
+    wait_for(args.get("min_position"))
+    return jsonify(q.list_notifications(pool(), recipient_id=args.get("recipient_id"),
+                                        limit=args["limit"], cursor=args.get("cursor")))
+
+
+# --- campaigns ----------------------------------------------------------------------------------
+
+
+@blp.route("/campaigns", methods=["POST"])
+@requires(*RECRUITERS)
+@blp.arguments(CampaignCreate)
+@idempotent(candidate_field=None)
+def create_campaign(args: dict[str, Any]) -> Response:
+    recorded = runtime().app.create_campaign(args["name"], args["subject"], args["body"],
+                                             current_actor())
+    return created_response(recorded, lambda: q.get_campaign(pool(), recorded.id),
+                            {"id": str(recorded.id), "name": args["name"].strip(),
+                             "sent_count": 0, "skipped_count": 0})
+
+
+@blp.route("/campaigns/<uuid:campaign_id>/send", methods=["POST"])
+@requires(*RECRUITERS)
+@blp.arguments(CampaignSend)
+@idempotent(candidate_field=None)
+def send_campaign(args: dict[str, Any], campaign_id: UUID) -> Response:
+    recorded = runtime().app.send_campaign(campaign_id, current_actor(),
+                                           candidate_ids=args.get("candidate_ids"),
+                                           pool_id=args.get("pool_id"))
+    return command_response(recorded, {"id": str(campaign_id), **recorded.extra}, 202)
+
+
+@blp.route("/campaigns/<uuid:campaign_id>", methods=["GET"])
+@requires(*READERS)
+@blp.arguments(ReadArgs, location="query")
+def get_campaign(args: dict[str, Any], campaign_id: UUID) -> Response:
+    wait_for(args.get("min_position"))
+    return _found(q.get_campaign(pool(), campaign_id), "campaign", campaign_id)
+
+
+@blp.route("/campaigns", methods=["GET"])
+@requires(*READERS)
+@blp.arguments(PageArgs, location="query")
+def list_campaigns(args: dict[str, Any]) -> Response:
+    wait_for(args.get("min_position"))
+    return jsonify(q.list_campaigns(pool(), limit=args["limit"], cursor=args.get("cursor")))
+
+
+# --- seed 004 step 4 ----------------------------------------------------------------------------
+
+
+@blp.route("/postings/<uuid:posting_id>/put-forward", methods=["POST"])
+@requires(*RECRUITERS)
+@blp.arguments(PutForward)
+@idempotent(candidate_field=None)
+def put_forward(args: dict[str, Any], posting_id: UUID) -> Response:
+    """Creates one opportunity for the posting per candidate not already on it."""
+    recorded = runtime().app.put_forward(args["candidate_ids"], posting_id, current_actor())
+    return command_response(recorded, {"posting_id": str(posting_id), **recorded.extra}, 201)

@@ -1,0 +1,230 @@
+"""Queries over the CRM read models (projections/crm.py); the CRM routes call only these.
+
+Same contract as projections/queries.py: a psycopg pool first, plain JSON-able dicts out,
+None for an unknown id, lists as {items, next_cursor} ordered by (created_at, id).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+from domain.errors import ValidationFailed
+from projections.queries import decode_cursor, encode_cursor
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _str(value: Any) -> str | None:
+    return str(value) if value is not None else None
+
+
+def _limit(limit: int | None) -> int:
+    if limit is None:
+        return DEFAULT_LIMIT
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        raise ValidationFailed.field("limit", f"must be a whole number from 1 to {MAX_LIMIT}")
+    return limit
+
+
+def _list(pool: ConnectionPool, table: str, where: list[str], args: list[Any],
+          render: Callable[[dict[str, Any]], dict[str, Any]], limit: int | None,
+          cursor: str | None, key: str = "created_at", id_column: str = "id") -> dict[str, Any]:
+    """One page ordered by (key, id); `table` and the columns are this module's constants."""
+    limit = _limit(limit)
+    after = decode_cursor(cursor)
+    where = list(where)
+    if after is not None:
+        where.append(f"({key}, {id_column}) > (%s, %s)")
+        args = [*args, datetime.fromisoformat(after[0]), UUID(after[1])]
+    sql = (f"SELECT * FROM {table}" + (" WHERE " + " AND ".join(where) if where else "")
+           + f" ORDER BY {key}, {id_column} LIMIT %s")
+    with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(sql, (*args, limit + 1)).fetchall()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    last = rows[-1] if rows and more else None
+    return {"items": [render(r) for r in rows],
+            "next_cursor": encode_cursor(last[key], last[id_column]) if last else None}
+
+
+def _one(pool: ConnectionPool, sql: str, args: tuple[Any, ...]) -> dict[str, Any] | None:
+    with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(sql, args).fetchone()
+
+
+# --- pools --------------------------------------------------------------------------------------
+
+
+def _pool(row: dict[str, Any]) -> dict[str, Any]:
+    return {"id": str(row["id"]), "name": row["name"], "description": row["description"],
+            "members": row.get("members", 0), "created_at": _iso(row["created_at"])}
+
+
+def get_pool(pool: ConnectionPool, pool_id: UUID) -> dict[str, Any] | None:
+    row = _one(pool, "SELECT p.*, (SELECT count(*) FROM read.crm_pool_members m "
+                     "WHERE m.pool_id = p.id) AS members FROM read.crm_pools p WHERE p.id = %s",
+               (pool_id,))
+    return _pool(row) if row else None
+
+
+def list_pools(pool: ConnectionPool, *, limit: int | None = None,
+               cursor: str | None = None) -> dict[str, Any]:
+    return _list(pool, "read.crm_pools", [], [], _pool, limit, cursor)
+
+
+def _member(row: dict[str, Any]) -> dict[str, Any]:
+    return {"id": str(row["candidate_id"]), "name": row["name"],
+            "emails": list(row["emails"] or []), "tags": list(row["tags"] or []),
+            "consent": {"status": row["consent_status"]}, "added_at": _iso(row["added_at"]),
+            "added_by_rule": _str(row["added_by_rule"])}
+
+
+def pool_members(pool: ConnectionPool, pool_id: UUID, *, limit: int | None = None,
+                 cursor: str | None = None) -> dict[str, Any]:
+    """Candidate summaries of a pool's members, in the order they joined."""
+    table = ("(SELECT m.candidate_id, m.pool_id, m.added_at, m.added_by_rule, c.name, c.emails, "
+             "c.tags, c.consent_status FROM read.crm_pool_members m "
+             "LEFT JOIN read.candidates c ON c.id = m.candidate_id) AS members")
+    return _list(pool, table, ["pool_id = %s"], [pool_id], _member, limit, cursor,
+                 key="added_at", id_column="candidate_id")
+
+
+# --- rules --------------------------------------------------------------------------------------
+
+
+def _rule(row: dict[str, Any]) -> dict[str, Any]:
+    return {"id": str(row["id"]), "name": row["name"], "trigger": row["trigger"],
+            "enabled": row["enabled"], "filter": row["filter"], "actions": row["actions"],
+            "runs": row["runs"], "last_run_at": _iso(row["last_run_at"]),
+            "created_at": _iso(row["created_at"]), "updated_at": _iso(row["updated_at"])}
+
+
+def get_rule(pool: ConnectionPool, rule_id: UUID) -> dict[str, Any] | None:
+    row = _one(pool, "SELECT * FROM read.crm_rules WHERE id = %s", (rule_id,))
+    if row is None:
+        return None
+    rule = _rule(row)
+    with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+        runs = cur.execute("SELECT * FROM read.crm_rule_runs WHERE rule_id = %s "
+                           "ORDER BY version DESC LIMIT 20", (rule_id,)).fetchall()
+    rule["recent_runs"] = [{"cause_event_id": str(r["cause_event_id"]),
+                            "candidate_id": _str(r["candidate_id"]), "effects": r["effects"],
+                            "skipped": r["skipped"], "ran_at": _iso(r["ran_at"])} for r in runs]
+    return rule
+
+
+def list_rules(pool: ConnectionPool, *, trigger: str | None = None, limit: int | None = None,
+               cursor: str | None = None) -> dict[str, Any]:
+    where, args = ([], []) if trigger is None else (["trigger = %s"], [trigger])
+    return _list(pool, "read.crm_rules", where, args, _rule, limit, cursor)
+
+
+# --- forms --------------------------------------------------------------------------------------
+
+
+def _form(row: dict[str, Any]) -> dict[str, Any]:
+    return {"id": str(row["id"]), "title": row["title"], "pool_id": _str(row["pool_id"]),
+            "consent_text": row["consent_text"], "submissions": row["submissions"],
+            "created_at": _iso(row["created_at"])}
+
+
+def get_form(pool: ConnectionPool, form_id: UUID) -> dict[str, Any] | None:
+    row = _one(pool, "SELECT * FROM read.crm_forms WHERE id = %s", (form_id,))
+    return _form(row) if row else None
+
+
+def list_forms(pool: ConnectionPool, *, limit: int | None = None,
+               cursor: str | None = None) -> dict[str, Any]:
+    return _list(pool, "read.crm_forms", [], [], _form, limit, cursor)
+
+
+# --- reminders and notifications ----------------------------------------------------------------
+
+
+def _reminder(row: dict[str, Any]) -> dict[str, Any]:
+    return {"id": str(row["id"]), "candidate_id": str(row["candidate_id"]),
+            "assignee_id": str(row["assignee_id"]), "due_at": _iso(row["due_at"]),
+            "note": row["note"], "status": row["status"], "created_by": _str(row["created_by"]),
+            "rule_id": _str(row["rule_id"]), "created_at": _iso(row["created_at"])}
+
+
+def get_reminder(pool: ConnectionPool, reminder_id: UUID) -> dict[str, Any] | None:
+    row = _one(pool, "SELECT * FROM read.crm_reminders WHERE id = %s", (reminder_id,))
+    return _reminder(row) if row else None
+
+
+def list_reminders(pool: ConnectionPool, *, assignee_id: UUID | None = None,
+                   candidate_id: UUID | None = None, due_before: datetime | None = None,
+                   status: str | None = None, limit: int | None = None,
+                   cursor: str | None = None) -> dict[str, Any]:
+    where: list[str] = []
+    args: list[Any] = []
+    for column, value in (("assignee_id = %s", assignee_id), ("candidate_id = %s", candidate_id),
+                          ("due_at < %s", due_before), ("status = %s", status)):
+        if value is not None:
+            where.append(column)
+            args.append(value)
+    return _list(pool, "read.crm_reminders", where, args, _reminder, limit, cursor)
+
+
+def due_reminder_ids(pool: ConnectionPool, now: datetime, limit: int = 1000) -> list[UUID]:
+    """Pending reminders due by `now`; [] until the projection's tables exist."""
+    with pool.connection() as conn:
+        if conn.execute("SELECT to_regclass('read.crm_reminders')").fetchone()[0] is None:
+            return []
+        rows = conn.execute("SELECT id FROM read.crm_reminders WHERE status = 'pending' "
+                            "AND due_at <= %s ORDER BY due_at LIMIT %s", (now, limit)).fetchall()
+    return [row[0] for row in rows]
+
+
+def _notification(row: dict[str, Any]) -> dict[str, Any]:
+    return {"id": str(row["id"]), "recipient_id": str(row["recipient_id"]),
+            "candidate_id": _str(row["candidate_id"]), "message": row["message"],
+            "reason": row["reason"], "rule_id": _str(row["rule_id"]),
+            "created_at": _iso(row["created_at"])}
+
+
+def list_notifications(pool: ConnectionPool, *, recipient_id: UUID | None = None,
+                       limit: int | None = None, cursor: str | None = None) -> dict[str, Any]:
+    where, args = ([], []) if recipient_id is None else (["recipient_id = %s"], [recipient_id])
+    return _list(pool, "read.crm_notifications", where, args, _notification, limit, cursor)
+
+
+# --- campaigns ----------------------------------------------------------------------------------
+
+
+def _campaign(row: dict[str, Any]) -> dict[str, Any]:
+    return {"id": str(row["id"]), "name": row["name"], "subject": row["subject"],
+            "body": row["body"], "sent_count": row["sent_count"],
+            "skipped_count": row["skipped_count"], "created_at": _iso(row["created_at"])}
+
+
+def get_campaign(pool: ConnectionPool, campaign_id: UUID) -> dict[str, Any] | None:
+    row = _one(pool, "SELECT * FROM read.crm_campaigns WHERE id = %s", (campaign_id,))
+    if row is None:
+        return None
+    campaign = _campaign(row)
+    with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+        skipped = cur.execute("SELECT candidate_id, reason FROM read.crm_campaign_deliveries "
+                              "WHERE campaign_id = %s AND status = 'skipped' "
+                              "ORDER BY version, candidate_id LIMIT 500",
+                              (campaign_id,)).fetchall()
+    campaign["skipped"] = [{"candidate_id": str(r["candidate_id"]), "reason": r["reason"]}
+                           for r in skipped]
+    return campaign
+
+
+def list_campaigns(pool: ConnectionPool, *, limit: int | None = None,
+                   cursor: str | None = None) -> dict[str, Any]:
+    return _list(pool, "read.crm_campaigns", [], [], _campaign, limit, cursor)

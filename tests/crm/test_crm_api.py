@@ -1,0 +1,198 @@
+"""Seed 004 through the HTTP API: talent form -> rule -> pool, tag, notification; reminders;
+campaigns with consent; rule validation; put forward; the public form's rate limit."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from api.runtime import Runtime
+from consumers.scheduler import run_due_chores
+from consumers.workers import start_in_process
+from domain.actor import Actor
+from tests.api.conftest import Api, candidate, posting, unique_email
+
+
+def wait_until(check: Callable[[], Any], timeout: float = 10.0) -> Any:
+    """Polls a condition the workers will make true (bounded)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def automation(runtime: Runtime) -> Iterator[None]:
+    group = start_in_process(runtime, ["automation"], scheduler=False)
+    yield
+    group.stop()
+
+
+def created(response: Any) -> str:
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["id"]
+
+
+def test_seed_example_form_rule_pool_tag_and_notification(
+        client: Api, anonymous: Api, automation: None) -> None:
+    recruiter_id, recruiter = client.new_user("team_member", "Rita Recruiter")
+    pool_id = created(client.post("/v1/pools", {"name": "SuccessFactors_2ndBestCandidates"}))
+    form_id = created(client.post("/v1/forms", {"title": "Stay in touch"}))
+    rule = client.post("/v1/rules", {
+        "name": "Talent form leads", "trigger": "candidate_created",
+        "filter": [{"field": "source", "op": "equals", "value": "Talent form: Stay in touch"}],
+        "actions": [{"type": "add_to_pool", "pool_id": pool_id},
+                    {"type": "add_tag", "tag": "silver-medallist"},
+                    {"type": "notify", "to": recruiter_id, "message": "New lead in your pool"}]})
+    rule_id = created(rule)
+
+    email = unique_email("sam")
+    submitted = anonymous.post(f"/v1/forms/{form_id}/submissions",
+                               {"name": "Sam Silver", "email": email,
+                                "interests": ["data"], "consent": True})
+    assert submitted.status_code == 202, submitted.get_json()
+    candidate(client)
+
+    members = wait_until(lambda: client.get(f"/v1/pools/{pool_id}/members").get_json()["items"])
+    assert [m["emails"] for m in members] == [[email]]
+    sam = members[0]["id"]
+    notes = wait_until(lambda: recruiter.get(
+        f"/v1/notifications?recipient_id={recruiter_id}").get_json()["items"])
+    assert [(n["candidate_id"], n["message"], n["reason"]) for n in notes] == [
+        (sam, "New lead in your pool", "rule")]
+    profile = client.get(f"/v1/candidates/{sam}").get_json()
+    assert "silver-medallist" in profile["tags"] and pool_id in profile["pools"]
+    assert profile["consent"]["status"] == "granted"
+    assert profile["sources"] == ["Talent form: Stay in touch"]
+    rule_view = wait_until(lambda: client.get(f"/v1/rules/{rule_id}").get_json()["runs"] == 1
+                           and client.get(f"/v1/rules/{rule_id}").get_json())
+    assert rule_view["last_run_at"] is not None
+
+
+def test_a_disabled_rule_does_nothing_through_the_workers(
+        client: Api, anonymous: Api, automation: None, runtime: Runtime) -> None:
+    pool_id = created(client.post("/v1/pools", {"name": "Leads"}))
+    form_id = created(client.post("/v1/forms", {"title": "Join us"}))
+    rule_id = created(client.post("/v1/rules", {
+        "name": "Leads", "trigger": "form_submitted",
+        "actions": [{"type": "add_to_pool", "pool_id": pool_id}]}))
+    changed = client.patch(f"/v1/rules/{rule_id}", {"enabled": False})
+    assert changed.status_code == 200 and changed.get_json()["enabled"] is False
+    response = anonymous.post(f"/v1/forms/{form_id}/submissions",
+                              {"name": "Dee", "email": unique_email("dee"), "consent": False})
+    position = int(response.headers["X-Rekindle-Position"])
+    wait_until(lambda: (runtime.app.recorder.max_tracking_id("automation") or 0) >= position)
+    assert client.get(f"/v1/pools/{pool_id}/members").get_json()["items"] == []
+    assert client.get(f"/v1/rules/{rule_id}").get_json()["runs"] == 0
+
+
+@pytest.mark.parametrize(("body", "bad_part"), [
+    ({"trigger": "profile_viewed"}, "trigger"),
+    ({"filter": [{"field": "salary", "op": "equals", "value": "1"}]}, "filter[0].field"),
+    ({"filter": [{"field": "tag", "op": "matches", "value": "x"}]}, "filter[0].op"),
+    ({"actions": [{"type": "send_sms"}]}, "actions[0].type"),
+    ({"actions": [{"type": "add_to_pool", "pool_id": "00000000-0000-4000-8000-000000000001"}]},
+     "actions[0].pool_id"),
+    ({"actions": [{"type": "send_campaign",
+                   "campaign_id": "00000000-0000-4000-8000-000000000002"}]},
+     "actions[0].campaign_id"),
+])
+def test_rule_validation_names_the_bad_part(client: Api, body: dict[str, Any],
+                                            bad_part: str) -> None:
+    rule = {"name": "r", "trigger": "tag_added", "actions": [{"type": "add_tag", "tag": "x"}],
+            **body}
+    response = client.post("/v1/rules", rule)
+    assert response.status_code == 422, response.get_json()
+    assert response.get_json()["error"] == "validation_error"
+    assert bad_part in response.get_json()["details"]
+
+
+def test_only_admins_create_rules(client: Api) -> None:
+    _, member = client.new_user("team_member")
+    response = member.post("/v1/rules", {"name": "r", "trigger": "tag_added",
+                                         "actions": [{"type": "add_tag", "tag": "x"}]})
+    assert response.status_code == 403
+
+
+def test_a_reminder_falls_due_and_notifies_its_assignee(client: Api, runtime: Runtime) -> None:
+    user_id, recruiter = client.new_user("team_member", "Rita")
+    sam = candidate(client)
+    due = datetime.now(UTC) + timedelta(days=180)
+    response = recruiter.post(f"/v1/candidates/{sam}/reminders",
+                              {"due_at": due.isoformat(), "note": "Sam said: ask again in spring"})
+    reminder_id = created(response)
+
+    assert run_due_chores(runtime, datetime.now(UTC)) == 0
+    assert run_due_chores(runtime, due + timedelta(seconds=30)) == 1
+    assert run_due_chores(runtime, due + timedelta(seconds=60)) == 0
+
+    notes = wait_until(lambda: recruiter.get(
+        f"/v1/notifications?recipient_id={user_id}").get_json()["items"])
+    assert [(n["candidate_id"], n["reason"]) for n in notes] == [(sam, "reminder_due")]
+    assert "spring" not in notes[0]["message"]
+    reminders = wait_until(lambda: recruiter.get(
+        f"/v1/reminders?assignee_id={user_id}&status=due").get_json()["items"])
+    assert [(r["id"], r["note"]) for r in reminders] == [(reminder_id,
+                                                         "Sam said: ask again in spring")]
+
+
+def test_a_campaign_skips_candidates_without_consent(client: Api, runtime: Runtime) -> None:
+    pool_id = created(client.post("/v1/pools", {"name": "Newsletter"}))
+    willing, silent = candidate(client), candidate(client)
+    runtime.app.grant_consent(UUID(willing), Actor.system())
+    assert client.post(f"/v1/pools/{pool_id}/members",
+                       {"candidate_ids": [willing, silent]}).status_code == 200
+    campaign_id = created(client.post("/v1/campaigns", {"name": "Welcome", "subject": "Hi",
+                                                        "body": "Welcome to our pool"}))
+    sent = client.post(f"/v1/campaigns/{campaign_id}/send", {"pool_id": pool_id})
+    assert sent.status_code == 202, sent.get_json()
+    view = client.get(f"/v1/campaigns/{campaign_id}?min_position="
+                      f"{sent.headers['X-Rekindle-Position']}").get_json()
+    assert (view["sent_count"], view["skipped_count"]) == (1, 1)
+    assert view["skipped"] == [{"candidate_id": silent, "reason": "consent_none"}]
+
+
+def test_put_forward_creates_one_opportunity_per_candidate(client: Api) -> None:
+    posting_id = posting(client)
+    ann, bob = candidate(client), candidate(client)
+    first = client.post(f"/v1/postings/{posting_id}/put-forward", {"candidate_ids": [ann, bob]})
+    assert first.status_code == 201, first.get_json()
+    assert set(first.get_json()["opportunities"]) == {ann, bob}
+    again = client.post(f"/v1/postings/{posting_id}/put-forward", {"candidate_ids": [ann]})
+    assert again.get_json()["skipped"] == [{"candidate_id": ann, "reason": "already_on_posting"}]
+    profile = client.get(f"/v1/candidates/{ann}?min_position="
+                         f"{first.headers['X-Rekindle-Position']}").get_json()
+    assert [o["posting_id"] for o in profile["opportunities"]] == [posting_id]
+
+
+@pytest.fixture
+def strict_form_limit(runtime: Runtime, flask_app: Any) -> Iterator[None]:
+    """Two submissions a minute, with a fresh count; the module's own limit afterwards."""
+    before = runtime.settings
+    runtime.settings = dataclasses.replace(before, form_rate_limit_per_minute=2)
+    flask_app.extensions.pop("rekindle.form_limiter", None)
+    yield
+    runtime.settings = before
+    flask_app.extensions.pop("rekindle.form_limiter", None)
+
+
+def test_the_public_form_is_rate_limited_per_address(anonymous: Api, client: Api,
+                                                     strict_form_limit: None) -> None:
+    form_id = created(client.post("/v1/forms", {"title": "Quick"}))
+    codes = [anonymous.post(f"/v1/forms/{form_id}/submissions",
+                            {"name": "P", "email": unique_email("p"), "consent": False}
+                            ).status_code for _ in range(3)]
+    assert codes == [202, 202, 429]
+    limited = anonymous.post(f"/v1/forms/{form_id}/submissions",
+                             {"name": "P", "email": unique_email("p"), "consent": False})
+    assert limited.get_json()["error"] == "rate_limited"
