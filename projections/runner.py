@@ -15,9 +15,10 @@ from collections.abc import Callable, Iterable, Sequence
 from threading import Event
 from typing import Any, ClassVar
 
-from eventsourcing.persistence import Mapper, Notification, Tracking
+from eventsourcing.persistence import InfrastructureFactory, Mapper, Notification, Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.projection import ApplicationSubscription, Projection, ProjectionRunner
+from eventsourcing.utils import Environment
 from psycopg import Cursor
 from psycopg.sql import SQL, Identifier
 
@@ -132,6 +133,7 @@ def projection_env(database: Database, projection: type[ReadProjection]) -> dict
     env = database.eventsourcing_env()
     env[projection.name.upper() + "_POSTGRES_SCHEMA"] = READ_SCHEMA
     env["CREATE_TABLE"] = "y"
+    env.update(POSTGRES_POOL_SIZE="2", POSTGRES_MAX_OVERFLOW="4")
     return env
 
 
@@ -168,6 +170,8 @@ class ProjectionService:
                 runner.__exit__(None, None, None)
             except Exception:
                 log.exception("projection runner stopped with an error")
+            finally:
+                runner.view.datastore.close()
         self.runners.clear()
 
     def wait(self, position: int | None, timeout: float) -> bool:
@@ -226,33 +230,37 @@ def rebuild(database: Database, names: Sequence[str] | None = None,
     continues from the projection's tracking position instead of dropping it again.
     """
     _rebuild_marker(database)
-    app = Rekindle(database.eventsourcing_env())
+    app = Rekindle({**database.eventsourcing_env(), "POSTGRES_POOL_SIZE": "2"})
     done: dict[str, int] = {}
     try:
         for projection_class in catalog(names):
-            env = projection_env(database, projection_class)
-            from eventsourcing.persistence import InfrastructureFactory
-            from eventsourcing.utils import Environment
-
-            factory = InfrastructureFactory.construct(env=Environment(projection_class.name, env))
-            view = factory.tracking_recorder(projection_class.view_class)
-            with database.pool.connection() as conn:
-                resumed = conn.execute(
-                    "INSERT INTO rekindle.projection_rebuilds (name) VALUES (%s) "
-                    "ON CONFLICT (name) DO NOTHING RETURNING name",
-                    (projection_class.name,)).fetchone() is None
-            if not resumed:
-                view.drop()
-                view = factory.tracking_recorder(projection_class.view_class)
-            projection = projection_class(view=view)
-            done[projection_class.name] = catch_up(app, projection, database, progress)
-            with database.pool.connection() as conn:
-                conn.execute("DELETE FROM rekindle.projection_rebuilds WHERE name = %s",
-                             (projection_class.name,))
-            factory.close()
+            done[projection_class.name] = _rebuild_one(app, database, projection_class, progress)
     finally:
         app.close()
     return done
+
+
+def _rebuild_one(app: Rekindle, database: Database, projection_class: type[ReadProjection],
+                 progress: Callable[[str, int, int], None] | None) -> int:
+    env = projection_env(database, projection_class)
+    factory = InfrastructureFactory.construct(env=Environment(projection_class.name, env))
+    try:
+        view = factory.tracking_recorder(projection_class.view_class)
+        with database.pool.connection() as conn:
+            resumed = conn.execute(
+                "INSERT INTO rekindle.projection_rebuilds (name) VALUES (%s) "
+                "ON CONFLICT (name) DO NOTHING RETURNING name",
+                (projection_class.name,)).fetchone() is None
+        if not resumed:
+            view.drop()
+            view = factory.tracking_recorder(projection_class.view_class)
+        position = catch_up(app, projection_class(view=view), database, progress)
+        with database.pool.connection() as conn:
+            conn.execute("DELETE FROM rekindle.projection_rebuilds WHERE name = %s",
+                         (projection_class.name,))
+        return position
+    finally:
+        factory.close()
 
 
 def catch_up(app: Rekindle, projection: ReadProjection, database: Database,

@@ -15,3 +15,37 @@ def service(database: Database) -> Iterator[ProjectionService]:
     svc = ProjectionService(database).start()
     yield svc
     svc.stop()
+
+
+@pytest.fixture(scope="module")
+def told(pg_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
+    """One story on its own database for a whole module of read-only tests."""
+    import uuid
+
+    import psycopg
+
+    from domain.actor import Actor
+    from domain.application import Rekindle
+    from domain.settings import Settings
+    from projections.adapters import PostgresAdapters
+    from tests.conftest import _with_dbname
+    from tests.projections.story import play
+
+    dbname = "t_" + uuid.uuid4().hex[:12]
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{dbname}"')
+    settings = Settings(data_dir=tmp_path_factory.mktemp("story"),
+                        database_url=_with_dbname(pg_server, dbname))
+    database = Database(settings).start()
+    app = Rekindle(database.eventsourcing_env(), adapters=PostgresAdapters.on(database.pool),
+                   settings=settings)
+    svc = ProjectionService(database).start()
+    admin_id = app.create_user("Ada Admin", "ada@example.com", "super_admin", Actor.system()).id
+    story = play(app, Actor(admin_id, "super_admin"))
+    assert svc.wait(story.last, 10)
+    yield database, story
+    svc.stop()
+    app.close()
+    database.stop()
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')

@@ -106,6 +106,6 @@ def dump(database: Any) -> dict[str, list[tuple]]:
     tables: dict[str, list[tuple]] = {}
     with database.pool.connection() as conn:
         for table in READ_TABLES:
-            rows = conn.execute(f"SELECT * FROM read.{table}").fetchall()  # noqa: S608
+            rows = conn.execute(f"SELECT * FROM read.{table}").fetchall()
             tables[table] = sorted(rows, key=repr)
     return tables

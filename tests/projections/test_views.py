@@ -9,18 +9,21 @@ import pytest
 from domain.actor import Actor
 from domain.errors import ValidationFailed
 from projections import queries
-from tests.projections.story import play
 
 
 @pytest.fixture
-def story(app, admin, service):
-    told = play(app, admin)
-    assert service.wait(told.last, 10)
-    return told
+def read_db(told):
+    return told[0]
 
 
-def test_candidate_profile_has_everything_the_api_promises(database, story):
-    ada = queries.get_candidate(database.pool, story.ada, story.recruiter)
+@pytest.fixture
+def story(told):
+    return told[1]
+
+
+def test_candidate_profile_has_everything_the_api_promises(read_db, story):
+    db = read_db
+    ada = queries.get_candidate(db.pool, story.ada, story.recruiter)
     assert ada["name"] == "Ada Lovelace"
     assert ada["emails"] == ["ada.lovelace@example.com"]
     assert ada["phones"] == ["+49 30 1234"]
@@ -39,14 +42,15 @@ def test_candidate_profile_has_everything_the_api_promises(database, story):
     assert "Referral" in ada["opportunity_sources"] and "strong" in ada["opportunity_tags"]
     assert ada["created_at"].endswith("+00:00")
 
-    bob = queries.get_candidate(database.pool, story.bob, story.recruiter)
+    bob = queries.get_candidate(db.pool, story.bob, story.recruiter)
     assert bob["consent"]["status"] == "requested" and bob["consent"]["deadline"]
     assert bob["gdpr"]["deletion_requested"] is True
-    assert queries.get_candidate(database.pool, uuid4(), story.recruiter) is None
+    assert queries.get_candidate(db.pool, uuid4(), story.recruiter) is None
 
 
-def test_opportunity_detail_with_files_referral_archive_copy_and_ats(database, story):
-    first = queries.get_opportunity(database.pool, story.first, story.admin)
+def test_opportunity_detail_with_files_referral_archive_copy_and_ats(read_db, story):
+    db = read_db
+    first = queries.get_opportunity(db.pool, story.first, story.admin)
     assert first["stage"] == "phone_interview" and first["origin"] == "referred"
     assert first["tags"] == ["strong"]
     assert first["general"] is False and first["posting_id"] == str(story.posting_id)
@@ -59,10 +63,10 @@ def test_opportunity_detail_with_files_referral_archive_copy_and_ats(database, s
     assert first["archived"]["reason"] == "position_filled"
     assert first["archived"]["by"] == str(story.recruiter.user_id)
 
-    as_member = queries.get_opportunity(database.pool, story.first, story.recruiter)
+    as_member = queries.get_opportunity(db.pool, story.first, story.recruiter)
     assert [f["name"] for f in as_member["files"]] == ["ada-cv.pdf"]
 
-    copy = queries.get_opportunity(database.pool, story.copy, story.admin)
+    copy = queries.get_opportunity(db.pool, story.copy, story.admin)
     assert copy["copied_from"] == {"opportunity_id": str(story.first),
                                    "categories": ["files", "resumes", "sources", "tags",
                                                   "referral"]}
@@ -72,39 +76,41 @@ def test_opportunity_detail_with_files_referral_archive_copy_and_ats(database, s
     assert copy["ats"] == {"status": "sent", "external_id": "ATS-9", "last_error": None}
     assert copy["archived"] is None and copy["created_by"] == str(story.recruiter.user_id)
 
-    general = queries.get_opportunity(database.pool, story.general, story.admin)
+    general = queries.get_opportunity(db.pool, story.general, story.admin)
     assert general["posting_id"] == str(story.posting_id) and general["general"] is False
     assert general["archived"]["reason"] == "withdrew"
 
 
-def test_limited_team_member_sees_only_their_postings_opportunities(database, story):
+def test_limited_team_member_sees_only_their_postings_opportunities(read_db, story):
+    db = read_db
     limited = story.limited
-    assert queries.candidate_visible(database.pool, story.ada, limited)
-    assert not queries.candidate_visible(database.pool, story.bob, limited)
-    assert queries.get_candidate(database.pool, story.bob, limited) is None
-    ada = queries.get_candidate(database.pool, story.ada, limited)
+    assert queries.candidate_visible(db.pool, story.ada, limited)
+    assert not queries.candidate_visible(db.pool, story.bob, limited)
+    assert queries.get_candidate(db.pool, story.bob, limited) is None
+    ada = queries.get_candidate(db.pool, story.ada, limited)
     assert {o["id"] for o in ada["opportunities"]} == {str(story.first), str(story.general)}
-    assert queries.get_opportunity(database.pool, story.copy, limited) is None
-    listed = queries.list_candidates(database.pool, limited)
+    assert queries.get_opportunity(db.pool, story.copy, limited) is None
+    listed = queries.list_candidates(db.pool, limited)
     assert [c["id"] for c in listed["items"]] == [str(story.ada)]
-    assert [p["id"] for p in queries.list_postings(database.pool, limited)["items"]] == [
+    assert [p["id"] for p in queries.list_postings(db.pool, limited)["items"]] == [
         str(story.posting_id)]
 
 
-def test_postings_with_pipeline_and_users(database, story):
-    posting = queries.get_posting(database.pool, story.posting_id, story.admin)
+def test_postings_with_pipeline_and_users(read_db, story):
+    db = read_db
+    posting = queries.get_posting(db.pool, story.posting_id, story.admin)
     assert posting["title"] == "Backend engineer" and posting["state"] == "published"
     assert posting["hiring_team"] == [str(story.limited.user_id)]
     assert posting["pipeline"] == {}  # both of its opportunities are archived
-    other = queries.get_posting(database.pool, story.other_posting_id, story.admin)
+    other = queries.get_posting(db.pool, story.other_posting_id, story.admin)
     assert other["state"] == "internal" and other["pipeline"] == {"new_lead": 1}
-    internal = queries.list_postings(database.pool, story.admin, state="internal")
+    internal = queries.list_postings(db.pool, story.admin, state="internal")
     assert [p["id"] for p in internal["items"]] == [str(story.other_posting_id)]
 
-    user = queries.get_user(database.pool, story.limited.user_id)
+    user = queries.get_user(db.pool, story.limited.user_id)
     assert user["name"] == "Lou Limited" and user["role"] == "limited_team_member"
     assert user["email"] == "lou@example.com"
-    members = queries.list_users(database.pool, role="team_member")
+    members = queries.list_users(db.pool, role="team_member")
     assert [u["id"] for u in members["items"]] == [str(story.recruiter.user_id)]
 
 
@@ -125,18 +131,21 @@ def test_postings_with_pipeline_and_users(database, story):
     ({"q": "'&|!:*"}, set()),
     ({"tag": "math", "source": "Excel import"}, set()),
 ])
-def test_talent_search_filters(database, story, filters, expected):
+def test_talent_search_filters(read_db, story, filters, expected):
+    db = read_db
     names = {str(story.ada): "ada", str(story.bob): "bob"}
-    found = queries.list_candidates(database.pool, story.admin, **filters)
+    found = queries.list_candidates(db.pool, story.admin, **filters)
     assert {names[c["id"]] for c in found["items"]} == expected
 
 
-def test_search_by_pool(database, story):
-    found = queries.list_candidates(database.pool, story.admin, pool_id=story.pool_id)
+def test_search_by_pool(read_db, story):
+    db = read_db
+    found = queries.list_candidates(db.pool, story.admin, pool_id=story.pool_id)
     assert [c["id"] for c in found["items"]] == [str(story.ada)]
 
 
-def test_keyset_pages_cover_every_candidate_once(app, admin, database, service):
+def test_keyset_pages_cover_every_candidate_once(app, admin, service):
+    db = service.database
     ids = {str(app.create_candidate(f"Person {i}", [f"p{i}@example.com"], admin).id)
            for i in range(7)}
     last = app.create_candidate("Last One", ["last@example.com"], admin)
@@ -144,7 +153,7 @@ def test_keyset_pages_cover_every_candidate_once(app, admin, database, service):
     assert service.wait(last.position, 10)
     seen, cursor = [], None
     while True:
-        page = queries.list_candidates(database.pool, admin, limit=3, cursor=cursor)
+        page = queries.list_candidates(db.pool, admin, limit=3, cursor=cursor)
         seen += [c["id"] for c in page["items"]]
         cursor = page["next_cursor"]
         if cursor is None:
@@ -154,12 +163,14 @@ def test_keyset_pages_cover_every_candidate_once(app, admin, database, service):
 
 
 @pytest.mark.parametrize("cursor", ["garbage", "W10", "WyJ4IiwieSJd"])
-def test_invalid_cursor_is_a_validation_error(database, cursor):
+def test_invalid_cursor_is_a_validation_error(told, cursor):
+    db = told[0]
     with pytest.raises(ValidationFailed) as raised:
-        queries.list_candidates(database.pool, Actor(uuid4(), "admin"), cursor=cursor)
+        queries.list_candidates(db.pool, Actor(uuid4(), "admin"), cursor=cursor)
     assert "cursor" in raised.value.details
 
 
-def test_limit_is_bounded(database):
+def test_limit_is_bounded(told):
+    db = told[0]
     with pytest.raises(ValidationFailed):
-        queries.list_users(database.pool, limit=501)
+        queries.list_users(db.pool, limit=501)
