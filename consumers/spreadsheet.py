@@ -201,13 +201,20 @@ def _open_csv(path: Path) -> Sheet:
 def _open_xlsx(path: Path) -> Sheet:
     import openpyxl
 
+    handle = path.open("rb")
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
     except Exception:
+        handle.close()
         raise refuse("is a damaged .xlsx file") from None
+
+    def close() -> None:
+        workbook.close()
+        handle.close()
+
     worksheet = workbook.worksheets[0] if workbook.worksheets else None
     if worksheet is None:
-        workbook.close()
+        close()
         raise refuse("has no worksheet")
     if hasattr(worksheet, "reset_dimensions"):
         worksheet.reset_dimensions()
@@ -216,7 +223,7 @@ def _open_xlsx(path: Path) -> Sheet:
     try:
         columns = columns_of(list(header or ()))
     except ValidationFailed:
-        workbook.close()
+        close()
         raise
 
     def rows() -> Iterator[tuple[int, dict[str, Any]]]:
@@ -224,4 +231,4 @@ def _open_xlsx(path: Path) -> Sheet:
             if any(cell_text(v) for v in row):
                 yield number, to_row(row, columns)
 
-    return Sheet("xlsx", columns, rows(), workbook.close)
+    return Sheet("xlsx", columns, rows(), close)
