@@ -17,6 +17,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from api.runtime import Runtime
 from consumers.delivery import RetryPolicy
+from consumers.inprocess import InProcessWorker
 from consumers.kafka import ATS_TOPIC, EVENTS_TOPIC, AtsInboundWorker, KafkaWorker, ensure_topics
 from consumers.relay import Relay
 from domain.actor import Actor
@@ -119,7 +120,8 @@ def test_broker_outage_loses_nothing_and_commands_keep_working(
 def consumer_process(runtime: Runtime) -> subprocess.Popen[bytes]:
     env = {**os.environ, "REKINDLE_DATABASE_URL": runtime.settings.database_url,
            "REKINDLE_KAFKA_BOOTSTRAP": runtime.settings.kafka_bootstrap,
-           "REKINDLE_DATA_DIR": str(runtime.settings.data_dir), "TAGGER_DELAY_S": "0.05"}
+           "REKINDLE_DATA_DIR": str(runtime.settings.data_dir), "TAGGER_DELAY_S": "0.05",
+           "TAGGER_SESSION_TIMEOUT_MS": "2000"}
     return subprocess.Popen([sys.executable, "-m", "tests.consumers.effects"], cwd=ROOT, env=env)
 
 
@@ -201,7 +203,7 @@ def test_ats_events_topic_is_consumed_and_malformed_ones_are_dead_lettered(
 
 
 def test_recorded_notifications_are_published_to_the_notifications_topic(
-        runtime: Runtime, relay: Relay) -> None:
+        runtime: Runtime) -> None:
     from consumers.kafka import NOTIFICATIONS_TOPIC
     from consumers.notifications import NotificationPublisher
     from domain.notification import Notification
@@ -211,7 +213,7 @@ def test_recorded_notifications_are_published_to_the_notifications_topic(
     note = Notification(recipient_id=recipient, candidate_id=None, reason="reminder_due",
                         message="Call back your silver medallists", by=Actor.system())
     runtime.app.record(note)
-    worker = KafkaWorker(runtime, NotificationPublisher()).start()
+    worker = InProcessWorker(runtime, NotificationPublisher(), idle_wait_s=0.1).start()
     try:
         published = read_topic(runtime.settings.kafka_bootstrap, NOTIFICATIONS_TOPIC, 1)
     finally:
