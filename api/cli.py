@@ -116,6 +116,8 @@ from projections.cli import projections_group  # noqa: E402, I001
 main.add_command(projections_group)
 from consumers.cli import worker  # noqa: E402, I001
 main.add_command(worker)
+from api.import_cli import import_command  # noqa: E402, I001
+main.add_command(import_command)
 
 if __name__ == "__main__":
     main()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import threading
 
 from tests.intake.test_import import ROWS
@@ -58,3 +59,24 @@ def test_roles_auditor_reads_but_does_not_upload(api):
     assert wait_done(auditor, started["id"])["rows_imported"] == 1
     assert api.as_user(None).get(f"/v1/imports/{started['id']}").status_code == 401
     assert api.get("/v1/imports/00000000-0000-0000-0000-000000000001").status_code == 404
+
+
+def test_cli_import_reports_counts_and_refuses_bad_files(settings, write_csv, tmp_path):
+    import subprocess
+    import sys
+
+    env = {**os.environ, "REKINDLE_DATABASE_URL": settings.database_url,
+           "REKINDLE_DATA_DIR": str(tmp_path)}
+    command = [sys.executable, "-m", "api.cli", "import"]
+    done = subprocess.run([*command, str(write_csv(ROWS)), "--tags", "cli"], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "2 imported, 1 duplicate, 2 failed" in done.stdout
+    assert "row 3: email is not a valid email address" in done.stderr
+
+    bad = tmp_path / "notes.csv"
+    bad.write_text("Name,Phone\nA,1\n")
+    refused = subprocess.run([*command, str(bad)], env=env, capture_output=True, text=True,
+                             timeout=60)
+    assert refused.returncode == 1
+    assert "no email column" in refused.stderr
