@@ -135,3 +135,43 @@ def test_the_scheduler_runs_the_gdpr_chores(runtime, boss):
 
     assert anonymization_reasons(runtime, expiring) == ["expiry"]
     assert anonymization_reasons(runtime, leaving) == ["request"]
+
+
+def deadline_rows(runtime) -> set[tuple]:
+    with runtime.database.pool.connection() as conn:
+        return set(conn.execute("SELECT candidate_id, kind FROM rekindle.gdpr_deadlines"))
+
+
+def wait_until(condition, timeout: float = 10.0) -> bool:
+    import threading
+    import time
+
+    deadline, pause = time.monotonic() + timeout, threading.Event()
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        pause.wait(0.05)
+    return True
+
+
+def test_the_in_process_worker_keeps_the_deadline_index(runtime, boss):
+    from consumers.gdpr import ensure_schema
+    from consumers.workers import start_in_process
+
+    ensure_schema(runtime.database.pool)
+    workers = start_in_process(runtime, ["gdpr"], scheduler=False)
+    try:
+        asked = new_candidate(runtime, boss, "asked@example.com")
+        leaving = new_candidate(runtime, boss, "leaving@example.com")
+        runtime.app.request_consent(asked, boss, deadline_days=5)
+        runtime.app.request_deletion(leaving, boss)
+        assert wait_until(lambda: deadline_rows(runtime) == {(asked, "consent"),
+                                                             (leaving, "deletion")})
+
+        assert expire_consents(runtime, later(6)) + process_deletions(runtime, later(6)) == 3
+
+        assert wait_until(lambda: deadline_rows(runtime) == set())
+        assert anonymization_reasons(runtime, asked) == ["expiry"]
+        assert anonymization_reasons(runtime, leaving) == ["request"]
+    finally:
+        workers.stop()
