@@ -180,6 +180,22 @@ class AtsClient:
                                  False) from None
 
 
+def park_on_dlq(bootstrap: str, message: Message, error: str) -> None:
+    """With Kafka, a finally failed send is also parked on `rekindle.events.dlq` for operators."""
+    from kafka import KafkaProducer
+
+    from consumers.kafka import EVENTS_TOPIC, close_producer, producer_config
+
+    producer = KafkaProducer(**producer_config(bootstrap))
+    try:
+        producer.send(f"{EVENTS_TOPIC}.dlq", key=str(message.aggregate_id).encode(),
+                      value=message.to_json(),
+                      headers=[("error", error.encode()), ("handler", b"ats"),
+                               ("event_id", str(message.event_id).encode())]).get(timeout=30)
+    finally:
+        close_producer(producer)
+
+
 class AtsSender:
     """The "ats" handler: delivers applications marked ApplicationSentToATS."""
 
@@ -215,6 +231,9 @@ class AtsSender:
                                    **outcome)
         except IntegrityError:
             log.info("ATS outcome for %s was already recorded", message.aggregate_id)
+            return
+        if "error" in outcome and settings.kafka_bootstrap:
+            park_on_dlq(settings.kafka_bootstrap, message, outcome["error"])
 
     @staticmethod
     def _still_pending(app: Any, message: Message) -> bool:

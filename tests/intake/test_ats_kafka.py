@@ -1,0 +1,83 @@
+"""ATS sync over a real Kafka-protocol broker (Tansu): inbound events from `ats.events`,
+malformed ones parked on `ats.events.dlq`, and a finally failed send parked on the DLQ."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from collections.abc import Iterator
+
+import pytest
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+from api.runtime import Runtime
+from consumers.ats import AtsSender
+from consumers.kafka import AtsInboundWorker, ensure_topics
+from domain.opportunity import Opportunity
+from tests.intake.test_ats import ats_event, sent_opportunity
+
+pytestmark = pytest.mark.kafka
+
+
+@pytest.fixture
+def kafka_runtime(ats_runtime: Runtime, kafka_broker) -> Iterator[Runtime]:
+    ats_runtime.settings = dataclasses.replace(ats_runtime.settings,
+                                               kafka_bootstrap=kafka_broker.bootstrap)
+    ensure_topics(kafka_broker.bootstrap)
+    yield ats_runtime
+
+
+def read_topic(bootstrap: str, topic: str, expected: int) -> list:
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+                             consumer_timeout_ms=10_000)
+    partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
+    consumer.assign(partitions)
+    consumer.seek_to_beginning()
+    records = []
+    for record in consumer:
+        records.append(record)
+        if len(records) >= expected:
+            break
+    consumer.close()
+    return records
+
+
+def eventually(condition, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.05)
+
+
+def test_inbound_topic_records_events_and_parks_malformed_ones(kafka_runtime, kafka_broker):
+    producer = KafkaProducer(bootstrap_servers=kafka_broker.bootstrap)
+    producer.send("ats.events", json.dumps(ats_event()).encode())
+    producer.send("ats.events", b"{not json")
+    producer.send("ats.events", json.dumps(ats_event()).encode())
+    producer.flush()
+    worker = AtsInboundWorker(kafka_runtime).start()
+    try:
+        app = kafka_runtime.app
+        eventually(lambda: app.find_candidate_by_email("rita@example.com") is not None)
+        [parked] = read_topic(kafka_broker.bootstrap, "ats.events.dlq", 1)
+        assert parked.value == b"{not json"
+        assert dict(parked.headers)["error"].startswith(b"malformed")
+    finally:
+        worker.stop()
+        worker.join(10)
+    created = [n for n in app.recorder.select_notifications(start=1, limit=1000)
+               if n.topic.endswith("AtsEventReceived")]
+    assert len(created) == 1
+
+
+def test_final_send_failure_is_recorded_and_parked(kafka_runtime, kafka_broker, fake_ats, api):
+    fake_ats.fail_next = 10
+    _, message = sent_opportunity(api)
+    AtsSender().handle(message, kafka_runtime, "ats")
+
+    opportunity = kafka_runtime.app.load(Opportunity, message.aggregate_id)
+    assert opportunity.ats["status"] == "failed"
+    [parked] = read_topic(kafka_broker.bootstrap, "rekindle.events.dlq", 1)
+    assert json.loads(parked.value)["event_id"] == str(message.event_id)
+    assert dict(parked.headers)["error"] == b"HTTP 503 after 3 attempts"
