@@ -9,6 +9,7 @@ a time and it records every effect of that event, plus the consumer's tracking, 
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
@@ -39,6 +40,7 @@ RULE_ADMINS = ("super_admin", "admin", "system")
 READ_ONLY_ROLES = ("auditor",)
 MAX_RULE_DEPTH = 3
 MAX_BATCH = 1000
+INDEX_TAIL = 50
 OPPORTUNITY_CREATED_TOPIC = "domain.opportunity:Opportunity.OpportunityCreated"
 RULE_CREATED_TOPIC = "domain.rule:Rule.RuleCreated"
 REMINDER_SET_TOPIC = "domain.reminder:Reminder.ReminderSet"
@@ -105,30 +107,47 @@ class UnitOfWork:
 class CrmCommands:
     # --- lookups over the event store (no read model needed, never stale) --------------------
 
-    def _scan(self, topics: Iterable[str]) -> Iterable[Any]:
-        start = 1
+    def _scan(self, topics: Iterable[str], start: int = 1) -> Iterable[tuple[int, Any]]:
         while True:
             batch = self.recorder.select_notifications(start=start, limit=500, topics=list(topics))
             for notification in batch:
-                yield self.mapper.to_domain_event(notification)
+                yield notification.id, self.mapper.to_domain_event(notification)
             if len(batch) < 500:
                 return
             start = batch[-1].id + 1
 
+    def _index(self, name: str, topic: str) -> dict[UUID, list[UUID]]:
+        """Ids of created aggregates grouped by a key, caught up incrementally from the log
+        (exact like a scan, without re-reading what this process already read)."""
+        indexes = self.__dict__.setdefault("_crm_indexes", {})
+        lock = self.__dict__.setdefault("_crm_index_lock", threading.Lock())
+        with lock:
+            seen, grouped, known = indexes.get(name, (0, {}, set()))
+            # Re-read a short tail: a transaction holding a lower id may commit after a higher.
+            for position, e in self._scan([topic], max(1, seen - INDEX_TAIL)):
+                seen = max(seen, position)
+                if e.originator_id in known:
+                    continue
+                known.add(e.originator_id)
+                key = e.candidate_id if name == "opportunities" else None
+                grouped.setdefault(key, []).append(e.originator_id)
+            indexes[name] = (seen, grouped, known)
+            return grouped
+
     def opportunities_of(self, candidate_id: UUID) -> list[Opportunity]:
-        ids = [e.originator_id for e in self._scan([OPPORTUNITY_CREATED_TOPIC])
-               if e.candidate_id == candidate_id]
-        return [self.load(Opportunity, i) for i in ids]
+        ids = self._index("opportunities", OPPORTUNITY_CREATED_TOPIC).get(candidate_id, [])
+        return [self.load(Opportunity, i) for i in list(ids)]
 
     def pool_members(self, pool_id: UUID) -> list[UUID]:
         members: dict[UUID, bool] = {}
-        for e in self._scan(POOL_TOPICS):
+        for _, e in self._scan(POOL_TOPICS):
             if e.pool_id == pool_id:
                 members[e.originator_id] = type(e).__name__ == "AddedToPool"
         return [c for c, member in members.items() if member]
 
     def rules_for(self, trigger: str) -> list[Rule]:
-        rules = [self.load(Rule, e.originator_id) for e in self._scan([RULE_CREATED_TOPIC])]
+        ids = list(self._index("rules", RULE_CREATED_TOPIC).get(None, []))
+        rules = [self.load(Rule, i) for i in ids]
         return [r for r in rules if r.enabled and r.trigger == trigger]
 
     # --- pools --------------------------------------------------------------------------------
@@ -330,7 +349,7 @@ class CrmCommands:
         """Each due reminder and its notification commit together; a lost race skips it."""
         now = now or _now()
         ids = reminder_ids if reminder_ids is not None else [
-            e.originator_id for e in self._scan([REMINDER_SET_TOPIC])]
+            e.originator_id for _, e in self._scan([REMINDER_SET_TOPIC])]
         fired = 0
         for reminder_id in ids:
             try:
