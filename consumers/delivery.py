@@ -12,7 +12,8 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from eventsourcing.persistence import IntegrityError, Tracking
+import psycopg
+from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError, Tracking
 
 from consumers.handlers import Handler
 from consumers.messages import Message
@@ -31,6 +32,10 @@ class RetryPolicy:
 
     def delay(self, attempt: int) -> float:
         return min(self.max_delay_s, self.first_delay_s * 2 ** (attempt - 1))
+
+
+OUTAGES = (psycopg.OperationalError, psycopg.InterfaceError, OperationalError, InterfaceError,
+           ConnectionError)
 
 
 class Abandoned(Exception):
@@ -53,7 +58,9 @@ def deliver(handler: Handler, message: Message, runtime: Runtime, tracking_name:
     """Calls the handler until it succeeds; returns the last error if every attempt failed.
 
     IntegrityError means the effect was already recorded by an earlier delivery: success.
-    Raises Abandoned if asked to stop between attempts.
+    Raises Abandoned if asked to stop between attempts. A database outage is not the
+    message's fault: it is re-raised after the last attempt rather than returned, so the
+    caller retries the message later instead of parking it.
     """
     error: BaseException | None = None
     for attempt in range(1, policy.attempts + 1):
@@ -68,4 +75,6 @@ def deliver(handler: Handler, message: Message, runtime: Runtime, tracking_name:
                         attempt, policy.attempts, exc)
         if attempt < policy.attempts and stopping.wait(policy.delay(attempt)):
             raise Abandoned(message.event_id)
+    if isinstance(error, OUTAGES):
+        raise error
     return error

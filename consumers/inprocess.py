@@ -121,17 +121,21 @@ class InProcessWorker:
         self.thread.join(timeout)
 
     def _run(self) -> None:
+        position: int | None = None
         try:
-            position = self.runtime.app.recorder.max_tracking_id(self.tracking_name) or 0
             while not self.stopping.is_set():
                 try:
+                    if position is None:
+                        position = self.runtime.app.recorder.max_tracking_id(
+                            self.tracking_name) or 0
                     position = self._one_batch(position)
                 except Abandoned:
                     return
                 except Exception:
-                    log.exception("in-process worker %s failed; retrying", self.handler.name)
+                    log.exception("in-process worker %s failed; resuming from its tracking",
+                                  self.handler.name)
+                    position = None
                     self.stopping.wait(1.0)
-                    position = self.runtime.app.recorder.max_tracking_id(self.tracking_name) or 0
         finally:
             self.follower.close()
 

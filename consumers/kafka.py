@@ -19,7 +19,14 @@ from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 from kafka.structs import OffsetAndMetadata
 
-from consumers.delivery import Abandoned, RetryPolicy, already_done, deliver, mark_done
+from consumers.delivery import (
+    OUTAGES,
+    Abandoned,
+    RetryPolicy,
+    already_done,
+    deliver,
+    mark_done,
+)
 from consumers.handlers import Handler
 from consumers.messages import Message
 
@@ -225,6 +232,8 @@ class AtsInboundWorker(KafkaWorker):
                             record.topic, record.partition, record.offset, attempt,
                             self.policy.attempts, error)
                 if attempt == self.policy.attempts:
+                    if isinstance(error, OUTAGES):
+                        raise
                     self._dead_letter(record, repr(error))
                     return
             if self.stopping.wait(self.policy.delay(attempt)):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import psycopg
 import pytest
 
 from api.runtime import Runtime
@@ -72,3 +73,28 @@ def test_a_failing_message_is_parked_and_the_worker_moves_on(runtime: Runtime) -
     worker.stop()
     worker.join(5)
     assert len(restarted.seen) == 1, "a parked message is not redelivered"
+
+
+class FlakyDatabase(TagOnCreate):
+    """Fails like a lost database connection for the first `failures` calls."""
+
+    def __init__(self, failures: int) -> None:
+        super().__init__()
+        self.failures = failures
+
+    def handle(self, message, runtime, tracking_name) -> None:  # type: ignore[no-untyped-def]
+        if self.failures > 0:
+            self.failures -= 1
+            raise psycopg.OperationalError("server closed the connection unexpectedly")
+        super().handle(message, runtime, tracking_name)
+
+
+def test_a_database_outage_is_waited_out_not_parked(runtime: Runtime) -> None:
+    (candidate,) = add_candidates(runtime, 1)
+    worker = InProcessWorker(runtime, FlakyDatabase(failures=3), idle_wait_s=0.1,
+                             policy=RetryPolicy(attempts=2, first_delay_s=0.01)).start()
+    wait_until(lambda: candidate in tag_counts(runtime.app))
+    worker.stop()
+    worker.join(5)
+    with runtime.database.pool.connection() as conn:
+        assert conn.execute("SELECT count(*) FROM rekindle.parked_messages").fetchone()[0] == 0
