@@ -12,6 +12,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from consumers.gdpr import expire_consents, process_deletions
+
 if TYPE_CHECKING:
     from api.runtime import Runtime
 
@@ -26,7 +28,11 @@ def fire_due_reminders(runtime: Runtime, now: datetime) -> int:
     return runtime.app.fire_due_reminders(now, reminder_ids=ids)
 
 
-CHORES: list[Callable[[Runtime, datetime], int]] = [fire_due_reminders]
+CHORES: list[Callable[[Runtime, datetime], int]] = [
+    fire_due_reminders,
+    expire_consents,
+    process_deletions,
+]
 from consumers.gdpr import expire_consents, process_deletions  # noqa: E402, I001
 CHORES += [expire_consents, process_deletions]
 
