@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from domain.actor import Actor
 from domain.candidate import Candidate
 from tests.gdpr.conftest import messages, pg_dump
 
@@ -22,8 +23,11 @@ def leaks(text: str) -> list[str]:
     return [s for s in SECRETS if s in text]
 
 
-def test_form_reminder_ats_and_import_data_is_sealed_and_erased(runtime, boss):
+def test_form_reminder_ats_and_import_data_is_sealed_and_erased(make_runtime):
+    runtime = make_runtime(projections=True)
     app = runtime.app
+    user = app.create_user("Bo Boss", "bo@example.com", "super_admin", Actor.system())
+    boss = Actor(user.id, "super_admin")
     form_id = app.create_form("Join our talent pool", boss).id
     candidate_id = app.submit_form(form_id, NAME, EMAIL, consent=True, phone=PHONE,
                                    interests=[INTEREST]).id
@@ -42,6 +46,7 @@ def test_form_reminder_ats_and_import_data_is_sealed_and_erased(runtime, boss):
     assert [e["row"] for e in app.import_job(job.id).errors] == [2]
     assert EMAIL in pg_dump(runtime)
 
-    app.anonymize(candidate_id, "request", boss)
+    position = app.anonymize(candidate_id, "request", boss).position
+    assert runtime.projections.wait(position, 10)
 
     assert leaks(pg_dump(runtime)) == []
