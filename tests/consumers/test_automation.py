@@ -184,3 +184,34 @@ def test_send_campaign_action_skips_candidates_without_consent(runtime: Runtime,
     assert run.originator_id == rule
     assert run.effects == [] and run.skipped == [{"action": "send_campaign",
                                                   "reason": "consent_none"}]
+
+
+def test_silver_medallists_get_a_tag_a_reminder_and_their_owner_is_told(
+        runtime: Runtime, boss: Actor) -> None:
+    app = runtime.app
+    recruiter = app.create_user("Rita Recruiter", "rita@example.com", "team_member", boss).id
+    rita = Actor(recruiter, "team_member")
+    rule = app.create_rule(
+        "Silver medallists", "opportunity_archived", boss,
+        filter=[{"field": "archive_reason", "op": "in", "value": ["position_filled", "timing"]}],
+        actions=[{"type": "add_tag", "tag": "silver-medallist"},
+                 {"type": "set_reminder", "in_days": 180, "assignee": "owner",
+                  "note": "Approach again"},
+                 {"type": "notify", "to": "owner", "message": "A silver medallist to keep"}]).id
+    kept = app.create_candidate("Kim Kept", ["kim@example.com"], boss)
+    hired_elsewhere = app.create_candidate("Hal Hired", ["hal@example.com"], boss)
+    kept_opp = app.add_opportunity(kept.id, rita, general=True).id
+    other_opp = app.add_opportunity(hired_elsewhere.id, rita, general=True).id
+    app.archive_opportunity(kept_opp, "position_filled", rita)
+    app.archive_opportunity(other_opp, "hired", rita)
+
+    drain(runtime)
+
+    assert "silver-medallist" in app.load(Opportunity, kept_opp).tags
+    assert "silver-medallist" not in app.load(Opportunity, other_opp).tags
+    reminders = [e for e in all_events(runtime) if type(e).__name__ == "ReminderSet"]
+    assert [(r.candidate_id, r.assignee_id, r.by.rule_id) for r in reminders] == [
+        (kept.id, recruiter, rule)]
+    assert (reminders[0].due_at - reminders[0].timestamp).days in (179, 180)
+    assert [(n.recipient_id, n.candidate_id) for n in notifications(runtime)] == [
+        (recruiter, kept.id)]
