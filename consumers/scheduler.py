@@ -33,8 +33,6 @@ CHORES: list[Callable[[Runtime, datetime], int]] = [
     expire_consents,
     process_deletions,
 ]
-from consumers.gdpr import expire_consents, process_deletions  # noqa: E402, I001
-CHORES += [expire_consents, process_deletions]
 
 
 def run_due_chores(runtime: Runtime, now: datetime | None = None) -> int:
