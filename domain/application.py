@@ -124,6 +124,7 @@ class Rekindle(CrmCommands, IntakeCommands, GdprCommands, Application[UUID]):
                 self.recorder.insert_tracking(tracking)
                 return None
             recordings = self._tracked_events().put(processing.events, tracking=tracking)
+            self._take_snapshots(processing)
             self._notify(recordings)
         return recordings[-1].notification.id if recordings else None
 

@@ -12,7 +12,7 @@ import functools
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, ParamSpec, TypeVar
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, Tracking
@@ -41,6 +41,7 @@ READ_ONLY_ROLES = ("auditor",)
 MAX_RULE_DEPTH = 3
 MAX_BATCH = 1000
 INDEX_TAIL = 50
+RULE_SNAPSHOT_INTERVAL = 50
 OPPORTUNITY_CREATED_TOPIC = "domain.opportunity:Opportunity.OpportunityCreated"
 RULE_CREATED_TOPIC = "domain.rule:Rule.RuleCreated"
 REMINDER_SET_TOPIC = "domain.reminder:Reminder.ReminderSet"
@@ -105,6 +106,9 @@ class UnitOfWork:
 
 
 class CrmCommands:
+    snapshotting_intervals: ClassVar[dict[type, int]] = {Rule: RULE_SNAPSHOT_INTERVAL}
+    """A rule collects a RuleRan per run; snapshots keep loading it cheap for the engine."""
+
     # --- lookups over the event store (no read model needed, never stale) --------------------
 
     def _scan(self, topics: Iterable[str], start: int = 1) -> Iterable[tuple[int, Any]]:

@@ -118,7 +118,7 @@ def test_a_follow_up_form_updates_the_same_candidate(runtime: Runtime, boss: Act
 
 def test_a_disabled_rule_does_nothing(runtime: Runtime, boss: Actor) -> None:
     app = runtime.app
-    _, pool, form, rule = talent_form_setup(runtime, boss, enabled=False)
+    _, _pool, form, rule = talent_form_setup(runtime, boss, enabled=False)
     submitted = app.submit_form(form, "Sam Silver", "sam@example.com", consent=True)
     drain(runtime)
     assert app.load(Candidate, submitted.id).pool_ids == []
@@ -180,7 +180,7 @@ def test_send_campaign_action_skips_candidates_without_consent(runtime: Runtime,
                            actions=[{"type": "send_campaign", "campaign_id": str(campaign)}]).id
     app.create_candidate("No Consent", ["nc@example.com"], boss)
     drain(runtime)
-    run = [e for e in all_events(runtime) if type(e).__name__ == "RuleRan"][0]
+    run = next(e for e in all_events(runtime) if type(e).__name__ == "RuleRan")
     assert run.originator_id == rule
     assert run.effects == [] and run.skipped == [{"action": "send_campaign",
                                                   "reason": "consent_none"}]
