@@ -4,6 +4,8 @@ fresh database in it for each test, so tests never see each other's events."""
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,16 +23,20 @@ pytest_plugins = ["tests.kafka_fixture"]
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def pg_server() -> Iterator[str]:
     """Connection string of a running server: REKINDLE_TEST_DATABASE_URL, or an embedded one."""
     external = os.environ.get("REKINDLE_TEST_DATABASE_URL")
     if external:
         yield external
         return
-    data_dir = Path(tmp_path_factory.mktemp("pg", numbered=False))
+    # As root the wheel runs PostgreSQL as user `pgserver`, which cannot enter pytest's
+    # private temp folder: the server gets a folder of its own it can reach.
+    data_dir = Path(tempfile.mkdtemp(prefix="rekindle-test-pg-"))
+    data_dir.chmod(0o755)
     server = Database(Settings(data_dir=data_dir)).start()
     yield server.conninfo
     server.stop()
+    shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def _with_dbname(conninfo: str, dbname: str) -> str:
