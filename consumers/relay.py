@@ -15,6 +15,7 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import psycopg
 from eventsourcing.persistence import Notification
 from kafka import KafkaProducer
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+RELAY_LOCK_SPACE = 7240005
 POSITIONS_SQL = """
 CREATE TABLE IF NOT EXISTS rekindle.relay_positions (
     name text PRIMARY KEY,
@@ -79,10 +81,30 @@ class Relay:
                 " updated_at = now() WHERE relay_positions.position < EXCLUDED.position",
                 (self.name, position))
 
+    def _take_leadership(self) -> psycopg.Connection | None:
+        """One active relay per name across machines: others stand by on an advisory lock."""
+        while not self.stopping.is_set():
+            try:
+                conn = psycopg.connect(self.runtime.database.conninfo, autocommit=True)
+                got = conn.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))",
+                                   (RELAY_LOCK_SPACE, self.name)).fetchone()[0]
+                if got:
+                    return conn
+                conn.close()
+            except psycopg.Error as error:
+                log.warning("relay: cannot take the relay lock: %r", error)
+            self.stopping.wait(2.0)
+        return None
+
     def _run(self) -> None:
         failures = 0
+        leader: psycopg.Connection | None = None
         try:
             while not self.stopping.is_set():
+                if leader is None:
+                    leader = self._take_leadership()
+                    if leader is None:
+                        break
                 try:
                     self._publish_next_batch()
                     failures = 0
@@ -91,10 +113,15 @@ class Relay:
                     delay = min(self.max_backoff_s, 0.1 * 2 ** min(failures, 10))
                     log.warning("relay: %r; retrying in %.1fs", error, delay)
                     self._close_producer()
+                    if not _alive(leader):
+                        leader.close()
+                        leader = None
                     self.stopping.wait(delay)
         finally:
             self._close_producer()
             self.follower.close()
+            if leader is not None:
+                leader.close()
 
     def _publish_next_batch(self) -> None:
         position = self.position()
@@ -129,3 +156,12 @@ class Relay:
         if self.producer is not None:
             close_producer(self.producer)
             self.producer = None
+
+
+def _alive(conn: psycopg.Connection) -> bool:
+    """False once the session holding the relay lock is gone (and the lock with it)."""
+    try:
+        conn.execute("SELECT 1")
+    except psycopg.Error:
+        return False
+    return True

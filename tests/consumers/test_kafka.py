@@ -225,3 +225,25 @@ def test_recorded_notifications_are_published_to_the_notifications_topic(
     assert body["recipient_id"] == str(recipient) and body["reason"] == "reminder_due"
     assert body["message"] == "Call back your silver medallists"
     assert body["notification_id"] == str(note.id)
+
+
+def test_a_second_relay_stands_by_and_takes_over_when_the_first_stops(
+        runtime: Runtime) -> None:
+    first = Relay(runtime, idle_wait_s=0.1).start()
+    second = Relay(runtime, idle_wait_s=0.1).start()
+    try:
+        add_candidates(runtime, 3)
+        head = runtime.app.recorder.max_notification_id()
+        wait_until(lambda: first.position() == head)
+        first.stop()
+        first.join(10)
+        add_candidates(runtime, 2, start=3)
+        head = runtime.app.recorder.max_notification_id()
+        wait_until(lambda: second.position() == head)
+    finally:
+        for relay in (first, second):
+            relay.stop()
+            relay.join(10)
+    records = read_topic(runtime.settings.kafka_bootstrap, EVENTS_TOPIC, head)
+    positions = sorted(int(dict(r.headers)["position"]) for r in records)
+    assert positions == list(range(1, head + 1)), "each event published once, in all"
