@@ -24,10 +24,13 @@ from api.auth import (
 from api.errors import ApiError
 from api.idempotency import idempotent
 from api.schemas import PageArgs, ReadArgs, Strict
-from domain.errors import NotFound
+from domain.errors import Forbidden, NotFound
 from domain.reminder import REMINDER_STATES
 from domain.rule import TRIGGERS
 from projections import crm_queries as q
+from projections import queries
+
+LIMITED = "limited_team_member"
 
 blp = Blueprint("crm", __name__, url_prefix="/v1", description="Talent CRM: pools, rules, "
                 "talent forms, reminders, notifications, campaigns")
@@ -185,8 +188,22 @@ def list_members(args: dict[str, Any], pool_id: UUID) -> Response:
     wait_for(args.get("min_position"))
     if q.get_pool(pool(), pool_id) is None:
         raise NotFound(f"no pool with id {pool_id}", {"id": str(pool_id)})
-    return jsonify(q.pool_members(pool(), pool_id, limit=args["limit"],
-                                  cursor=args.get("cursor")))
+    page = q.pool_members(pool(), pool_id, limit=args["limit"], cursor=args.get("cursor"))
+    viewer = current_actor()
+    if viewer.role == LIMITED:
+        page["items"] = [m for m in page["items"]
+                         if queries.candidate_visible(pool(), UUID(m["id"]), viewer)]
+    return jsonify(page)
+
+
+def _own_for_limited(requested: UUID | None) -> UUID | None:
+    """A limited team member reads only their own reminders and notifications."""
+    viewer = current_actor()
+    if viewer.role != LIMITED:
+        return requested
+    if requested is not None and requested != viewer.user_id:
+        raise Forbidden("a limited team member reads only their own items")
+    return viewer.user_id
 
 
 # --- rules --------------------------------------------------------------------------------------
@@ -303,7 +320,8 @@ def set_reminder(args: dict[str, Any], candidate_id: UUID) -> Response:
 def list_reminders(args: dict[str, Any]) -> Response:
     wait_for(args.get("min_position"))
     return jsonify(q.list_reminders(
-        pool(), assignee_id=args.get("assignee_id"), candidate_id=args.get("candidate_id"),
+        pool(), assignee_id=_own_for_limited(args.get("assignee_id")),
+        candidate_id=args.get("candidate_id"),
         due_before=args.get("due_before"), status=args.get("status"), limit=args["limit"],
         cursor=args.get("cursor")))
 
@@ -320,7 +338,8 @@ def dismiss_reminder(reminder_id: UUID) -> Response:
 @blp.arguments(NotificationListArgs, location="query")
 def list_notifications(args: dict[str, Any]) -> Response:
     wait_for(args.get("min_position"))
-    return jsonify(q.list_notifications(pool(), recipient_id=args.get("recipient_id"),
+    return jsonify(q.list_notifications(pool(),
+                                        recipient_id=_own_for_limited(args.get("recipient_id")),
                                         limit=args["limit"], cursor=args.get("cursor")))
 
 

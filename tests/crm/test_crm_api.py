@@ -196,3 +196,17 @@ def test_the_public_form_is_rate_limited_per_address(anonymous: Api, client: Api
     limited = anonymous.post(f"/v1/forms/{form_id}/submissions",
                              {"name": "P", "email": unique_email("p"), "consent": False})
     assert limited.get_json()["error"] == "rate_limited"
+
+
+def test_a_limited_team_member_reads_only_their_own_reminders(client: Api,
+                                                               runtime: Runtime) -> None:
+    limited_id, limited = client.new_user("limited_team_member", "Lim")
+    other_id, _ = client.new_user("team_member", "Other")
+    sam = candidate(client)
+    due = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    for assignee in (limited_id, other_id):
+        created(client.post(f"/v1/candidates/{sam}/reminders",
+                            {"due_at": due, "note": "call back", "assignee_id": assignee}))
+    assert limited.get(f"/v1/reminders?assignee_id={other_id}").status_code == 403
+    mine = limited.get("/v1/reminders").get_json()["items"]
+    assert {r["assignee_id"] for r in mine} == {limited_id}
