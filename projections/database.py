@@ -95,6 +95,7 @@ class Database:
             "POSTGRES_ENABLE_DB_FUNCTIONS": "y",
             "POSTGRES_POOL_SIZE": os.environ.get("POSTGRES_POOL_SIZE", "8"),
             "POSTGRES_MAX_OVERFLOW": os.environ.get("POSTGRES_MAX_OVERFLOW", "16"),
+            "POSTGRES_CONNECT_TIMEOUT": os.environ.get("POSTGRES_CONNECT_TIMEOUT", "1"),
             "POSTGRES_CONN_MAX_AGE": "600",
             "POSTGRES_PRE_PING": "y",
             "REKINDLE_ADAPTERS": "projections.adapters:adapters_from_env",
@@ -133,7 +134,7 @@ def shared_pool(conninfo: str | None, max_size: int | None = None) -> Connection
         size = max_size or int(os.environ.get("REKINDLE_POOL_SIZE", "20"))
         pool = ConnectionPool(conninfo, min_size=1, max_size=size, open=True,
                               kwargs={"autocommit": True}, check=ConnectionPool.check_connection,
-                              timeout=10.0, name="rekindle")
+                              timeout=5.0, name="rekindle")
         _pools[conninfo] = pool
     return pool
 

