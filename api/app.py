@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from apispec import BasePlugin
 from flask import Flask, Response, current_app, g, jsonify, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
@@ -43,6 +44,35 @@ class RekindleApi(Api):
 
     def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
         return errors.handle_http_exception(error)
+
+
+class MultipartFormPlugin(BasePlugin):
+    """A multipart route with both `files` and `form` arguments documents them as one body.
+
+    flask-smorest turns only the first body location into a requestBody; the form fields
+    would be left as OpenAPI 2 `formData` parameters, which OpenAPI 3 does not have.
+    """
+
+    def operation_helper(self, path: str | None = None, operations: dict | None = None,
+                         **kwargs: Any) -> None:
+        for operation in (operations or {}).values():
+            params = operation.get("parameters") or []
+            form = [p for p in params if isinstance(p, dict) and p.get("in") == "formData"]
+            if not form:
+                continue
+            operation["parameters"] = [p for p in params if p not in form]
+            if not operation["parameters"]:
+                del operation["parameters"]
+            extra: dict[str, Any] = {"type": "object", "properties": {
+                p["name"]: p.get("schema", {}) for p in form}}
+            required = [p["name"] for p in form if p.get("required")]
+            if required:
+                extra["required"] = required
+            content = operation.setdefault("requestBody", {}).setdefault("content", {})
+            body = content.pop("multipart/form-data", None) or {}
+            schema = body.get("schema")
+            content["multipart/form-data"] = {"schema": {"allOf": [schema, extra]}
+                                              if schema else extra}
 
 
 def runtime() -> Any:
@@ -162,6 +192,7 @@ def create_app(rt: Any) -> Flask:
     api = RekindleApi(app, spec_kwargs={
         "info": {"description": "Event-sourced talent CRM. Contract: API.md."},
     })
+    api.spec.plugins.append(MultipartFormPlugin())
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearer": []}]
     errors.register(app)

@@ -172,7 +172,9 @@ class FileForm(Strict):
     kind = fields.String(load_default="file", validate=validate.OneOf(FILE_KINDS))
 
 
-class FileUpload(Schema):
+class FileUpload(FileForm):
+    """The whole multipart body as documented; `secret` and `kind` are read with FileForm."""
+
     file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
 
 

@@ -159,9 +159,10 @@ class ProjectionService:
 
     def start(self) -> ProjectionService:
         for projection in catalog(self.names):
-            self.runners[projection.name] = BatchingRunner(
+            runner = BatchingRunner(
                 application_class=Rekindle, projection_class=projection,
                 view_class=projection.view_class, env=projection_env(self.database, projection))
+            self.runners[projection.name] = runner.__enter__()
         return self
 
     def stop(self) -> None:

@@ -6,12 +6,13 @@ import re
 from typing import Any
 from uuid import UUID
 
-from flask import Response, jsonify, make_response
+from flask import Response, jsonify, make_response, request
 from flask_smorest import Blueprint
+from marshmallow import ValidationError as MarshmallowError
 
 from api.app import command_response, created_response, pool, runtime, wait_for
 from api.auth import ADMINS, READERS, RECRUITERS, current_actor, requires
-from api.errors import ApiError
+from api.errors import ApiError, flatten
 from api.idempotency import idempotent
 from api.schemas import (
     Archive,
@@ -126,11 +127,15 @@ def record_referral(args: dict[str, Any], opportunity_id: UUID) -> Response:
 
 @blp.route("/opportunities/<uuid:opportunity_id>/files", methods=["POST"])
 @requires(*RECRUITERS)
-@blp.arguments(FileForm, location="form")
 @blp.arguments(FileUpload, location="files")
 @idempotent()
-def attach_file(form: dict[str, Any], files: dict[str, Any], opportunity_id: UUID) -> Response:
+def attach_file(files: dict[str, Any], opportunity_id: UUID) -> Response:
     """Multipart `file`, `secret`, `kind`; secret files only by admins, never copied."""
+    try:
+        form = FileForm().load(request.form.to_dict())
+    except MarshmallowError as error:
+        raise ValidationFailed("the request has invalid fields",
+                               flatten(error.normalized_messages())) from None
     if form["secret"] and current_actor().role not in ADMINS:
         raise Forbidden("only admins attach secret files")
     upload = files["file"]

@@ -203,3 +203,18 @@ def test_auditor_may_not_send_and_resend_while_pending_is_refused(api):
     assert api.post(f"/v1/opportunities/{opportunity_id}/send-to-ats").status_code == 422
     _, auditor = api.new_user("auditor")
     assert auditor.post(f"/v1/opportunities/{opportunity_id}/send-to-ats").status_code == 403
+
+
+def test_in_process_worker_delivers_a_sent_application(api, fake_ats):
+    from consumers.workers import start_in_process
+
+    workers = start_in_process(api.runtime, ["ats"], scheduler=False)
+    try:
+        opportunity_id, message = sent_opportunity(api)
+        api.runtime.app.recorder.wait("ats", message.position, timeout=20)
+    finally:
+        workers.stop()
+    position = api.runtime.app.recorder.max_notification_id()
+    shown = api.get(f"/v1/opportunities/{opportunity_id}?min_position={position}").get_json()
+    assert shown["ats"]["status"] == "sent"
+    assert len(fake_ats.applications) == 1

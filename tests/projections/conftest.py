@@ -9,10 +9,12 @@ import pytest
 from projections.database import Database
 from projections.runner import ProjectionService
 
+MINE = ["profiles", "analytics"]  # other features' projections are tested with them
+
 
 @pytest.fixture
 def service(database: Database) -> Iterator[ProjectionService]:
-    svc = ProjectionService(database).start()
+    svc = ProjectionService(database, MINE).start()
     yield svc
     svc.stop()
 
@@ -39,7 +41,7 @@ def told(pg_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[t
     database = Database(settings).start()
     app = Rekindle(database.eventsourcing_env(), adapters=PostgresAdapters.on(database.pool),
                    settings=settings)
-    svc = ProjectionService(database).start()
+    svc = ProjectionService(database, MINE).start()
     admin_id = app.create_user("Ada Admin", "ada@example.com", "super_admin", Actor.system()).id
     story = play(app, Actor(admin_id, "super_admin"))
     assert svc.wait(story.last, 10)

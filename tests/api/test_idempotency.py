@@ -1,0 +1,77 @@
+"""Idempotency-Key: a retried creation replays the first answer and records nothing new."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from api.idempotency import purge_candidate
+from tests.api.conftest import unique_email
+
+
+def test_same_key_and_body_replays_the_first_response(client):
+    body = {"name": "Ann", "emails": [unique_email()]}
+    key = {"Idempotency-Key": "create-ann-1"}
+    first = client.post("/v1/candidates", body, headers=key)
+    again = client.post("/v1/candidates", body, headers=key)
+    assert first.status_code == again.status_code == 201
+    assert again.get_json() == first.get_json()
+    assert again.headers["X-Rekindle-Position"] == first.headers["X-Rekindle-Position"]
+    found = client.get("/v1/candidates", query_string={
+        "q": body["emails"][0], "min_position": first.headers["X-Rekindle-Position"]})
+    assert [c["id"] for c in found.get_json()["items"]] == [first.get_json()["id"]]
+
+
+def test_same_key_with_another_body_is_refused(client):
+    key = {"Idempotency-Key": "posting-key"}
+    assert client.post("/v1/postings", {"title": "One"}, headers=key).status_code == 201
+    reused = client.post("/v1/postings", {"title": "Two"}, headers=key)
+    assert reused.status_code == 422 and reused.get_json()["error"] == "idempotency_key_reused"
+
+
+def test_keys_belong_to_their_caller(client):
+    _, admin = client.new_user("admin")
+    key = {"Idempotency-Key": "shared-name"}
+    mine = client.post("/v1/postings", {"title": "Same"}, headers=key)
+    theirs = admin.post("/v1/postings", {"title": "Same"}, headers=key)
+    assert mine.status_code == theirs.status_code == 201
+    assert mine.get_json()["id"] != theirs.get_json()["id"]
+
+
+def test_a_failed_command_does_not_burn_the_key(client):
+    key = {"Idempotency-Key": "retry-after-fix"}
+    refused = client.post("/v1/postings", {"title": "   "}, headers=key)
+    assert refused.status_code == 422
+    assert client.post("/v1/postings", {"title": "   "}, headers=key).status_code == 422
+
+
+def test_concurrent_duplicates_run_the_command_once(flask_app, client):
+    body = {"title": "Concurrent posting"}
+
+    def send(_: int):
+        tester = flask_app.test_client()
+        return tester.post("/v1/postings", json=body, headers={
+            "Authorization": f"Bearer {client.token}", "Idempotency-Key": "race-1"})
+
+    with ThreadPoolExecutor(8) as pool:
+        responses = list(pool.map(send, range(8)))
+    assert {r.status_code for r in responses} == {201}
+    assert len({r.get_json()["id"] for r in responses}) == 1
+    with client.runtime.database.pool.connection() as conn:
+        stored = conn.execute("SELECT count(*) FROM rekindle.idempotency_keys "
+                              "WHERE key = 'race-1'").fetchone()[0]
+    assert stored == 1
+
+
+def test_erasure_purges_stored_answers_about_a_candidate(client, runtime):
+    email = unique_email()
+    key = {"Idempotency-Key": "gdpr-key"}
+    created = client.post("/v1/candidates", {"name": "Ann", "emails": [email]}, headers=key)
+    cid = created.get_json()["id"]
+    opportunity = client.post(f"/v1/candidates/{cid}/opportunities", {"general": True},
+                              headers={"Idempotency-Key": "gdpr-opp"})
+    assert opportunity.status_code == 201
+    assert purge_candidate(runtime.database.pool, cid) == 2
+    with runtime.database.pool.connection() as conn:
+        left = conn.execute("SELECT count(*) FROM rekindle.idempotency_keys "
+                            "WHERE body LIKE %s", (f"%{email}%",)).fetchone()[0]
+    assert left == 0
