@@ -1,9 +1,10 @@
 """ATS sync (seed 004, option 4 and step 5): applications out, ATS events in.
 
 Outbound: the "ats" handler follows ApplicationSentToATS and POSTs the application to the
-configured ATS (request shape in ATS.md, modelled on Greenhouse Harvest), with a timeout,
-retries with exponential backoff and jitter, and an Idempotency-Key derived from the
-opportunity and the send event, so a retry or a redelivery never creates two applications.
+configured ATS (request shape: README, "The ATS interface"; modelled on Greenhouse
+Harvest), with a timeout, retries with exponential backoff and jitter, and an
+Idempotency-Key derived from the opportunity and the send event, so a retry or a
+redelivery never creates two applications.
 The outcome (ATSApplicationCreated, or ATSDeliveryFailed final) is recorded together with
 the handler's tracking.
 

@@ -2,7 +2,8 @@
 
 The projection keeps event-level facts (which the profile view overwrites) in its own
 tables, and the aggregate views read only those tables, so either projection can be
-rebuilt on its own. Columns and meanings: ANALYTICS.md. No personal data is stored here.
+rebuilt on its own. Columns and meanings: the README, "Analytics tables". No personal
+data is stored here.
 """
 
 from __future__ import annotations
@@ -49,13 +50,33 @@ TABLES_SQL = (
     """CREATE OR REPLACE VIEW read.archive_reasons_by_posting AS
         SELECT posting_id, reason, count(*) AS archived
         FROM read.archive_events WHERE unarchived_at IS NULL GROUP BY 1, 2""",
+    "CREATE INDEX IF NOT EXISTS consent_events_candidate "
+    "ON read.consent_events (candidate_id, position)",
     """CREATE OR REPLACE VIEW read.consent_funnel AS
-        SELECT (occurred_at AT TIME ZONE 'UTC')::date AS day,
-               count(*) FILTER (WHERE kind = 'requested') AS requested,
+        WITH requests AS (
+            SELECT r.candidate_id, r.occurred_at AS requested_at, outcome.kind,
+                   outcome.occurred_at - r.occurred_at AS waited
+            FROM read.consent_events r
+            LEFT JOIN LATERAL (
+                SELECT o.kind, o.occurred_at FROM read.consent_events o
+                WHERE o.candidate_id = r.candidate_id AND o.position > r.position
+                  AND o.kind IN ('granted', 'revoked', 'expired')
+                  AND o.position < COALESCE((
+                      SELECT min(n.position) FROM read.consent_events n
+                      WHERE n.candidate_id = r.candidate_id AND n.kind = 'requested'
+                        AND n.position > r.position), 'infinity'::numeric)
+                ORDER BY o.position LIMIT 1) outcome ON true
+            WHERE r.kind = 'requested')
+        SELECT (requested_at AT TIME ZONE 'UTC')::date AS day,
+               count(*) AS requested,
                count(*) FILTER (WHERE kind = 'granted') AS granted,
                count(*) FILTER (WHERE kind = 'expired') AS expired,
-               count(*) FILTER (WHERE kind = 'revoked') AS revoked
-        FROM read.consent_events GROUP BY 1""",
+               count(*) FILTER (WHERE kind = 'revoked') AS revoked,
+               count(*) FILTER (WHERE kind IS NULL) AS open,
+               round((percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM waited))
+                      FILTER (WHERE kind = 'granted') / 3600)::numeric, 1)
+                   AS median_hours_to_grant
+        FROM requests GROUP BY 1""",
 )
 
 

@@ -1,6 +1,6 @@
 """The core read model: candidates, opportunities, their files, postings and users.
 
-Tables (schema `read`, documented for analysts in ANALYTICS.md): candidates,
+Tables (schema `read`, documented for analysts in the README): candidates,
 opportunities, opportunity_files, postings, users, and the view posting_pipeline.
 Personal values come from events as `Personal`; an erased one (data None) is stored as
 NULL (text) or an empty list, and file names as '[erased]', so a rebuild after an

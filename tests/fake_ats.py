@@ -1,5 +1,6 @@
-"""A small ATS over real HTTP for tests: answers like the ATS API (see ATS.md), keeps the
-applications it created by Idempotency-Key, and can be told to fail N times or to hang."""
+"""A small ATS over real HTTP for tests: answers like the ATS API (README, "The ATS
+interface"), keeps the applications it created by Idempotency-Key, and can be told to
+fail N times or to hang."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ from domain.actor import Actor
 from domain.errors import ValidationFailed
 
 blp = Blueprint("ats", __name__, url_prefix="/v1",
-                description="Sync with the applicant tracking system (ATS.md)")
+                description="Sync with the applicant tracking system (README: The ATS interface)")
 
 
 @blp.route("/opportunities/<uuid:opportunity_id>/send-to-ats", methods=["POST"])

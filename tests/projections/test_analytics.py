@@ -1,0 +1,100 @@
+"""The analytics tables answer an analyst's questions, straight from SQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from domain.actor import Actor
+from domain.application import Rekindle
+
+
+def rows(database: Any, sql: str) -> list[tuple]:
+    with database.pool.connection() as conn:
+        return sorted(conn.execute(sql).fetchall(), key=repr)
+
+
+@pytest.fixture
+def story(app: Rekindle, admin: Actor, service: Any) -> dict[str, Any]:
+    posting = app.create_posting("Backend engineer", admin, state="published").id
+    cara = app.create_candidate("Cara Came-Back", ["cara@example.com"], admin).id
+    dan = app.create_candidate("Dan Declined", ["dan@example.com"], admin).id
+    eve = app.create_candidate("Eve Undecided", ["eve@example.com"], admin).id
+    fay = app.create_candidate("Fay Fickle", ["fay@example.com"], admin).id
+
+    first = app.add_opportunity(cara, admin, posting_id=posting, sources=["LinkedIn"]).id
+    app.archive_opportunity(first, "position_filled", admin)
+    comeback = app.add_opportunity(cara, admin, general=True, origin="applied",
+                                   sources=["Talent form: Newsletter"]).id
+    dans = app.add_opportunity(dan, admin, posting_id=posting, origin="referred").id
+    app.archive_opportunity(dans, "withdrew", admin)
+    app.unarchive_opportunity(dans, admin)
+    app.change_stage(dans, "hired", admin)
+
+    app.request_consent(cara, admin)
+    app.grant_consent(cara, admin, channel="email")
+    app.request_consent(dan, admin, deadline_days=1)
+    app.expire_consent(dan, admin, now=datetime.now(UTC) + timedelta(days=2))
+    app.request_consent(eve, admin)
+    app.request_consent(fay, admin)
+    app.grant_consent(fay, admin)
+    last = app.revoke_consent(fay, admin).position
+    assert service.wait(last, 10)
+    return {"posting": posting, "cara": cara, "dan": dan, "first": first,
+            "comeback": comeback, "dans": dans}
+
+
+def test_opportunities_per_origin_source_and_outcome(database, story):
+    assert rows(database, "SELECT origin, source, outcome, opportunities "
+                          "FROM read.opportunity_outcomes") == sorted([
+        ("sourced", "LinkedIn", "position_filled", 1),
+        ("applied", "Talent form: Newsletter", "active", 1),
+        ("referred", "(none)", "hired", 1),
+    ], key=repr)
+
+
+def test_reengagement_links_an_archived_opportunity_to_the_next_one(database, story):
+    found = rows(database, "SELECT candidate_id, archived_opportunity_id, reason, "
+                           "next_opportunity_id, time_to_next >= interval '0' "
+                           "FROM read.reengagement")
+    assert found == [(story["cara"], story["first"], "position_filled", story["comeback"], True)]
+    assert rows(database, "SELECT candidate_id, count(*) FROM read.analytics_opportunities "
+                          "GROUP BY 1 HAVING count(*) > 1") == [(story["cara"], 2)]
+
+
+def test_archive_reasons_per_posting_count_only_what_is_still_archived(database, story):
+    assert rows(database, "SELECT posting_id, reason, archived "
+                          "FROM read.archive_reasons_by_posting") == [
+        (story["posting"], "position_filled", 1)]
+    unarchived = rows(database, "SELECT reason, unarchived_at IS NOT NULL FROM "
+                                f"read.archive_events WHERE opportunity_id = '{story['dans']}'")
+    assert unarchived == [("withdrew", True)]
+
+
+def test_consent_funnel_follows_each_request_to_its_outcome(database, story):
+    today = datetime.now(UTC).date()
+    funnel = rows(database, "SELECT day, requested, granted, expired, revoked, open, "
+                            "median_hours_to_grant IS NOT NULL FROM read.consent_funnel")
+    # Fay granted and then revoked: her request's outcome is the grant
+    assert funnel == [(today, 4, 2, 1, 0, 1, True)]
+
+
+def test_the_readme_documents_every_column_of_every_analytics_table(database, service):
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("## Analytics tables", 1)[1].split("\n## ", 1)[0]
+    documented: dict[str, set[str]] = {}
+    for name, table in re.findall(r"\*\*`read\.(\w+)`\*\*.*?\n\n(\|.*?)\n\n", section, re.DOTALL):
+        cells = [line.split("|")[1] for line in table.splitlines()[2:]]
+        documented[name] = {c for cell in cells for c in re.findall(r"`(\w+)`", cell)}
+    assert len(documented) >= 8
+    with database.pool.connection() as conn:
+        for name, columns in documented.items():
+            actual = {r[0] for r in conn.execute(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_schema = 'read' AND table_name = %s", (name,))}
+            assert actual == columns, name

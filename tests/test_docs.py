@@ -1,0 +1,47 @@
+"""The README stays true: every setting documented, every linked document present, CI runs the
+README's test command."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+README = (REPO / "README.md").read_text()
+SOURCE_DIRS = ("domain", "projections", "api", "consumers")
+INTERNAL = {"REKINDLE_ADAPTERS", "REKINDLE_CONNINFO"}  # passed from Database to the library
+
+
+def _variables_in_source() -> set[str]:
+    found: set[str] = set()
+    for folder in SOURCE_DIRS:
+        for path in (REPO / folder).rglob("*.py"):
+            found |= set(re.findall(r"REKINDLE_[A-Z0-9_]+", path.read_text()))
+    return found - INTERNAL
+
+
+def _configuration_table() -> set[str]:
+    section = README.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    return set(re.findall(r"^\| `(REKINDLE_[A-Z0-9_]+)`", section, flags=re.MULTILINE))
+
+
+def test_every_setting_the_code_reads_is_documented_in_the_configuration_table():
+    missing = _variables_in_source() - _configuration_table()
+    assert not missing, f"undocumented settings: {sorted(missing)}"
+
+
+def test_the_configuration_table_lists_no_setting_that_does_not_exist():
+    tests = {"REKINDLE_TEST_DATABASE_URL"}
+    stale = _configuration_table() - _variables_in_source() - tests
+    assert not stale, f"documented but never read: {sorted(stale)}"
+
+
+def test_every_linked_document_exists():
+    for target in re.findall(r"\]\(([A-Za-z0-9_./-]+\.md)\)", README):
+        assert (REPO / target).is_file(), f"README links to missing {target}"
+
+
+def test_ci_runs_the_readme_test_command():
+    commands = re.findall(r"```bash\n(.+?)\n```", README, flags=re.DOTALL)
+    test_command = next(c for c in commands if "pytest" in c)
+    assert test_command.strip() in (REPO / ".ci" / "run").read_text()
