@@ -11,8 +11,9 @@ import os
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -71,3 +72,27 @@ def kafka_broker() -> Iterator[TansuBroker]:
     broker = TansuBroker().start()
     yield broker
     broker.stop()
+
+
+def read_topics(bootstrap: str, wanted: Callable[[str], bool], *,
+                quiet_s: float = 3.0) -> list[Any]:
+    """Every record of every topic `wanted` accepts, read without a consumer group (assign
+    and seek to the beginning) until nothing new arrives for `quiet_s`."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    try:
+        partitions = [TopicPartition(topic, p) for topic in sorted(consumer.topics())
+                      if wanted(topic) for p in consumer.partitions_for_topic(topic) or ()]
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        records: list[Any] = []
+        last_new = time.monotonic()
+        while time.monotonic() - last_new < quiet_s:
+            batch = [r for rs in consumer.poll(200).values() for r in rs]
+            if batch:
+                records.extend(batch)
+                last_new = time.monotonic()
+        return records
+    finally:
+        consumer.close()

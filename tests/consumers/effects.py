@@ -11,7 +11,6 @@ import signal
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking
@@ -54,15 +53,6 @@ def tag_counts(app: Rekindle) -> Counter[UUID]:
     """How many CandidateTagged events each candidate has."""
     found = app.recorder.select_notifications(start=1, limit=100_000, topics=[TAGGED_TOPIC])
     return Counter(n.originator_id for n in found)
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 20.0,
-               interval: float = 0.05) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(interval)
 
 
 def main() -> None:

@@ -12,7 +12,8 @@ from consumers.delivery import RetryPolicy
 from consumers.inprocess import InProcessWorker
 from domain.actor import Actor
 from domain.settings import Settings
-from tests.consumers.effects import TagOnCreate, tag_counts, wait_until
+from tests.consumers.effects import TagOnCreate, tag_counts
+from tests.waiting import wait_until
 
 
 @pytest.fixture

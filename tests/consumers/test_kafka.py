@@ -22,8 +22,9 @@ from consumers.kafka import ATS_TOPIC, EVENTS_TOPIC, AtsInboundWorker, KafkaWork
 from consumers.relay import Relay
 from domain.actor import Actor
 from domain.settings import Settings
-from tests.consumers.effects import TagOnCreate, tag_counts, wait_until
+from tests.consumers.effects import TagOnCreate, tag_counts
 from tests.kafka_fixture import TansuBroker
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.kafka
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,8 +14,8 @@ import pytest
 from domain.actor import Actor
 from domain.application import Rekindle
 from domain.settings import Settings
-from tests.consumers.effects import wait_until
 from tests.kafka_fixture import TansuBroker
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -4,8 +4,7 @@ campaigns with consent; rule validation; put forward; the public form's rate lim
 from __future__ import annotations
 
 import dataclasses
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -17,18 +16,7 @@ from consumers.scheduler import run_due_chores
 from consumers.workers import start_in_process
 from domain.actor import Actor
 from tests.api.conftest import Api, candidate, posting, unique_email
-
-
-def wait_until(check: Callable[[], Any], timeout: float = 10.0) -> Any:
-    """Polls a condition the workers will make true (bounded)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.05)
+from tests.waiting import wait_until
 
 
 @pytest.fixture

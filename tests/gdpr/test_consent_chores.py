@@ -8,6 +8,7 @@ from consumers.gdpr import expire_consents, process_deletions
 from domain.actor import Actor
 from domain.candidate import Candidate
 from tests.gdpr.conftest import feed_gdpr_handler, messages
+from tests.waiting import wait_until
 
 
 def later(days: float) -> datetime:
@@ -142,18 +143,6 @@ def deadline_rows(runtime) -> set[tuple]:
         return set(conn.execute("SELECT candidate_id, kind FROM rekindle.gdpr_deadlines"))
 
 
-def wait_until(condition, timeout: float = 10.0) -> bool:
-    import threading
-    import time
-
-    deadline, pause = time.monotonic() + timeout, threading.Event()
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        pause.wait(0.05)
-    return True
-
-
 def test_the_in_process_worker_keeps_the_deadline_index(runtime, boss):
     from consumers.gdpr import ensure_schema
     from consumers.workers import start_in_process
@@ -165,12 +154,12 @@ def test_the_in_process_worker_keeps_the_deadline_index(runtime, boss):
         leaving = new_candidate(runtime, boss, "leaving@example.com")
         runtime.app.request_consent(asked, boss, deadline_days=5)
         runtime.app.request_deletion(leaving, boss)
-        assert wait_until(lambda: deadline_rows(runtime) == {(asked, "consent"),
+        wait_until(lambda: deadline_rows(runtime) == {(asked, "consent"),
                                                              (leaving, "deletion")})
 
         assert expire_consents(runtime, later(6)) + process_deletions(runtime, later(6)) == 3
 
-        assert wait_until(lambda: deadline_rows(runtime) == set())
+        wait_until(lambda: deadline_rows(runtime) == set())
         assert anonymization_reasons(runtime, asked) == ["expiry"]
         assert anonymization_reasons(runtime, leaving) == ["request"]
     finally:

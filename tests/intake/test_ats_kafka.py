@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -16,6 +15,7 @@ from consumers.ats import AtsSender
 from consumers.kafka import AtsInboundWorker, ensure_topics
 from domain.opportunity import Opportunity
 from tests.intake.test_ats import ats_event, sent_opportunity
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.kafka
 
@@ -43,13 +43,6 @@ def read_topic(bootstrap: str, topic: str, expected: int) -> list:
     return records
 
 
-def eventually(condition, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
-
-
 def test_inbound_topic_records_events_and_parks_malformed_ones(kafka_runtime, kafka_broker):
     producer = KafkaProducer(bootstrap_servers=kafka_broker.bootstrap)
     producer.send("ats.events", json.dumps(ats_event()).encode())
@@ -59,7 +52,7 @@ def test_inbound_topic_records_events_and_parks_malformed_ones(kafka_runtime, ka
     worker = AtsInboundWorker(kafka_runtime).start()
     try:
         app = kafka_runtime.app
-        eventually(lambda: app.find_candidate_by_email("rita@example.com") is not None)
+        wait_until(lambda: app.find_candidate_by_email("rita@example.com") is not None)
         [parked] = read_topic(kafka_broker.bootstrap, "ats.events.dlq", 1)
         assert parked.value == b"{not json"
         assert dict(parked.headers)["error"].startswith(b"malformed")

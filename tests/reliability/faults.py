@@ -8,7 +8,6 @@ import signal
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from psycopg import sql
 from domain.settings import Settings
 from projections.database import Database
 from tests.reliability.live import LiveServer, Response, candidate_body
+from tests.waiting import wait_until
 
 
 class OwnedPostgres:
@@ -129,16 +129,6 @@ class Load:
     def snapshot(self) -> list[Outcome]:
         with self._lock:
             return list(self.outcomes)
-
-
-def wait_until(condition: Callable[[], bool], timeout_s: float, what: str,
-               detail: Callable[[], object] = lambda: "") -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what} {detail()}")
 
 
 def created_counts(database_url: str, ids: list[str]) -> dict[str, int]:

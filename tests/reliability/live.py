@@ -75,9 +75,9 @@ class LiveServer:
                "REKINDLE_DATA_DIR": str(self.data_dir),
                "REKINDLE_DATABASE_URL": self.database_url,
                "REKINDLE_BOOTSTRAP_TOKEN": self.token,
-               "PYTHONUNBUFFERED": "1",
-               **self.env_extra}
-        env.pop("REKINDLE_KAFKA_BOOTSTRAP", None)
+               "PYTHONUNBUFFERED": "1"}
+        env.pop("REKINDLE_KAFKA_BOOTSTRAP", None)  # only when the test asks for Kafka
+        env.update(self.env_extra)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         stderr = open(self.stderr_path, "ab")  # noqa: SIM115 - handed to the child
         self.process = subprocess.Popen(

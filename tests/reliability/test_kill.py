@@ -14,9 +14,9 @@ from tests.reliability.faults import (
     projections_caught_up,
     read_model_dump,
     rebuilt_dump,
-    wait_until,
 )
 from tests.reliability.live import LiveServer, candidate_body, max_position, new_database
+from tests.waiting import wait_until
 
 
 @pytest.mark.slow
