@@ -74,8 +74,7 @@ def run_command(names: tuple[str, ...]) -> None:
         signal.signal(sig, lambda *_: stopping.set())
     try:
         while not stopping.wait(1.0):
-            if any(r["running"] is False for r in service.status()):
-                service.run_forever()
+            pass  # a failed projection is retried by the service itself
     finally:
         service.stop()
         database.stop()

@@ -1,23 +1,28 @@
-"""Runs the read-side projections: batched, exactly once, and rebuildable.
+"""Runs the read-side projections: batched, exactly once, rebuildable, and self-healing.
 
 Each projection is an `eventsourcing.projection.Projection` whose view is a
-`PostgresTrackingRecorder` in schema `read`. The runner applies what the subscription has
-already fetched (up to BATCH_SIZE events) and the tracking record in ONE transaction, so a
-crash leaves either the whole batch or none of it, and catch-up is not bound by commits/s.
+`PostgresTrackingRecorder` in schema `read`. The service reads and decodes each batch of the
+notification log (up to BATCH_SIZE events) once, and every projection applies it with its
+tracking record in ONE transaction, so a crash leaves either the whole batch or none of it,
+and catch-up is not bound by commits/s. A projection that fails is retried from its tracking
+position with a bounded backoff; a rebuild shares the same batches.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
-import weakref
-from collections.abc import Callable, Iterable, Sequence
-from threading import Event
+import traceback
+from collections.abc import Callable, Sequence
+from threading import Condition, Event, Thread
+from time import monotonic
 from typing import Any, ClassVar
 
+import psycopg
 from eventsourcing.persistence import InfrastructureFactory, Mapper, Notification, Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
-from eventsourcing.projection import ApplicationSubscription, Projection, ProjectionRunner
+from eventsourcing.projection import Projection
 from eventsourcing.utils import Environment
 from psycopg import Cursor
 from psycopg.sql import SQL, Identifier
@@ -30,6 +35,11 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = int(os.environ.get("REKINDLE_PROJECTION_BATCH", "1000"))
 READ_SCHEMA = "read"
 APP_NAME = Rekindle.name
+MIN_BACKOFF_S = 0.5  # first retry of a failed projection; doubles per failure ...
+MAX_BACKOFF_S = 10.0  # ... up to this
+IDLE_WAIT_S = 1.0  # longest wait for a NOTIFY before looking at the log again
+_PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+_committed = Condition()  # notified after every committed batch: read-your-writes waiters wake
 
 
 class ReadView(PostgresTrackingRecorder):
@@ -62,6 +72,7 @@ class ReadProjection(Projection[ReadView]):
 
     view_class: ClassVar[type[ReadView]] = ReadView
     current_position: int = 0
+    committed_position: int = 0
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         self.process_batch([(domain_event, tracking)])
@@ -79,6 +90,13 @@ class ReadProjection(Projection[ReadView]):
                     handler(cur, domain_event, touched)
             self.after_batch(cur, touched)
             self.view._insert_tracking(cur, batch[-1][1])
+        self.committed(batch[-1][1].notification_id)
+
+    def committed(self, position: int) -> None:
+        """Tells in-process waiters (ProjectionService.wait) that `position` is visible."""
+        with _committed:
+            self.committed_position = max(self.committed_position, position)
+            _committed.notify_all()
 
     def after_batch(self, cur: Cursor[Any], touched: set[Any]) -> None:
         """Recomputes derived columns once per batch for the rows the batch touched."""
@@ -91,42 +109,6 @@ def decode(app: Rekindle, notifications: Sequence[Notification]) -> list[tuple[A
         keys.preload(list({n.originator_id for n in notifications}))
     mapper: Mapper[Any] = app.mapper
     return [(mapper.to_domain_event(n), Tracking(APP_NAME, n.id)) for n in notifications]
-
-
-class BatchingRunner(ProjectionRunner[Rekindle, ReadView]):
-    """A ProjectionRunner whose loop hands the projection batches, not single events."""
-
-    @staticmethod
-    def _process_events_loop(subscription: ApplicationSubscription[Any], projection: Any,
-                             is_stopping: Event, runner: weakref.ReferenceType[Any]) -> None:
-        inner = subscription.subscription
-        app = runner().app if runner() is not None else None
-        try:
-            for first in inner:
-                notifications = [first, *_already_fetched(inner, BATCH_SIZE - 1)]
-                projection.process_batch(decode(app, notifications))
-        except BaseException as error:
-            owner = runner()
-            if owner is not None:
-                owner._thread_error = error
-            log.exception("projection %s stopped", projection.name)
-        finally:
-            is_stopping.set()
-
-
-def _already_fetched(inner: Any, limit: int) -> Iterable[Notification]:
-    """Notifications the subscription holds in memory now (never blocks for new ones)."""
-    taken = 0
-    while taken < limit:
-        in_hand = inner._notifications_index < len(inner._notifications)
-        queued = inner._notifications_queue.qsize() > 0
-        if not in_hand and not queued:
-            return
-        try:
-            yield next(inner)
-        except StopIteration:
-            return
-        taken += 1
 
 
 def projection_env(database: Database, projection: type[ReadProjection]) -> dict[str, str]:
@@ -149,57 +131,205 @@ def catalog(names: Sequence[str] | None = None) -> list[type[ReadProjection]]:
     return found
 
 
+def apply_to(projection: ReadProjection, events: Sequence[tuple[Any, Tracking]],
+             position: int) -> int:
+    """Applies the decoded events after `position` (one transaction); returns the new position."""
+    mine = [pair for pair in events if pair[1].notification_id > position]
+    if not mine:
+        return position
+    projection.process_batch(mine)
+    return mine[-1][1].notification_id
+
+
+def describe(error: BaseException) -> str:
+    """An error's class, SQLSTATE and innermost line of ours: never its message, which can
+    quote row values (names, addresses), so logs stay free of personal data."""
+    cause = error.__cause__ or error
+    state = getattr(cause, "sqlstate", None)
+    frames = traceback.extract_tb(cause.__traceback__) + traceback.extract_tb(error.__traceback__)
+    ours = [f for f in frames if f.filename.startswith(_PROJECT_ROOT)]
+    where = f" at {os.path.relpath(ours[-1].filename, _PROJECT_ROOT)}:{ours[-1].lineno}" \
+        if ours else ""
+    return type(cause).__name__ + (f" (SQLSTATE {state})" if state else "") + where
+
+
+class Follower:
+    """One projection as the service follows it: its position and whether it is running.
+
+    `is_interrupted` is set while the projection is not applying events (failed, waiting
+    to retry, or stopped); readiness checks read it.
+    """
+
+    def __init__(self, projection: ReadProjection) -> None:
+        self.projection = projection
+        self.view = projection.view
+        self.name = projection.name
+        self.position: int | None = None
+        self.is_interrupted = Event()
+        self.is_interrupted.set()
+        self.failures = 0
+        self.retry_at = 0.0
+
+    def resume(self) -> None:
+        """Reads the position from the tracking table: the only truth after a failure."""
+        if self.position is None:
+            self.position = self.view.position()
+            self.projection.committed(self.position)
+
+    def running(self) -> None:
+        self.failures = 0
+        self.is_interrupted.clear()
+
+    def failed(self, error: BaseException) -> None:
+        self.failures += 1
+        delay = min(MAX_BACKOFF_S, MIN_BACKOFF_S * 2 ** (self.failures - 1))
+        self.position = None
+        self.retry_at = monotonic() + delay
+        self.is_interrupted.set()
+        log.error("projection %s stopped: %s; restarting from its tracking position in %.1f s",
+                  self.name, describe(error), delay)
+
+
 class ProjectionService:
-    """Every registered projection, each followed live by its own batching runner."""
+    """Every registered projection, followed live from the event store, restarted after failures.
+
+    One thread reads and decodes each batch of the notification log once and hands it to every
+    projection, each applying it with its tracking record in its own transaction. A projection
+    that fails (its own bug, or the database going away) is retried from its tracking position
+    after a backoff (MIN_BACKOFF_S doubling to MAX_BACKOFF_S) until `stop()`; the others go on.
+    """
 
     def __init__(self, database: Database, names: Sequence[str] | None = None) -> None:
         self.database = database
         self.names = names
-        self.runners: dict[str, BatchingRunner] = {}
+        self.runners: dict[str, Follower] = {}
+        self._factories: list[InfrastructureFactory[Any]] = []
+        self._app: Rekindle | None = None
+        self._stopping = Event()
+        self._thread: Thread | None = None
+        self._listener: psycopg.Connection[Any] | None = None
 
     def start(self) -> ProjectionService:
-        for projection in catalog(self.names):
-            runner = BatchingRunner(
-                application_class=Rekindle, projection_class=projection,
-                view_class=projection.view_class, env=projection_env(self.database, projection))
-            self.runners[projection.name] = runner.__enter__()
+        """Opens every view (creating its tables) and starts following from its position."""
+        self._app = Rekindle({**self.database.eventsourcing_env(), "POSTGRES_POOL_SIZE": "2"})
+        for projection_class in catalog(self.names):
+            factory, projection = open_projection(self.database, projection_class)
+            self._factories.append(factory)
+            follower = Follower(projection)
+            follower.resume()
+            follower.running()
+            self.runners[follower.name] = follower
+        self._thread = Thread(target=self._run, name="projections", daemon=True)
+        self._thread.start()
         return self
 
     def stop(self) -> None:
-        for runner in self.runners.values():
-            try:
-                runner.__exit__(None, None, None)
-            except Exception:
-                log.exception("projection runner stopped with an error")
-            finally:
-                runner.view.datastore.close()
+        self._stopping.set()
+        with _committed:
+            _committed.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout=60)
+            self._thread = None
+        for follower in self.runners.values():
+            follower.is_interrupted.set()
+        for factory in self._factories:
+            factory.close()
+        self._factories.clear()
+        if self._app is not None:
+            self._app.close()
+            self._app = None
         self.runners.clear()
 
+    def _run(self) -> None:
+        try:
+            while not self._stopping.is_set():
+                self._step()
+        finally:
+            self._close_listener()
+
+    def _step(self) -> None:
+        """One batch for every projection that is due, or a wait when there is nothing to do."""
+        due = [f for f in self.runners.values() if f.retry_at <= monotonic()]
+        if not due:
+            retry_at = min(f.retry_at for f in self.runners.values())
+            self._stopping.wait(max(0.0, retry_at - monotonic()))
+            return
+        ready = []
+        for follower in due:
+            try:
+                follower.resume()
+                ready.append(follower)
+            except Exception as error:
+                follower.failed(error)
+        if not ready:
+            return
+        app = self._app
+        assert app is not None
+        try:
+            notifications = app.recorder.select_notifications(
+                start=min(f.position or 0 for f in ready), limit=BATCH_SIZE,
+                inclusive_of_start=False)
+            events = decode(app, notifications)
+        except Exception as error:
+            for follower in ready:
+                follower.failed(error)
+            return
+        for follower in ready:
+            try:
+                follower.position = apply_to(follower.projection, events, follower.position or 0)
+                follower.running()
+            except Exception as error:
+                follower.failed(error)
+        if not notifications:
+            self._wait_for_events()
+
+    def _wait_for_events(self) -> None:
+        """Blocks until the event store NOTIFYs new events, or IDLE_WAIT_S passes."""
+        try:
+            if self._listener is None:
+                self._listener = psycopg.connect(self.database.conninfo or "", autocommit=True,
+                                                 connect_timeout=2)
+                channel = self._app.recorder.channel_name  # type: ignore[union-attr]
+                self._listener.execute(SQL("LISTEN {}").format(Identifier(channel)))
+            for _ in self._listener.notifies(timeout=IDLE_WAIT_S, stop_after=1):
+                pass
+        except psycopg.Error:
+            self._close_listener()
+            self._stopping.wait(IDLE_WAIT_S)
+
+    def _close_listener(self) -> None:
+        if self._listener is not None:
+            with contextlib.suppress(psycopg.Error):
+                self._listener.close()
+            self._listener = None
+
     def wait(self, position: int | None, timeout: float) -> bool:
-        """True once every projection has applied `position`; False after `timeout`."""
+        """True once every projection has applied `position`; False after `timeout`.
+
+        Woken by each committed batch (no polling); waits through a projection's restart.
+        """
         if position is None:
             return True
-        from time import monotonic
-
         deadline = monotonic() + timeout
-        for runner in self.runners.values():
-            try:
-                runner.view.wait(APP_NAME, position, timeout=max(0.0, deadline - monotonic()),
-                                 interrupt=runner.is_interrupted)
-            except Exception:  # TimeoutError, or the runner stopped
-                return False
-        return True
+        with _committed:
+            while True:
+                if all(f.projection.committed_position >= position
+                       for f in self.runners.values()):
+                    return True
+                remaining = deadline - monotonic()
+                if remaining <= 0 or self._stopping.is_set():
+                    return False
+                _committed.wait(remaining)
 
     def status(self) -> list[dict[str, Any]]:
         head = max_position(self.database)
-        return [{"name": name, "position": r.view.position(),
-                 "lag": max(0, head - r.view.position()), "running": not r.is_interrupted.is_set()}
-                for name, r in self.runners.items()]
+        return [{"name": name, "position": f.view.position(),
+                 "lag": max(0, head - f.view.position()), "running": not f.is_interrupted.is_set()}
+                for name, f in self.runners.items()]
 
     def run_forever(self) -> None:
-        """Blocks until a runner fails (re-raising its error) or the service is stopped."""
-        for runner in list(self.runners.values()):
-            runner.run_forever()
+        """Blocks until the service is stopped (failures are retried, never raised here)."""
+        self._stopping.wait()
 
     def __enter__(self) -> ProjectionService:
         return self
@@ -217,6 +347,14 @@ def max_position(database: Database) -> int:
     return int(row[0] or 0)
 
 
+def open_projection(database: Database, projection_class: type[ReadProjection]
+                    ) -> tuple[InfrastructureFactory[Any], ReadProjection]:
+    """The projection on its view (tables created); close the factory to release its pool."""
+    env = Environment(projection_class.name, projection_env(database, projection_class))
+    factory = InfrastructureFactory.construct(env=env)
+    return factory, projection_class(view=factory.tracking_recorder(projection_class.view_class))
+
+
 def _rebuild_marker(database: Database) -> None:
     with database.pool.connection() as conn:
         conn.execute("CREATE TABLE IF NOT EXISTS rekindle.projection_rebuilds ("
@@ -228,56 +366,57 @@ def rebuild(database: Database, names: Sequence[str] | None = None,
     """Drops and rebuilds projections from the event store; a killed rebuild resumes.
 
     A rebuild in progress is remembered in rekindle.projection_rebuilds: re-running it
-    continues from the projection's tracking position instead of dropping it again.
+    continues from the projection's tracking position instead of dropping it again. All
+    projections are rebuilt together, reading and decoding the log once.
     """
     _rebuild_marker(database)
     app = Rekindle({**database.eventsourcing_env(), "POSTGRES_POOL_SIZE": "2"})
-    done: dict[str, int] = {}
+    factories: list[InfrastructureFactory[Any]] = []
     try:
+        projections = []
         for projection_class in catalog(names):
-            done[projection_class.name] = _rebuild_one(app, database, projection_class, progress)
+            factory, projection = open_projection(database, projection_class)
+            factories.append(factory)
+            with database.pool.connection() as conn:
+                resumed = conn.execute(
+                    "INSERT INTO rekindle.projection_rebuilds (name) VALUES (%s) "
+                    "ON CONFLICT (name) DO NOTHING RETURNING name",
+                    (projection.name,)).fetchone() is None
+            if not resumed:
+                projection.view.drop()
+                projection.view.create_table()
+            projections.append(projection)
+        done = catch_up(app, projections, database, progress)
+        with database.pool.connection() as conn:
+            conn.execute("DELETE FROM rekindle.projection_rebuilds WHERE name = ANY(%s)",
+                         (list(done),))
+        return done
     finally:
+        for factory in factories:
+            factory.close()
         app.close()
-    return done
 
 
-def _rebuild_one(app: Rekindle, database: Database, projection_class: type[ReadProjection],
-                 progress: Callable[[str, int, int], None] | None) -> int:
-    env = projection_env(database, projection_class)
-    factory = InfrastructureFactory.construct(env=Environment(projection_class.name, env))
-    try:
-        view = factory.tracking_recorder(projection_class.view_class)
-        with database.pool.connection() as conn:
-            resumed = conn.execute(
-                "INSERT INTO rekindle.projection_rebuilds (name) VALUES (%s) "
-                "ON CONFLICT (name) DO NOTHING RETURNING name",
-                (projection_class.name,)).fetchone() is None
-        if not resumed:
-            view.drop()
-            view = factory.tracking_recorder(projection_class.view_class)
-        position = catch_up(app, projection_class(view=view), database, progress)
-        with database.pool.connection() as conn:
-            conn.execute("DELETE FROM rekindle.projection_rebuilds WHERE name = %s",
-                         (projection_class.name,))
-        return position
-    finally:
-        factory.close()
+def catch_up(app: Rekindle, projections: Sequence[ReadProjection], database: Database,
+             progress: Callable[[str, int, int], None] | None = None) -> dict[str, int]:
+    """Applies every recorded event after each view's position; returns the positions.
 
-
-def catch_up(app: Rekindle, projection: ReadProjection, database: Database,
-             progress: Callable[[str, int, int], None] | None = None) -> int:
-    """Applies every recorded event after the view's position, in batches; returns the position."""
+    Each batch is read and decoded once for all the projections.
+    """
     head = max_position(database)
-    position = projection.view.position()
-    while True:
+    positions = {p.name: p.view.position() for p in projections}
+    while positions:
         if progress is not None:
-            progress(projection.name, position, head)
+            for name, position in positions.items():
+                progress(name, position, head)
         notifications = app.recorder.select_notifications(
-            start=position, limit=BATCH_SIZE, inclusive_of_start=False)
+            start=min(positions.values()), limit=BATCH_SIZE, inclusive_of_start=False)
         if not notifications:
-            return position
-        projection.process_batch(decode(app, notifications))
-        position = notifications[-1].id
+            break
+        events = decode(app, notifications)
+        for projection in projections:
+            positions[projection.name] = apply_to(projection, events, positions[projection.name])
+    return positions
 
 
 def status(database: Database, names: Sequence[str] | None = None) -> list[dict[str, Any]]:

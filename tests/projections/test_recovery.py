@@ -1,0 +1,44 @@
+"""A failing projection is retried from its tracking position while the others go on."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import pytest
+
+from projections import queries
+from projections.runner import ProjectionService
+from tests.projections.conftest import MINE
+
+
+def _running(service: ProjectionService) -> dict[str, bool]:
+    return {s["name"]: s["running"] for s in service.status()}
+
+
+def test_a_failing_projection_restarts_by_itself_and_the_others_go_on(
+        app, admin, database, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.ERROR, logger="projections.runner")
+    with ProjectionService(database, MINE).start() as service:
+        with database.pool.connection() as conn:
+            conn.execute("ALTER TABLE read.candidates RENAME TO candidates_away")
+        recorded = app.create_candidate("Rita Retry", ["rita.retry@example.com"], admin)
+        opportunity = app.add_opportunity(recorded.id, admin, general=True)
+        deadline = time.monotonic() + 10
+        while _running(service)["profiles"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _running(service) == {"profiles": False, "analytics": True}
+        assert not service.wait(opportunity.position, 0.5)  # profiles has not applied it
+        analytics = {s["name"]: s["position"] for s in service.status()}["analytics"]
+        assert analytics >= opportunity.position  # the other projection went on
+
+        with database.pool.connection() as conn:
+            conn.execute("ALTER TABLE read.candidates_away RENAME TO candidates")
+        assert service.wait(opportunity.position, 15)  # backoff is at most 10 s
+        assert _running(service) == {"profiles": True, "analytics": True}
+        rita = queries.get_candidate(database.pool, recorded.id, admin)
+        assert rita["name"] == "Rita Retry" and len(rita["opportunities"]) == 1
+
+    failures = [r.getMessage() for r in caplog.records if "profiles stopped" in r.getMessage()]
+    assert failures and "UndefinedTable" in failures[0]
+    assert not any("Rita" in m or "rita.retry" in m for m in failures)  # no personal data
