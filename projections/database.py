@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import select
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -126,6 +127,21 @@ class Database:
 _pools: dict[str, ConnectionPool] = {}
 
 
+def check_alive(conn: psycopg.Connection[Any]) -> None:
+    """Pool check: pings only a connection whose socket has something to say.
+
+    A server that stops or drops a session closes the socket or sends a FATAL message,
+    which makes it readable; a quiet socket is a live session. Pinging every checkout cost
+    a round trip per query, about as much as the query it guarded.
+    """
+    try:
+        ready = bool(select.select([conn.pgconn.socket], [], [], 0)[0])
+    except (OSError, ValueError, psycopg.Error):
+        ready = True
+    if ready:
+        ConnectionPool.check_connection(conn)
+
+
 def shared_pool(conninfo: str | None, max_size: int | None = None) -> ConnectionPool:
     """One pool per server per process, opened lazily (after any fork)."""
     assert conninfo, "no database connection string"
@@ -133,7 +149,7 @@ def shared_pool(conninfo: str | None, max_size: int | None = None) -> Connection
     if pool is None:
         size = max_size or int(os.environ.get("REKINDLE_POOL_SIZE", "20"))
         pool = ConnectionPool(conninfo, min_size=1, max_size=size, open=True,
-                              kwargs={"autocommit": True}, check=ConnectionPool.check_connection,
+                              kwargs={"autocommit": True}, check=check_alive,
                               timeout=5.0, name="rekindle")
         _pools[conninfo] = pool
     return pool
