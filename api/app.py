@@ -18,7 +18,7 @@ from flask import Flask, Response, current_app, g, jsonify, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from api import errors
+from api import errors, responses
 from api.auth import Authenticator, current_actor, current_user_id
 from api.errors import ApiError
 from api.idempotency import POSITION_HEADER, create_table
@@ -40,7 +40,9 @@ SECURITY_HEADERS = {
 
 
 class RekindleApi(Api):
-    """flask-smorest's Api, answering HTTP errors in Rekindle's error shape."""
+    """flask-smorest's Api, answering and documenting HTTP errors in Rekindle's error shape."""
+
+    ERROR_SCHEMA = responses.Error
 
     def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
         return errors.handle_http_exception(error)
@@ -193,6 +195,7 @@ def create_app(rt: Any) -> Flask:
         "info": {"description": "Event-sourced talent CRM. Contract: API.md."},
     })
     api.spec.plugins.append(MultipartFormPlugin())
+    api.ma_plugin.converter.add_attribute_function(responses.null_or_nested)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearer": []}]
     errors.register(app)

@@ -9,6 +9,7 @@ from uuid import UUID
 from flask import Response, request
 from flask_smorest import Blueprint
 
+from api import responses
 from api.app import command_response, runtime
 from api.auth import RECRUITERS, current_actor, requires
 from api.errors import ApiError
@@ -22,7 +23,7 @@ blp = Blueprint("ats", __name__, url_prefix="/v1",
 
 @blp.route("/opportunities/<uuid:opportunity_id>/send-to-ats", methods=["POST"])
 @requires(*RECRUITERS)
-@blp.response(202)
+@responses.command(blp, 202, responses.AtsQueued)
 def send_to_ats(opportunity_id: UUID) -> Response:
     """Marks the application pending; the "ats" worker delivers it (retries, then failure)."""
     recorded = runtime().app.send_to_ats(opportunity_id, current_actor())
@@ -33,7 +34,8 @@ def send_to_ats(opportunity_id: UUID) -> Response:
 @blp.route("/ats/events", methods=["POST"])
 @blp.doc(security=[], description="Authenticated by `X-Rekindle-Signature`: HMAC-SHA256 (hex, "
          'optionally prefixed "sha256=") of the raw body with REKINDLE_ATS_SECRET.')
-@blp.response(202)
+@responses.command(blp, 202, responses.AtsEventAccepted)
+@responses.command(blp, 200, responses.AtsEventDuplicate, "a replay: nothing recorded")
 def receive_ats_event() -> Response:
     """An ATS event, recorded once by its event_id (a replay answers 200, records nothing)."""
     rt = runtime()
@@ -49,10 +51,10 @@ def receive_ats_event() -> Response:
     recorded = rt.app.receive_ats_event(message, Actor.system())
     if recorded.extra.get("replayed"):
         return command_response(recorded, {"status": "duplicate",
-                                           "event_id": message["event_id"]}, 200)
+                                           "event_id": str(message["event_id"])}, 200)
     extra = recorded.extra
     return command_response(recorded, {
-        "status": "accepted", "event_id": message["event_id"],
+        "status": "accepted", "event_id": str(message["event_id"]),
         "candidate_id": str(extra["candidate_id"]), "created": extra["created"],
         "silver_medallist": extra["silver_medallist"],
         "opportunity_id": str(extra["opportunity_id"]) if extra["opportunity_id"] else None,

@@ -8,6 +8,7 @@ from uuid import UUID
 from flask import Response, jsonify
 from flask_smorest import Blueprint
 
+from api import responses
 from api.app import ensure_candidate_visible, pool, runtime, wait_for
 from api.auth import READERS, current_actor, requires
 from api.schemas import ReadArgs
@@ -22,6 +23,7 @@ def _items(found: Any) -> dict[str, Any]:
 
 
 @blp.route("/candidates/<uuid:candidate_id>/history", methods=["GET"])
+@responses.read(blp, responses.History)
 @requires(*READERS)
 @blp.arguments(ReadArgs, location="query")
 def candidate_history(args: dict[str, Any], candidate_id: UUID) -> Response:
@@ -36,6 +38,7 @@ def candidate_history(args: dict[str, Any], candidate_id: UUID) -> Response:
 
 
 @blp.route("/opportunities/<uuid:opportunity_id>/history", methods=["GET"])
+@responses.read(blp, responses.History)
 @requires(*READERS)
 @blp.arguments(ReadArgs, location="query")
 def opportunity_history(args: dict[str, Any], opportunity_id: UUID) -> Response:

@@ -8,6 +8,7 @@ from uuid import UUID
 from flask import Response, jsonify
 from flask_smorest import Blueprint
 
+from api import responses
 from api.app import created_response, ensure_candidate_visible, pool, runtime, wait_for
 from api.auth import READERS, RECRUITERS, current_actor, requires
 from api.idempotency import idempotent
@@ -24,6 +25,7 @@ def read_candidate(candidate_id: UUID) -> Any:
 
 
 @blp.route("", methods=["POST"])
+@responses.command(blp, 201, responses.CandidateProfile)
 @requires(*RECRUITERS)
 @blp.arguments(CandidateCreate)
 @idempotent(candidate_field="id")
@@ -39,6 +41,7 @@ def create_candidate(args: dict[str, Any]) -> Response:
 
 
 @blp.route("/<uuid:candidate_id>", methods=["GET"])
+@responses.read(blp, responses.CandidateProfile)
 @requires(*READERS)
 @blp.arguments(CandidateArgs, location="query")
 def get_candidate(args: dict[str, Any], candidate_id: UUID) -> Response:
@@ -57,6 +60,7 @@ def get_candidate(args: dict[str, Any], candidate_id: UUID) -> Response:
 
 
 @blp.route("", methods=["GET"])
+@responses.read(blp, responses.CandidatePage)
 @requires(*READERS)
 @blp.arguments(CandidateListArgs, location="query")
 def list_candidates(args: dict[str, Any]) -> Response:
@@ -69,6 +73,7 @@ def list_candidates(args: dict[str, Any]) -> Response:
 
 
 @blp.route("/<uuid:candidate_id>", methods=["PATCH"])
+@responses.command(blp, 200, responses.CandidateProfile)
 @requires(*RECRUITERS)
 @blp.arguments(CandidatePatch)
 def update_candidate(args: dict[str, Any], candidate_id: UUID) -> Response:

@@ -11,6 +11,7 @@ from flask import Response, current_app, jsonify
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
+from api import responses
 from api.app import command_response, created_response, pool, runtime, wait_for
 from api.auth import (
     ADMINS,
@@ -128,6 +129,7 @@ def _found(item: dict[str, Any] | None, kind: str, item_id: UUID) -> Response:
 
 
 @blp.route("/pools", methods=["POST"])
+@responses.command(blp, 201, responses.Pool)
 @requires(*RECRUITERS)
 @blp.arguments(PoolCreate)
 @idempotent(candidate_field=None)
@@ -140,6 +142,7 @@ def create_pool(args: dict[str, Any]) -> Response:
 
 
 @blp.route("/pools", methods=["GET"])
+@responses.read(blp, responses.PoolPage)
 @requires(*READERS)
 @blp.arguments(PageArgs, location="query")
 def list_pools(args: dict[str, Any]) -> Response:
@@ -148,6 +151,7 @@ def list_pools(args: dict[str, Any]) -> Response:
 
 
 @blp.route("/pools/<uuid:pool_id>", methods=["GET"])
+@responses.read(blp, responses.Pool)
 @requires(*READERS)
 @blp.arguments(ReadArgs, location="query")
 def get_pool(args: dict[str, Any], pool_id: UUID) -> Response:
@@ -156,6 +160,7 @@ def get_pool(args: dict[str, Any], pool_id: UUID) -> Response:
 
 
 @blp.route("/pools/<uuid:pool_id>", methods=["PATCH"])
+@responses.command(blp, 200, responses.Pool)
 @requires(*RECRUITERS)
 @blp.arguments(PoolChange)
 def change_pool(args: dict[str, Any], pool_id: UUID) -> Response:
@@ -166,6 +171,7 @@ def change_pool(args: dict[str, Any], pool_id: UUID) -> Response:
 
 
 @blp.route("/pools/<uuid:pool_id>/members", methods=["POST"])
+@responses.command(blp, 200, responses.MembersAdded)
 @requires(*RECRUITERS)
 @blp.arguments(Members)
 def add_members(args: dict[str, Any], pool_id: UUID) -> Response:
@@ -175,6 +181,7 @@ def add_members(args: dict[str, Any], pool_id: UUID) -> Response:
 
 
 @blp.route("/pools/<uuid:pool_id>/members/<uuid:candidate_id>", methods=["DELETE"])
+@responses.command(blp, 200, responses.MemberRemoved)
 @requires(*RECRUITERS)
 def remove_member(pool_id: UUID, candidate_id: UUID) -> Response:
     recorded = runtime().app.remove_from_pool(pool_id, candidate_id, current_actor())
@@ -182,6 +189,7 @@ def remove_member(pool_id: UUID, candidate_id: UUID) -> Response:
 
 
 @blp.route("/pools/<uuid:pool_id>/members", methods=["GET"])
+@responses.read(blp, responses.PoolMemberPage)
 @requires(*READERS)
 @blp.arguments(PageArgs, location="query")
 def list_members(args: dict[str, Any], pool_id: UUID) -> Response:
@@ -210,6 +218,7 @@ def _own_for_limited(requested: UUID | None) -> UUID | None:
 
 
 @blp.route("/rules", methods=["POST"])
+@responses.command(blp, 201, responses.Rule)
 @requires(*ADMINS)
 @blp.arguments(RuleCreate)
 @idempotent(candidate_field=None)
@@ -223,6 +232,7 @@ def create_rule(args: dict[str, Any]) -> Response:
 
 
 @blp.route("/rules", methods=["GET"])
+@responses.read(blp, responses.RulePage)
 @requires(*READERS)
 @blp.arguments(RuleListArgs, location="query")
 def list_rules(args: dict[str, Any]) -> Response:
@@ -232,6 +242,7 @@ def list_rules(args: dict[str, Any]) -> Response:
 
 
 @blp.route("/rules/<uuid:rule_id>", methods=["GET"])
+@responses.read(blp, responses.Rule)
 @requires(*READERS)
 @blp.arguments(ReadArgs, location="query")
 def get_rule(args: dict[str, Any], rule_id: UUID) -> Response:
@@ -240,6 +251,7 @@ def get_rule(args: dict[str, Any], rule_id: UUID) -> Response:
 
 
 @blp.route("/rules/<uuid:rule_id>", methods=["PATCH"])
+@responses.command(blp, 200, responses.Rule)
 @requires(*ADMINS)
 @blp.arguments(RuleChange)
 def change_rule(args: dict[str, Any], rule_id: UUID) -> Response:
@@ -252,6 +264,7 @@ def change_rule(args: dict[str, Any], rule_id: UUID) -> Response:
 
 
 @blp.route("/forms", methods=["POST"])
+@responses.command(blp, 201, responses.Form)
 @requires(*RECRUITERS)
 @blp.arguments(FormCreate)
 @idempotent(candidate_field=None)
@@ -264,6 +277,7 @@ def create_form(args: dict[str, Any]) -> Response:
 
 
 @blp.route("/forms/<uuid:form_id>", methods=["GET"])
+@responses.read(blp, responses.Form)
 @requires(*READERS)
 @blp.arguments(ReadArgs, location="query")
 def get_form(args: dict[str, Any], form_id: UUID) -> Response:
@@ -284,6 +298,7 @@ def _form_limiter() -> FailureLimiter:
 
 
 @blp.route("/forms/<uuid:form_id>/submissions", methods=["POST"])
+@responses.command(blp, 202, responses.Status)
 @blp.doc(security=[])
 @blp.arguments(Submission)
 def submit_form(args: dict[str, Any], form_id: UUID) -> Response:
@@ -303,6 +318,7 @@ def submit_form(args: dict[str, Any], form_id: UUID) -> Response:
 
 
 @blp.route("/candidates/<uuid:candidate_id>/reminders", methods=["POST"])
+@responses.command(blp, 201, responses.Reminder)
 @requires(*RECRUITERS)
 @blp.arguments(ReminderCreate)
 @idempotent()
@@ -315,6 +331,7 @@ def set_reminder(args: dict[str, Any], candidate_id: UUID) -> Response:
 
 
 @blp.route("/reminders", methods=["GET"])
+@responses.read(blp, responses.ReminderPage)
 @requires(*READERS)
 @blp.arguments(ReminderListArgs, location="query")
 def list_reminders(args: dict[str, Any]) -> Response:
@@ -327,6 +344,7 @@ def list_reminders(args: dict[str, Any]) -> Response:
 
 
 @blp.route("/reminders/<uuid:reminder_id>/dismiss", methods=["POST"])
+@responses.command(blp, 200, responses.Reminder)
 @requires(*RECRUITERS)
 def dismiss_reminder(reminder_id: UUID) -> Response:
     recorded = runtime().app.dismiss_reminder(reminder_id, current_actor())
@@ -334,6 +352,7 @@ def dismiss_reminder(reminder_id: UUID) -> Response:
 
 
 @blp.route("/notifications", methods=["GET"])
+@responses.read(blp, responses.NotificationPage)
 @requires(*READERS)
 @blp.arguments(NotificationListArgs, location="query")
 def list_notifications(args: dict[str, Any]) -> Response:
@@ -347,6 +366,7 @@ def list_notifications(args: dict[str, Any]) -> Response:
 
 
 @blp.route("/campaigns", methods=["POST"])
+@responses.command(blp, 201, responses.Campaign)
 @requires(*RECRUITERS)
 @blp.arguments(CampaignCreate)
 @idempotent(candidate_field=None)
@@ -359,6 +379,7 @@ def create_campaign(args: dict[str, Any]) -> Response:
 
 
 @blp.route("/campaigns/<uuid:campaign_id>/send", methods=["POST"])
+@responses.command(blp, 202, responses.CampaignSent)
 @requires(*RECRUITERS)
 @blp.arguments(CampaignSend)
 @idempotent(candidate_field=None)
@@ -370,6 +391,7 @@ def send_campaign(args: dict[str, Any], campaign_id: UUID) -> Response:
 
 
 @blp.route("/campaigns/<uuid:campaign_id>", methods=["GET"])
+@responses.read(blp, responses.Campaign)
 @requires(*READERS)
 @blp.arguments(ReadArgs, location="query")
 def get_campaign(args: dict[str, Any], campaign_id: UUID) -> Response:
@@ -378,6 +400,7 @@ def get_campaign(args: dict[str, Any], campaign_id: UUID) -> Response:
 
 
 @blp.route("/campaigns", methods=["GET"])
+@responses.read(blp, responses.CampaignPage)
 @requires(*READERS)
 @blp.arguments(PageArgs, location="query")
 def list_campaigns(args: dict[str, Any]) -> Response:
@@ -389,6 +412,7 @@ def list_campaigns(args: dict[str, Any]) -> Response:
 
 
 @blp.route("/postings/<uuid:posting_id>/put-forward", methods=["POST"])
+@responses.command(blp, 201, responses.PutForwardResult)
 @requires(*RECRUITERS)
 @blp.arguments(PutForward)
 @idempotent(candidate_field=None)

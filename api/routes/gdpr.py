@@ -8,6 +8,7 @@ from uuid import UUID
 from flask import Response
 from flask_smorest import Blueprint
 
+from api import responses
 from api.app import command_response, created_response, ensure_candidate_visible, pool, runtime
 from api.auth import ADMINS, RECRUITERS, current_actor, requires
 from api.idempotency import purge_candidate
@@ -23,6 +24,7 @@ def _changed(recorded: Any, candidate_id: UUID) -> Response:
 
 
 @blp.route("/<uuid:candidate_id>/consent/request", methods=["POST"])
+@responses.command(blp, 200, responses.CandidateProfile)
 @requires(*RECRUITERS)
 @blp.arguments(ConsentRequest)
 def request_consent(args: dict[str, Any], candidate_id: UUID) -> Response:
@@ -34,6 +36,7 @@ def request_consent(args: dict[str, Any], candidate_id: UUID) -> Response:
 
 
 @blp.route("/<uuid:candidate_id>/consent/grant", methods=["POST"])
+@responses.command(blp, 200, responses.CandidateProfile)
 @requires(*RECRUITERS)
 @blp.arguments(ConsentGrant)
 def grant_consent(args: dict[str, Any], candidate_id: UUID) -> Response:
@@ -45,6 +48,7 @@ def grant_consent(args: dict[str, Any], candidate_id: UUID) -> Response:
 
 
 @blp.route("/<uuid:candidate_id>/consent/revoke", methods=["POST"])
+@responses.command(blp, 200, responses.CandidateProfile)
 @requires(*RECRUITERS)
 @blp.arguments(Empty)
 def revoke_consent(args: dict[str, Any], candidate_id: UUID) -> Response:
@@ -54,6 +58,7 @@ def revoke_consent(args: dict[str, Any], candidate_id: UUID) -> Response:
 
 
 @blp.route("/<uuid:candidate_id>/deletion-request", methods=["POST"])
+@responses.command(blp, 200, responses.CandidateProfile)
 @requires(*RECRUITERS)
 @blp.arguments(Empty)
 def request_deletion(args: dict[str, Any], candidate_id: UUID) -> Response:
@@ -64,6 +69,7 @@ def request_deletion(args: dict[str, Any], candidate_id: UUID) -> Response:
 
 
 @blp.route("/<uuid:candidate_id>/anonymize", methods=["POST"])
+@responses.command(blp, 200, responses.CandidateAnonymized)
 @requires(*ADMINS)
 @blp.arguments(Anonymize)
 def anonymize(args: dict[str, Any], candidate_id: UUID) -> Response:

@@ -8,6 +8,7 @@ from flask import Response, jsonify
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
+from api import responses
 from api.app import pool, wait_for
 from api.auth import ADMINS, requires
 from api.schemas import PageArgs
@@ -23,6 +24,7 @@ class ErasureListArgs(PageArgs):
 
 
 @blp.route("/erasures", methods=["GET"])
+@responses.read(blp, responses.ErasurePage)
 @requires(*ADMINS, "auditor")
 @blp.arguments(ErasureListArgs, location="query")
 def erasures(args: dict[str, Any]) -> Response:

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Response, jsonify
 from flask_smorest import Blueprint
 
+from api import responses
 from api.app import pool, runtime
 
 log = logging.getLogger(__name__)
@@ -16,6 +17,7 @@ blp = Blueprint("health", __name__, description="Liveness and readiness")
 
 
 @blp.route("/healthz", methods=["GET"])
+@responses.read(blp, responses.Status)
 @blp.doc(security=[])
 def healthz() -> Response:
     """The process answers."""
@@ -23,6 +25,9 @@ def healthz() -> Response:
 
 
 @blp.route("/readyz", methods=["GET"])
+@responses.read(blp, responses.Readiness)
+@responses.documents(blp, 503, success=False, schema=responses.Readiness,
+                     description="not ready: the database or a projection is down")
 @blp.doc(security=[])
 def readyz() -> Response:
     """The database answers and the projections run: safe to send traffic."""

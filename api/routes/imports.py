@@ -13,6 +13,7 @@ from flask import Response, jsonify
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
+from api import responses
 from api.app import command_response, runtime
 from api.auth import READERS, RECRUITERS, current_actor, requires
 from api.schemas import FileUpload, Strict
@@ -35,27 +36,11 @@ class ImportForm(Strict):
                            metadata={"description": 'source; defaults to "Excel import"'})
 
 
-class ImportRowError(Strict):
-    row = fields.Integer()
-    field = fields.String()
-    message = fields.String()
-
-
-class ImportStatus(Strict):
-    id = fields.UUID()
-    status = fields.String(validate=validate.OneOf(("running", "done", "failed")))
-    rows_total = fields.Integer()
-    rows_imported = fields.Integer()
-    rows_duplicate = fields.Integer()
-    rows_failed = fields.Integer()
-    errors = fields.List(fields.Nested(ImportRowError))
-
-
 @blp.route("/imports", methods=["POST"])
 @requires(*RECRUITERS)
 @blp.arguments(ImportForm, location="form")
 @blp.arguments(FileUpload, location="files")
-@blp.response(202, ImportStatus)
+@responses.command(blp, 202, responses.ImportStatus)
 def start_import(form: dict[str, Any], files: dict[str, Any]) -> Response:
     """Checks the file (format, size, header), then imports it in the background."""
     app = runtime().app
@@ -74,7 +59,7 @@ def start_import(form: dict[str, Any], files: dict[str, Any]) -> Response:
 
 @blp.route("/imports/<uuid:import_id>", methods=["GET"])
 @requires(*READERS)
-@blp.response(200, ImportStatus)
+@responses.read(blp, responses.ImportStatus)
 def get_import(import_id: UUID) -> Response:
     """Read from the ImportJob aggregate itself: it holds counts and non-personal errors only."""
     job = runtime().app.import_job(import_id)

@@ -10,6 +10,7 @@ from flask import Response, jsonify, make_response, request
 from flask_smorest import Blueprint
 from marshmallow import ValidationError as MarshmallowError
 
+from api import responses
 from api.app import command_response, created_response, pool, runtime, wait_for
 from api.auth import ADMINS, READERS, RECRUITERS, current_actor, requires
 from api.errors import ApiError, flatten
@@ -43,6 +44,7 @@ def _changed(recorded: Any, opportunity_id: UUID) -> Response:
 
 
 @blp.route("/candidates/<uuid:candidate_id>/opportunities", methods=["POST"])
+@responses.command(blp, 201, responses.Opportunity)
 @requires(*RECRUITERS)
 @blp.arguments(OpportunityCreate)
 @idempotent()
@@ -56,6 +58,7 @@ def add_opportunity(args: dict[str, Any], candidate_id: UUID) -> Response:
 
 
 @blp.route("/opportunities/<uuid:opportunity_id>", methods=["GET"])
+@responses.read(blp, responses.Opportunity)
 @requires(*READERS)
 @blp.arguments(ReadArgs, location="query")
 def get_opportunity(args: dict[str, Any], opportunity_id: UUID) -> Response:
@@ -67,6 +70,7 @@ def get_opportunity(args: dict[str, Any], opportunity_id: UUID) -> Response:
 
 
 @blp.route("/opportunities/<uuid:opportunity_id>/archive", methods=["POST"])
+@responses.command(blp, 200, responses.Opportunity)
 @requires(*RECRUITERS)
 @blp.arguments(Archive)
 def archive(args: dict[str, Any], opportunity_id: UUID) -> Response:
@@ -76,6 +80,7 @@ def archive(args: dict[str, Any], opportunity_id: UUID) -> Response:
 
 
 @blp.route("/opportunities/<uuid:opportunity_id>/unarchive", methods=["POST"])
+@responses.command(blp, 200, responses.Opportunity)
 @requires(*RECRUITERS)
 @blp.arguments(Empty)
 def unarchive(args: dict[str, Any], opportunity_id: UUID) -> Response:
@@ -84,6 +89,7 @@ def unarchive(args: dict[str, Any], opportunity_id: UUID) -> Response:
 
 
 @blp.route("/opportunities/<uuid:opportunity_id>/convert", methods=["POST"])
+@responses.command(blp, 200, responses.Opportunity)
 @requires(*RECRUITERS)
 @blp.arguments(Convert)
 def convert(args: dict[str, Any], opportunity_id: UUID) -> Response:
@@ -93,6 +99,7 @@ def convert(args: dict[str, Any], opportunity_id: UUID) -> Response:
 
 
 @blp.route("/opportunities/<uuid:opportunity_id>/stage", methods=["POST"])
+@responses.command(blp, 200, responses.Opportunity)
 @requires(*RECRUITERS)
 @blp.arguments(Stage)
 def change_stage(args: dict[str, Any], opportunity_id: UUID) -> Response:
@@ -101,6 +108,7 @@ def change_stage(args: dict[str, Any], opportunity_id: UUID) -> Response:
 
 
 @blp.route("/opportunities/<uuid:opportunity_id>/tags", methods=["POST"])
+@responses.command(blp, 200, responses.Opportunity)
 @requires(*RECRUITERS)
 @blp.arguments(Tags)
 def add_tags(args: dict[str, Any], opportunity_id: UUID) -> Response:
@@ -109,6 +117,7 @@ def add_tags(args: dict[str, Any], opportunity_id: UUID) -> Response:
 
 
 @blp.route("/opportunities/<uuid:opportunity_id>/tags/<string:tag>", methods=["DELETE"])
+@responses.command(blp, 200, responses.Opportunity)
 @requires(*RECRUITERS)
 def remove_tag(opportunity_id: UUID, tag: str) -> Response:
     recorded = runtime().app.remove_tag(opportunity_id, tag, current_actor())
@@ -116,6 +125,7 @@ def remove_tag(opportunity_id: UUID, tag: str) -> Response:
 
 
 @blp.route("/opportunities/<uuid:opportunity_id>/referral", methods=["POST"])
+@responses.command(blp, 200, responses.Opportunity)
 @requires(*RECRUITERS)
 @blp.arguments(Referral)
 def record_referral(args: dict[str, Any], opportunity_id: UUID) -> Response:
@@ -126,6 +136,7 @@ def record_referral(args: dict[str, Any], opportunity_id: UUID) -> Response:
 
 
 @blp.route("/opportunities/<uuid:opportunity_id>/files", methods=["POST"])
+@responses.command(blp, 201, responses.FileAttached)
 @requires(*RECRUITERS)
 @blp.arguments(FileUpload, location="files")
 @idempotent()
@@ -161,6 +172,7 @@ def attach_file(files: dict[str, Any], opportunity_id: UUID) -> Response:
 
 
 @blp.route("/opportunities/<uuid:opportunity_id>/files/<uuid:file_id>", methods=["GET"])
+@responses.read(blp, responses.BINARY, content_type="*/*")
 @requires(*READERS)
 def read_file(opportunity_id: UUID, file_id: UUID) -> Response:
     """The bytes, as an attachment (never rendered inline)."""
@@ -173,6 +185,7 @@ def read_file(opportunity_id: UUID, file_id: UUID) -> Response:
 
 
 @blp.route("/opportunities/<uuid:opportunity_id>/files/<uuid:file_id>", methods=["DELETE"])
+@responses.command(blp, 200, responses.Opportunity)
 @requires(*RECRUITERS)
 def remove_file(opportunity_id: UUID, file_id: UUID) -> Response:
     recorded = runtime().app.remove_file(opportunity_id, file_id, current_actor())

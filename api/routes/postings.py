@@ -8,6 +8,7 @@ from uuid import UUID
 from flask import Response, jsonify
 from flask_smorest import Blueprint
 
+from api import responses
 from api.app import created_response, pool, runtime, wait_for
 from api.auth import ADMINS, READERS, current_actor, requires
 from api.idempotency import idempotent
@@ -23,6 +24,7 @@ def _read(posting_id: UUID) -> Any:
 
 
 @blp.route("", methods=["POST"])
+@responses.command(blp, 201, responses.Posting)
 @requires(*ADMINS)
 @blp.arguments(PostingCreate)
 @idempotent(candidate_field=None)
@@ -37,6 +39,7 @@ def create_posting(args: dict[str, Any]) -> Response:
 
 
 @blp.route("/<uuid:posting_id>/state", methods=["POST"])
+@responses.command(blp, 200, responses.Posting)
 @requires(*ADMINS)
 @blp.arguments(PostingState)
 def change_state(args: dict[str, Any], posting_id: UUID) -> Response:
@@ -46,6 +49,7 @@ def change_state(args: dict[str, Any], posting_id: UUID) -> Response:
 
 
 @blp.route("/<uuid:posting_id>/hiring-team", methods=["POST"])
+@responses.command(blp, 200, responses.Posting)
 @requires(*ADMINS)
 @blp.arguments(HiringTeam)
 def change_hiring_team(args: dict[str, Any], posting_id: UUID) -> Response:
@@ -57,6 +61,7 @@ def change_hiring_team(args: dict[str, Any], posting_id: UUID) -> Response:
 
 
 @blp.route("/<uuid:posting_id>", methods=["GET"])
+@responses.read(blp, responses.Posting)
 @requires(*READERS)
 @blp.arguments(ReadArgs, location="query")
 def get_posting(args: dict[str, Any], posting_id: UUID) -> Response:
@@ -68,6 +73,7 @@ def get_posting(args: dict[str, Any], posting_id: UUID) -> Response:
 
 
 @blp.route("", methods=["GET"])
+@responses.read(blp, responses.PostingPage)
 @requires(*READERS)
 @blp.arguments(PostingListArgs, location="query")
 def list_postings(args: dict[str, Any]) -> Response:

@@ -8,6 +8,7 @@ from uuid import UUID
 from flask import Response, jsonify
 from flask_smorest import Blueprint
 
+from api import responses
 from api.app import command_response, pool, runtime, wait_for
 from api.auth import ADMINS, READERS, current_actor, ensure_may_manage, requires
 from api.idempotency import idempotent
@@ -20,6 +21,7 @@ blp = Blueprint("users", __name__, url_prefix="/v1/users", description="Users an
 
 
 @blp.route("", methods=["POST"])
+@responses.command(blp, 201, responses.UserCreated)
 @requires(*ADMINS)
 @blp.arguments(UserCreate)
 @idempotent(candidate_field=None)
@@ -34,6 +36,7 @@ def create_user(args: dict[str, Any]) -> Response:
 
 
 @blp.route("", methods=["GET"])
+@responses.read(blp, responses.UserPage)
 @requires(*ADMINS, "auditor")
 @blp.arguments(UserListArgs, location="query")
 def list_users(args: dict[str, Any]) -> Response:
@@ -43,6 +46,7 @@ def list_users(args: dict[str, Any]) -> Response:
 
 
 @blp.route("/<uuid:user_id>", methods=["GET"])
+@responses.read(blp, responses.User)
 @requires(*READERS)
 @blp.arguments(ReadArgs, location="query")
 def get_user(args: dict[str, Any], user_id: UUID) -> Response:
@@ -58,6 +62,7 @@ def get_user(args: dict[str, Any], user_id: UUID) -> Response:
 
 
 @blp.route("/<uuid:user_id>/tokens", methods=["POST"])
+@responses.command(blp, 201, responses.TokenIssued)
 @requires(*READERS)
 @blp.arguments(Empty)
 @idempotent(candidate_field=None)
@@ -72,6 +77,7 @@ def issue_token(args: dict[str, Any], user_id: UUID) -> Response:
 
 
 @blp.route("/<uuid:user_id>/tokens/<uuid:token_id>", methods=["DELETE"])
+@responses.command(blp, 200, responses.TokenRevoked)
 @requires(*READERS)
 def revoke_token(user_id: UUID, token_id: UUID) -> Response:
     ensure_may_manage(user_id)
@@ -81,6 +87,7 @@ def revoke_token(user_id: UUID, token_id: UUID) -> Response:
 
 
 @blp.route("/<uuid:user_id>/role", methods=["POST"])
+@responses.command(blp, 200, responses.User)
 @requires(*ADMINS)
 @blp.arguments(RoleChange)
 def change_role(args: dict[str, Any], user_id: UUID) -> Response:

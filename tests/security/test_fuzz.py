@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hsettings
 from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import FailureGroup
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
@@ -69,8 +70,8 @@ def _fuzz_operation(operation: Any, live: LiveServer, mode: GenerationMode, chec
         try:
             case.call_and_validate(base_url=live.base, session=session, headers=headers,
                                    checks=checks, timeout=15)
-        except Exception as failure:  # collected so one report lists every operation
-            failures.append(f"{operation.label}: {str(failure)[:600]}")
+        except (Exception, FailureGroup) as failure:  # collected: one report, every operation
+            failures.append(f"{operation.label}: {str(failure)[:1500]}")
 
     with contextlib.suppress(Unsatisfiable):  # nothing to negate: no parameters, no body
         run()
