@@ -228,7 +228,8 @@ def test_files_upload_download_secret_and_size_limit(client, runtime):
     disposition = download.headers["Content-Disposition"]
     assert disposition.startswith("attachment;") and "/" not in disposition
     assert disposition.count('"') == 2
-    listed = client.get(f"/v1/opportunities/{oid}").get_json()["files"]
+    position = upload.headers["X-Rekindle-Position"]
+    listed = client.get(f"/v1/opportunities/{oid}?min_position={position}").get_json()["files"]
     assert [f["id"] for f in listed] == [meta["id"]]
     secret = client.post(url, data={"file": (io.BytesIO(b"salary"), "offer.txt"),
                                     "secret": "true"}, content_type="multipart/form-data")
