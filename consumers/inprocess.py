@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
+from time import monotonic
 from typing import TYPE_CHECKING
 
 import psycopg
@@ -36,6 +37,7 @@ CREATE TABLE IF NOT EXISTS rekindle.parked_messages (
 )
 """
 BATCH = 500
+BATCH_INTERVAL_S = 0.05  # a worker reads the log at most once per interval (see InProcessWorker)
 
 
 class NotificationFollower:
@@ -96,7 +98,13 @@ def park(runtime: Runtime, handler_name: str, position: int, event_id: object,
 
 
 class InProcessWorker:
-    """One handler's thread, following the log from the handler's tracking position."""
+    """One handler's thread, following the log from the handler's tracking position.
+
+    Under write load every commit wakes every worker; reading at most once per
+    BATCH_INTERVAL_S turns that stream of one-event batches (a query, a decode and a
+    tracking commit each, holding the GIL the request threads need) into a few larger ones.
+    An event after a quiet spell is still picked up at once.
+    """
 
     def __init__(self, runtime: Runtime, handler: Handler, *,
                  policy: RetryPolicy | None = None, idle_wait_s: float = 0.5) -> None:
@@ -128,7 +136,9 @@ class InProcessWorker:
                     if position is None:
                         position = self.runtime.app.recorder.max_tracking_id(
                             self.tracking_name) or 0
+                    began = monotonic()
                     position = self._one_batch(position)
+                    self.stopping.wait(max(0.0, began + BATCH_INTERVAL_S - monotonic()))
                 except Abandoned:
                     return
                 except Exception:

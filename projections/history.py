@@ -8,6 +8,7 @@ that OpportunityCreated records); their events themselves are read from the stor
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import fields, is_dataclass
 from datetime import datetime
@@ -31,13 +32,12 @@ def _events_table(app: Rekindle) -> str:
 
 
 def _render(value: Any) -> Any:
+    if value is None or isinstance(value, str | int | float):
+        return value
     if isinstance(value, Personal):
         return None if value.data is None else _render(value.data)
     if isinstance(value, Actor):
-        return {"user_id": str(value.user_id), "role": value.role,
-                "rule_id": str(value.rule_id) if value.rule_id else None,
-                "cause_event_id": str(value.cause_event_id) if value.cause_event_id else None,
-                "depth": value.depth}
+        return dict(_render_actor(value))
     if isinstance(value, UUID):
         return str(value)
     if isinstance(value, datetime):
@@ -49,6 +49,22 @@ def _render(value: Any) -> Any:
     if is_dataclass(value) and not isinstance(value, type):
         return {f.name: _render(getattr(value, f.name)) for f in fields(value)}
     return value
+
+
+@functools.lru_cache(maxsize=1024)
+def _render_actor(actor: Actor) -> dict[str, Any]:
+    """Memoized: a long history names the same few actors on every event."""
+    return {"user_id": str(actor.user_id), "role": actor.role,
+            "rule_id": str(actor.rule_id) if actor.rule_id else None,
+            "cause_event_id": str(actor.cause_event_id) if actor.cause_event_id else None,
+            "depth": actor.depth}
+
+
+@functools.lru_cache(maxsize=256)
+def _kind(event_class: type) -> tuple[str | None, str]:
+    """The aggregate type and event type of an event class."""
+    topic_class = event_class.__qualname__.split(".")
+    return (topic_class[0] if len(topic_class) > 1 else None), event_class.__name__
 
 
 def _load(app: Rekindle, pool: ConnectionPool, ids: Iterable[UUID]) -> list[tuple[int, Any]]:
@@ -69,16 +85,16 @@ def _opportunity_ids(pool: ConnectionPool, candidate_id: UUID) -> list[UUID]:
 
 
 def _item(position: int, event: Any) -> dict[str, Any]:
-    topic_class = type(event).__qualname__.split(".")
+    aggregate_type, event_type = _kind(type(event))
     by = getattr(event, "by", None)
     return {
         "position": position,
-        "aggregate_type": topic_class[0] if len(topic_class) > 1 else None,
+        "aggregate_type": aggregate_type,
         "aggregate_id": str(event.originator_id),
         "version": event.originator_version,
-        "type": type(event).__name__,
+        "type": event_type,
         "occurred_at": event.timestamp.isoformat(),
-        "actor_id": str(by.user_id) if isinstance(by, Actor) else None,
+        "actor_id": _render_actor(by)["user_id"] if isinstance(by, Actor) else None,
         "data": {k: _render(v) for k, v in event.__dict__.items() if k not in _META},
     }
 
