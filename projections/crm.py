@@ -129,14 +129,13 @@ class CrmProjection(ReadProjection):
                     (e.timestamp, e.originator_id))
 
     def on_RuleRan(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
-        cur.execute("INSERT INTO read.crm_rule_runs (rule_id, version, cause_event_id, "
-                    "candidate_id, effects, skipped, ran_at) VALUES (%s, %s, %s, %s, %s, %s, %s) "
-                    "ON CONFLICT DO NOTHING",
+        cur.execute("WITH ran AS (INSERT INTO read.crm_rule_runs (rule_id, version, "
+                    "cause_event_id, candidate_id, effects, skipped, ran_at) VALUES "
+                    "(%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING rule_id) "
+                    "UPDATE read.crm_rules SET runs = runs + 1, last_run_at = %s "
+                    "WHERE id IN (SELECT rule_id FROM ran)",
                     (e.originator_id, e.originator_version, e.cause_event_id, e.candidate_id,
-                     Jsonb(e.effects), Jsonb(e.skipped), e.at))
-        if cur.rowcount:
-            cur.execute("UPDATE read.crm_rules SET runs = runs + 1, last_run_at = %s "
-                        "WHERE id = %s", (e.at, e.originator_id))
+                     Jsonb(e.effects), Jsonb(e.skipped), e.at, e.at))
 
     # --- forms --------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ import logging
 import os
 import traceback
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from threading import Condition, Event, Thread
 from time import monotonic
 from typing import Any, ClassVar
@@ -38,6 +39,7 @@ APP_NAME = Rekindle.name
 MIN_BACKOFF_S = 0.5  # first retry of a failed projection; doubles per failure ...
 MAX_BACKOFF_S = 10.0  # ... up to this
 IDLE_WAIT_S = 1.0  # longest wait for a NOTIFY before looking at the log again
+Batch = tuple[Sequence[Notification], list[tuple[Any, Tracking]]]
 _PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 _committed = Condition()  # notified after every committed batch: read-your-writes waiters wake
 
@@ -81,7 +83,11 @@ class ReadProjection(Projection[ReadView]):
         """The whole batch and its tracking record commit together, or nothing does."""
         if not batch:
             return
-        with self.view.datastore.transaction(commit=True) as cur:
+        with (self.view.datastore.transaction(commit=True) as cur,
+              cur.connection.pipeline() as pipeline):
+            # pipeline mode: statements are sent without waiting for each answer, so a batch
+            # costs about one round trip instead of one per statement. A handler that reads a
+            # result uses its own cursor: this one's results arrive late and out of step.
             touched: set[Any] = set()
             for domain_event, tracking in batch:
                 self.current_position = tracking.notification_id
@@ -89,6 +95,7 @@ class ReadProjection(Projection[ReadView]):
                 if handler is not None:
                     handler(cur, domain_event, touched)
             self.after_batch(cur, touched)
+            pipeline.sync()  # every earlier result is in: the tracking insert reads its own
             self.view._insert_tracking(cur, batch[-1][1])
         self.committed(batch[-1][1].notification_id)
 
@@ -109,6 +116,42 @@ def decode(app: Rekindle, notifications: Sequence[Notification]) -> list[tuple[A
         keys.preload(list({n.originator_id for n in notifications}))
     mapper: Mapper[Any] = app.mapper
     return [(mapper.to_domain_event(n), Tracking(APP_NAME, n.id)) for n in notifications]
+
+
+class Reader:
+    """Reads and decodes the log in batches; while one batch is applied, the next full one is
+    fetched and decoded in a helper thread (decoding then overlaps the database's work)."""
+
+    def __init__(self, app: Rekindle) -> None:
+        self.app = app
+        self._ahead: tuple[int, Future[Batch]] | None = None
+        self._helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="projection-reader")
+
+    def read(self, after: int) -> Batch:
+        """The batch after position `after` (empty at the head of the log)."""
+        batch = None
+        if self._ahead is not None:
+            start, future = self._ahead
+            self._ahead = None
+            if start == after:
+                with contextlib.suppress(Exception):  # read again below, where errors surface
+                    batch = future.result()
+        if batch is None:
+            batch = self._read(after)
+        notifications = batch[0]
+        if len(notifications) == BATCH_SIZE:
+            self._ahead = (notifications[-1].id,
+                           self._helper.submit(self._read, notifications[-1].id))
+        return batch
+
+    def _read(self, after: int) -> Batch:
+        notifications = self.app.recorder.select_notifications(
+            start=after, limit=BATCH_SIZE, inclusive_of_start=False)
+        return notifications, decode(self.app, notifications)
+
+    def close(self) -> None:
+        self._ahead = None
+        self._helper.shutdown(wait=True, cancel_futures=True)
 
 
 def projection_env(database: Database, projection: type[ReadProjection]) -> dict[str, str]:
@@ -205,6 +248,7 @@ class ProjectionService:
         self.runners: dict[str, Follower] = {}
         self._factories: list[InfrastructureFactory[Any]] = []
         self._app: Rekindle | None = None
+        self._reader: Reader | None = None
         self._stopping = Event()
         self._thread: Thread | None = None
         self._listener: psycopg.Connection[Any] | None = None
@@ -212,6 +256,7 @@ class ProjectionService:
     def start(self) -> ProjectionService:
         """Opens every view (creating its tables) and starts following from its position."""
         self._app = Rekindle({**self.database.eventsourcing_env(), "POSTGRES_POOL_SIZE": "2"})
+        self._reader = Reader(self._app)
         for projection_class in catalog(self.names):
             factory, projection = open_projection(self.database, projection_class)
             self._factories.append(factory)
@@ -235,6 +280,9 @@ class ProjectionService:
         for factory in self._factories:
             factory.close()
         self._factories.clear()
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
         if self._app is not None:
             self._app.close()
             self._app = None
@@ -263,13 +311,9 @@ class ProjectionService:
                 follower.failed(error)
         if not ready:
             return
-        app = self._app
-        assert app is not None
+        assert self._reader is not None
         try:
-            notifications = app.recorder.select_notifications(
-                start=min(f.position or 0 for f in ready), limit=BATCH_SIZE,
-                inclusive_of_start=False)
-            events = decode(app, notifications)
+            notifications, events = self._reader.read(min(f.position or 0 for f in ready))
         except Exception as error:
             for follower in ready:
                 follower.failed(error)
@@ -347,12 +391,19 @@ def max_position(database: Database) -> int:
     return int(row[0] or 0)
 
 
-def open_projection(database: Database, projection_class: type[ReadProjection]
-                    ) -> tuple[InfrastructureFactory[Any], ReadProjection]:
-    """The projection on its view (tables created); close the factory to release its pool."""
-    env = Environment(projection_class.name, projection_env(database, projection_class))
-    factory = InfrastructureFactory.construct(env=env)
-    return factory, projection_class(view=factory.tracking_recorder(projection_class.view_class))
+def open_projection(database: Database, projection_class: type[ReadProjection], *,
+                    drop_first: bool = False) -> tuple[InfrastructureFactory[Any], ReadProjection]:
+    """The projection on its view (tables created, after dropping them for a rebuild);
+    close the factory to release its pool."""
+    env = projection_env(database, projection_class)
+    if drop_first:
+        env["CREATE_TABLE"] = "n"
+    factory = InfrastructureFactory.construct(env=Environment(projection_class.name, env))
+    view = factory.tracking_recorder(projection_class.view_class)
+    if drop_first:
+        view.drop()
+        view.create_table()
+    return factory, projection_class(view=view)
 
 
 def _rebuild_marker(database: Database) -> None:
@@ -375,16 +426,14 @@ def rebuild(database: Database, names: Sequence[str] | None = None,
     try:
         projections = []
         for projection_class in catalog(names):
-            factory, projection = open_projection(database, projection_class)
-            factories.append(factory)
             with database.pool.connection() as conn:
                 resumed = conn.execute(
                     "INSERT INTO rekindle.projection_rebuilds (name) VALUES (%s) "
                     "ON CONFLICT (name) DO NOTHING RETURNING name",
-                    (projection.name,)).fetchone() is None
-            if not resumed:
-                projection.view.drop()
-                projection.view.create_table()
+                    (projection_class.name,)).fetchone() is None
+            factory, projection = open_projection(database, projection_class,
+                                                  drop_first=not resumed)
+            factories.append(factory)
             projections.append(projection)
         done = catch_up(app, projections, database, progress)
         with database.pool.connection() as conn:
@@ -405,17 +454,20 @@ def catch_up(app: Rekindle, projections: Sequence[ReadProjection], database: Dat
     """
     head = max_position(database)
     positions = {p.name: p.view.position() for p in projections}
-    while positions:
-        if progress is not None:
-            for name, position in positions.items():
-                progress(name, position, head)
-        notifications = app.recorder.select_notifications(
-            start=min(positions.values()), limit=BATCH_SIZE, inclusive_of_start=False)
-        if not notifications:
-            break
-        events = decode(app, notifications)
-        for projection in projections:
-            positions[projection.name] = apply_to(projection, events, positions[projection.name])
+    reader = Reader(app)
+    try:
+        while positions:
+            if progress is not None:
+                for name, position in positions.items():
+                    progress(name, position, head)
+            notifications, events = reader.read(min(positions.values()))
+            if not notifications:
+                break
+            for projection in projections:
+                positions[projection.name] = apply_to(projection, events,
+                                                      positions[projection.name])
+    finally:
+        reader.close()
     return positions
 
 

@@ -129,9 +129,10 @@ class ProfilesProjection(ReadProjection):
                 args.append(list(getattr(e, key)))
         if "name" in data or "emails" in data:
             sets.append("search = to_tsvector('simple', %s)")
-            cur.execute("SELECT name, emails FROM read.candidates WHERE id = %s",
-                        (e.originator_id,))
-            row = cur.fetchone() or {"name": None, "emails": []}
+            with cur.connection.cursor() as read:  # its own cursor: see process_batch
+                read.execute("SELECT name, emails FROM read.candidates WHERE id = %s",
+                             (e.originator_id,))
+                row = read.fetchone() or {"name": None, "emails": []}
             args.append(_search_text(data.get("name", row["name"]),
                                      data.get("emails", row["emails"]) or []))
         cur.execute(f"UPDATE read.candidates SET {', '.join(sets)} WHERE id = %s",
@@ -208,11 +209,9 @@ class ProfilesProjection(ReadProjection):
 
     def _touch(self, cur: Cursor[Any], e: Any, touched: set[Any], sets: str,
                args: tuple[Any, ...]) -> None:
-        cur.execute(f"UPDATE read.opportunities SET {sets}, updated_at = %s WHERE id = %s "
-                    "RETURNING candidate_id", (*args, e.timestamp, e.originator_id))
-        row = cur.fetchone()
-        if row is not None:
-            touched.add(row["candidate_id"])
+        cur.execute(f"UPDATE read.opportunities SET {sets}, updated_at = %s WHERE id = %s",
+                    (*args, e.timestamp, e.originator_id))
+        touched.add(e.originator_id)
 
     def on_OpportunityCreated(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
         cur.execute(
@@ -221,25 +220,22 @@ class ProfilesProjection(ReadProjection):
             "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING",
             (e.originator_id, e.candidate_id, e.posting_id, e.owner_id, e.stage, e.origin,
              list(e.sources), list(e.tags), e.timestamp, e.by.user_id, e.timestamp))
-        touched.add(e.candidate_id)
+        touched.add(e.originator_id)
 
     def on_InfoCopied(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
         data = _data(e.personal)
         names = (data or {}).get("file_names", {})
-        cur.execute("SELECT candidate_id, sources, tags FROM read.opportunities WHERE id = %s",
-                    (e.originator_id,))
-        row = cur.fetchone()
-        if row is None:
-            return
         for meta in e.files:
-            self._insert_file(cur, e, row["candidate_id"], meta,
+            self._insert_file(cur, e, None, meta,
                               names.get(meta["id"].hex) if data is not None else ERASED)
-        sources = row["sources"] + [s for s in e.sources if s not in row["sources"]]
-        tags = row["tags"] + [t for t in e.tags if t not in row["tags"]]
-        sets = ("sources = %s, tags = %s, copied_from_id = %s, copied_categories = %s, "
-                "origin = COALESCE(%s, origin)")
-        args: tuple[Any, ...] = (sources, tags, e.source_opportunity_id, list(e.categories),
-                                 e.origin or None)
+        # the copied sources and tags the opportunity lacks are appended in their order
+        sets = ("sources = sources || ARRAY(SELECT x FROM unnest(%s::text[]) WITH ORDINALITY "
+                "AS u(x, n) WHERE x <> ALL(sources) ORDER BY n), "
+                "tags = tags || ARRAY(SELECT x FROM unnest(%s::text[]) WITH ORDINALITY "
+                "AS u(x, n) WHERE x <> ALL(tags) ORDER BY n), "
+                "copied_from_id = %s, copied_categories = %s, origin = COALESCE(%s, origin)")
+        args: tuple[Any, ...] = (list(e.sources), list(e.tags), e.source_opportunity_id,
+                                 list(e.categories), e.origin or None)
         if e.referral is not None:
             referral = (data or {}).get("referral", {})
             sets += ", referrer_id = %s, referral_relationship = %s, referral_notes = %s"
@@ -272,15 +268,17 @@ class ProfilesProjection(ReadProjection):
     def on_TagRemoved(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
         self._touch(cur, e, touched, "tags = array_remove(tags, %s)", (e.tag,))
 
-    def _insert_file(self, cur: Cursor[Any], e: Any, candidate_id: UUID, meta: dict[str, Any],
-                     name: str | None) -> None:
+    def _insert_file(self, cur: Cursor[Any], e: Any, candidate_id: UUID | None,
+                     meta: dict[str, Any], name: str | None) -> None:
+        """candidate_id None: the opportunity's own (read in SQL, no round trip)."""
         cur.execute(
             "INSERT INTO read.opportunity_files (id, opportunity_id, candidate_id, name, secret, "
-            "kind, sha256, size, content_type, copied_from_file_id, attached_at) VALUES "
-            "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING",
-            (meta["id"], e.originator_id, candidate_id, name, meta["secret"], meta["kind"],
-             meta["sha256"], meta["size"], meta.get("content_type"),
-             meta.get("copied_from_file_id"), e.timestamp))
+            "kind, sha256, size, content_type, copied_from_file_id, attached_at) "
+            "SELECT %s, o.id, coalesce(%s::uuid, o.candidate_id), %s, %s, %s, %s, %s, %s, %s, %s "
+            "FROM read.opportunities o WHERE o.id = %s ON CONFLICT (id) DO NOTHING",
+            (meta["id"], candidate_id, name, meta["secret"], meta["kind"], meta["sha256"],
+             meta["size"], meta.get("content_type"), meta.get("copied_from_file_id"),
+             e.timestamp, e.originator_id))
 
     def on_FileAttached(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
         data = _data(e.personal)
@@ -310,6 +308,7 @@ class ProfilesProjection(ReadProjection):
                     ("failed" if e.final else "pending", e.error))
 
     def after_batch(self, cur: Cursor[Any], touched: set[Any]) -> None:
+        """`touched` holds opportunity ids: their candidates' opportunity columns are redone."""
         if not touched:
             return
         cur.execute(
@@ -329,7 +328,8 @@ class ProfilesProjection(ReadProjection):
             "    AS t ON true"
             "  LEFT JOIN LATERAL unnest(CASE WHEN o.sources = '{}' THEN ARRAY[NULL] "
             "    ELSE o.sources END) AS s ON true"
-            "  WHERE candidate_id = ANY(%s) GROUP BY candidate_id) a WHERE c.id = a.candidate_id",
+            "  WHERE candidate_id IN (SELECT candidate_id FROM read.opportunities"
+            "    WHERE id = ANY(%s)) GROUP BY candidate_id) a WHERE c.id = a.candidate_id",
             (list(touched),))
 
     # --- postings and users -------------------------------------------------------------------
