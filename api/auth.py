@@ -1,8 +1,9 @@
 """Who is calling: bearer tokens checked against the User aggregate, and role checks per route.
 
 argon2 is deliberately slow, so a successful verification is remembered for a minute (keyed
-by the token's sha256); the token's presence and the user's role are still read from the
-aggregate on every request, so a revocation or a role change takes effect at once.
+by the token's sha256); the token's presence and the user's role are still checked against the
+store on every request (the cached User is caught up with any newer event), so a revocation or
+a role change takes effect at once.
 """
 
 from __future__ import annotations
@@ -82,12 +83,42 @@ class FailureLimiter:
             self._recent(address, now).append(now)
 
 
+class UserCache:
+    """Users as last loaded; each use asks the store only for newer events (usually none).
+
+    A revocation or a role change is a new event, so it is seen on the next request; what is
+    saved is decoding and decrypting the user's events on every request. Cached users are
+    only read, never changed.
+    """
+
+    def __init__(self, runtime: Any, max_users: int = 10_000) -> None:
+        self.runtime = runtime
+        self.max_users = max_users
+        self._users: dict[UUID, User] = {}
+        self._lock = threading.Lock()
+
+    def get(self, user_id: UUID) -> User:
+        """The current User (NotFound if there is none)."""
+        app = self.runtime.app
+        with self._lock:
+            cached = self._users.get(user_id)
+        if cached is not None and not list(app.events.get(user_id, gt=cached.version, limit=1)):
+            return cached
+        user = app.load(User, user_id)
+        with self._lock:
+            if len(self._users) >= self.max_users:
+                self._users.clear()
+            self._users[user_id] = user
+        return user
+
+
 class Authenticator:
     """Turns an Authorization header into an Actor, or refuses with 401 / 429."""
 
     def __init__(self, runtime: Any) -> None:
         self.runtime = runtime
         self.cache = TokenCache()
+        self.users = UserCache(runtime)
         self.limiter = FailureLimiter(runtime.settings.auth_failure_limit_per_minute)
 
     def authenticate(self, header: str | None, address: str) -> Actor:
@@ -109,7 +140,7 @@ class Authenticator:
             return None
         user_id, token_id, secret = parse_token(token)
         try:
-            user = self.runtime.app.load(User, user_id)
+            user = self.users.get(user_id)
         except NotFound:
             return None
         if token_id not in user.tokens:
