@@ -16,22 +16,11 @@ from domain.errors import VersionConflict
 from domain.settings import Settings
 from domain.user import parse_token
 from projections.adapters import PostgresAdapters
-from projections.database import Database, check_alive
+from projections.database import Database, quiet_checks
 
 log = logging.getLogger(__name__)
 
 USER_CREATED_TOPIC = "domain.user:User.UserCreated"
-
-
-def quiet_checks(app: Rekindle) -> None:
-    """The event store's pool pings a connection only when its socket is readable.
-
-    POSTGRES_PRE_PING checks every checkout with a round trip; the library offers no other
-    check, so its pool's callback is swapped for `check_alive`.
-    """
-    pool = getattr(getattr(app.recorder, "datastore", None), "pool", None)
-    if pool is not None and getattr(pool, "_check", None) is not None:
-        pool._check = check_alive
 
 
 class Runtime:
@@ -48,7 +37,7 @@ class Runtime:
                             adapters=PostgresAdapters.on(self.database.pool),
                             settings=self.settings)
         self.app.add_erasure_step(IdempotentAnswers(self.database.pool))
-        quiet_checks(self.app)
+        quiet_checks(self.app.recorder)
         self.bootstrap()
         if projections:
             from projections.runner import ProjectionService

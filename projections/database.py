@@ -142,6 +142,17 @@ def check_alive(conn: psycopg.Connection[Any]) -> None:
         ConnectionPool.check_connection(conn)
 
 
+def quiet_checks(recorder: Any) -> None:
+    """Makes an eventsourcing recorder's pool use `check_alive` (the app's, or a view's).
+
+    POSTGRES_PRE_PING checks every checkout with a round trip and the library offers no
+    other check, so its pool's callback is swapped; without pre-ping there is none to swap.
+    """
+    pool = getattr(getattr(recorder, "datastore", None), "pool", None)
+    if pool is not None and getattr(pool, "_check", None) is not None:
+        pool._check = check_alive
+
+
 def shared_pool(conninfo: str | None, max_size: int | None = None) -> ConnectionPool:
     """One pool per server per process, opened lazily (after any fork)."""
     assert conninfo, "no database connection string"
