@@ -45,3 +45,19 @@ def test_ci_runs_the_readme_test_command():
     commands = re.findall(r"```bash\n(.+?)\n```", README, flags=re.DOTALL)
     test_command = next(c for c in commands if "pytest" in c)
     assert test_command.strip() in (REPO / ".ci" / "run").read_text()
+
+
+def test_every_test_the_guarantees_name_exists():
+    section = README.split("## Guarantees", 1)[1].split("\n## ", 1)[0]
+    current: Path | None = None
+    named = 0
+    for path, name in re.findall(r"`(tests/[\w/]+\.py)?(?:::(\w+))?`", section):
+        if path:
+            current = REPO / path
+            assert current.is_file(), f"the Guarantees name a missing {path}"
+        if name:
+            assert current is not None
+            assert re.search(rf"^def {name}\(", current.read_text(), re.MULTILINE), \
+                f"{current.name} has no test {name}"
+            named += 1
+    assert named >= 20
