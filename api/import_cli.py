@@ -40,7 +40,7 @@ def import_command(file: Path, pool_id: UUID | None, tags: str, source: str | No
         with Progress(*columns, transient=False) as bar:
             task = bar.add_task(f"importing {file.name}", total=None)
             try:
-                job = prepared.run(progress=lambda j: bar.update(task, completed=j.rows_total))
+                job = prepared.run(progress=lambda done: bar.update(task, completed=done))
             except DomainError as error:
                 raise click.ClickException(f"{error.code}: {error.message}") from None
             bar.update(task, total=job.rows_total, completed=job.rows_total)

@@ -2,7 +2,8 @@
 
 The file is checked (format, size, header) before the job is recorded, so a bad file is
 refused with nothing imported. Rows are streamed and written `BATCH_SIZE` at a time: each
-batch's candidates and the job's progress event commit in one transaction.
+batch's candidates and the job's progress event commit in one transaction, while the next
+batch is parsed and checked.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import logging
 import queue
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -20,6 +22,7 @@ from uuid import UUID
 from consumers.spreadsheet import Sheet, open_sheet
 from domain.actor import Actor
 from domain.import_job import ImportJob
+from domain.intake import ImportBatch
 
 if TYPE_CHECKING:
     from domain.application import Rekindle
@@ -27,7 +30,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
-Progress = Callable[[ImportJob], None]
+Progress = Callable[[int], None]
 
 
 @dataclass
@@ -46,22 +49,49 @@ class PreparedImport:
         return self.job.id
 
     def run(self, progress: Progress | None = None) -> ImportJob:
-        """Imports every row; a crash mid-way records ImportFailed and re-raises."""
+        """Imports every row; a crash mid-way records ImportFailed and re-raises.
+
+        Three stages overlap: a reader thread parses the next batches, this thread checks
+        and claims one batch, and a writer thread records the previous one, so the
+        database's work runs alongside the Python work instead of after it. At most one
+        batch is being recorded at a time, in file order; `progress` gets the number of
+        rows recorded so far, after each batch commits.
+        """
+        seen: set[str] = set()
+        writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"import-writer-{self.id}")
+        writing: tuple[ImportBatch, Future[Any]] | None = None
+        prepared: ImportBatch | None = None
         try:
             with self.sheet:
-                for batch in self._batches():
-                    self.app.import_rows(self.job, batch, self.by)
-                    if progress is not None:
-                        progress(self.job)
+                for rows in self._batches():
+                    prepared = self.app.prepare_import_batch(self.job, rows, self.by, seen)
+                    if writing is not None:
+                        self._written(*writing, progress)
+                    writing, prepared = (prepared, writer.submit(self.app.record_import_batch,
+                                                                 prepared)), None
+            if writing is not None:
+                self._written(*writing, progress)
+                writing = None
             self.app.finish_import(self.job, self.by)
             return self.job
         except Exception as error:
             log.exception("import %s failed", self.job.id)
+            if writing is not None:
+                writing[1].exception()  # let it finish; it releases its own claims on failure
+            if prepared is not None:
+                self.app.abandon_import_batch(prepared)
             self.app.fail_import(self.job.id, _reason(error), self.by)
             raise
         finally:
+            writer.shutdown(wait=True)
             if self.delete_after:
                 self.path.unlink(missing_ok=True)
+
+    @staticmethod
+    def _written(batch: ImportBatch, future: Future[Any], progress: Progress | None) -> None:
+        future.result()
+        if progress is not None:
+            progress(batch.rows_done)
 
     def _batches(self) -> Iterator[list[tuple[int, dict[str, Any]]]]:
         """Parses the next batches in a thread while the current one is written (I/O overlap);

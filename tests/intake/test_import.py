@@ -144,7 +144,7 @@ def test_twenty_thousand_row_workbook(app, admin, write_xlsx):
     progress: list[int] = []
 
     started = time.perf_counter()
-    job = prepare_import(app, path, admin).run(progress=lambda j: progress.append(j.rows_total))
+    job = prepare_import(app, path, admin).run(progress=progress.append)
     elapsed = time.perf_counter() - started
 
     summary = app.import_job(job.id).summary()
@@ -153,3 +153,44 @@ def test_twenty_thousand_row_workbook(app, admin, write_xlsx):
     assert progress == list(range(500, 20_001, 500))
     assert candidate_by_email(app, "person19999@example.com").tags == ["bulk"]
     print(f"imported 20,000 rows in {elapsed:.1f} s: {20_000 / elapsed:,.0f} rows/s")
+
+
+def test_bad_and_repeated_rows_across_batches_of_a_large_workbook(app, admin, write_xlsx):
+    """Batches are recorded while the next is prepared: a bad row fails alone with its row
+    number, an email repeated 1,000 rows later is a duplicate, a claim left by a candidate
+    that was never recorded is taken over, and a re-run creates nothing."""
+    from uuid import uuid4
+
+    rows = [["Name", "Email"]]
+    rows += [[f"Person {i}", f"batch{i}@example.com"] for i in range(1_500)]
+    rows[700][1] = "broken-address"  # spreadsheet row 701
+    rows[1_200][1] = "BATCH3@example.com"  # row 1201 repeats row 5 in another batch
+    app.adapters.emails.claim("batch42@example.com", uuid4())  # a crash left this claim
+    path = write_xlsx(rows, "batches.xlsx")
+
+    first = app.import_job(run(app, path, admin).id)
+    assert (first.rows_imported, first.rows_duplicate, first.rows_failed) == (1_498, 1, 1)
+    assert first.errors == [{"row": 701, "field": "email",
+                             "message": "is not a valid email address"}]
+    assert candidate_by_email(app, "batch42@example.com").profile["name"] == "Person 42"
+    assert candidate_by_email(app, "batch3@example.com").profile["name"] == "Person 3"
+
+    position = app.recorder.max_notification_id()
+    again = app.import_job(run(app, path, admin).id)
+    assert (again.rows_imported, again.rows_duplicate, again.rows_failed) == (0, 1_499, 1)
+    created = [n for n in app.recorder.select_notifications(start=position + 1, limit=1_000)
+               if n.topic.endswith("CandidateCreated")]
+    assert created == []
+
+
+def test_a_claim_still_held_by_an_anonymized_candidate_does_not_block_the_import(app, admin,
+                                                                                 write_csv):
+    gone = app.create_candidate("Gone Person", ["gone@example.com"], admin).id
+    app.anonymize(gone, "request", admin)
+    app.adapters.emails.claim("gone@example.com", gone)  # as if erasure stopped half-way
+
+    job = app.import_job(run(app, write_csv([["Email", "Name"],
+                                             ["gone@example.com", "Back Again"]]), admin).id)
+
+    assert (job.rows_imported, job.rows_duplicate) == (1, 0)
+    assert candidate_by_email(app, "gone@example.com").profile["name"] == "Back Again"
