@@ -214,6 +214,8 @@ def create_app(rt: Any) -> Flask:
     def _finish(response: Response) -> Response:
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        if not log.isEnabledFor(logging.INFO):
+            return response
         started = g.get("started")
         user_id = current_user_id()
         log.info(json.dumps({

@@ -75,3 +75,17 @@ def test_erasure_purges_stored_answers_about_a_candidate(client, runtime):
         left = conn.execute("SELECT count(*) FROM rekindle.idempotency_keys "
                             "WHERE body LIKE %s", (f"%{email}%",)).fetchone()[0]
     assert left == 0
+
+
+def test_an_expired_key_runs_the_request_anew(client):
+    key = {"Idempotency-Key": "expires-soon"}
+    first = client.post("/v1/postings", {"title": "Before expiry"}, headers=key)
+    with client.runtime.database.pool.connection() as conn:
+        conn.execute("UPDATE rekindle.idempotency_keys SET expires_at = now() - interval '1 second'"
+                     " WHERE key = %s", ("expires-soon",))
+    second = client.post("/v1/postings", {"title": "After expiry"}, headers=key)
+    assert first.status_code == second.status_code == 201
+    assert second.get_json()["id"] != first.get_json()["id"]
+    assert "Idempotent-Replayed" not in second.headers
+    assert client.post("/v1/postings", {"title": "After expiry"}, headers=key).get_json() == \
+        second.get_json()
