@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from psycopg import Cursor
-
-from projections.runner import ReadProjection, ReadView
+from projections.runner import ReadProjection, ReadView, rows
 
 TABLES_SQL = (
     """CREATE TABLE IF NOT EXISTS read.analytics_opportunities (
@@ -87,61 +85,87 @@ class AnalyticsView(ReadView):
              "consent_funnel")
 
 
+def _opportunity_sql(sets: str, columns: str) -> str:
+    return (f"UPDATE read.analytics_opportunities a SET {sets} FROM "
+            f"{rows('id uuid, ' + columns)} WHERE a.opportunity_id = r.id")
+
+
+_CONSENT_SQL = ("INSERT INTO read.consent_events (position, candidate_id, kind, occurred_at) "
+                "SELECT r.position, r.id, r.kind, r.at FROM "
+                + rows("position bigint, id uuid, kind text, at timestamptz")
+                + " ON CONFLICT DO NOTHING",)
+
+
 class AnalyticsProjection(ReadProjection):
     name = "analytics"
     view_class: ClassVar[type[ReadView]] = AnalyticsView
+    bulk = {
+        "OpportunityCreated": (
+            "INSERT INTO read.analytics_opportunities (opportunity_id, candidate_id, posting_id, "
+            "origin, sources, stage, created_at) SELECT r.id, r.candidate_id, r.posting_id, "
+            "r.origin, r.sources, r.stage, r.at FROM "
+            + rows("id uuid, candidate_id uuid, posting_id uuid, origin text, sources text[], "
+                   "stage text, at timestamptz")
+            + " ON CONFLICT DO NOTHING",),
+        "InfoCopied": (_opportunity_sql(
+            "origin = COALESCE(r.origin, a.origin), "
+            "sources = ARRAY(SELECT DISTINCT unnest(a.sources || r.sources) ORDER BY 1)",
+            "origin text, sources text[]"),),
+        "StageChanged": (_opportunity_sql("stage = r.stage", "stage text"),),
+        "ConvertedToPosting": (_opportunity_sql("posting_id = r.posting_id", "posting_id uuid"),),
+        "OpportunityArchived": (
+            _opportunity_sql("archive_reason = r.reason, archived_at = r.archived_at",
+                             "reason text, archived_at timestamptz"),
+            "INSERT INTO read.archive_events (position, opportunity_id, candidate_id, "
+            "posting_id, reason, archived_at) SELECT r.position, a.opportunity_id, "
+            "a.candidate_id, a.posting_id, r.reason, r.archived_at FROM "
+            + rows("id uuid, position bigint, reason text, archived_at timestamptz")
+            + " JOIN read.analytics_opportunities a ON a.opportunity_id = r.id "
+            "ON CONFLICT DO NOTHING"),
+        "OpportunityUnarchived": (
+            _opportunity_sql("archive_reason = NULL, archived_at = NULL", "at timestamptz"),
+            "UPDATE read.archive_events e SET unarchived_at = r.at FROM "
+            + rows("id uuid, at timestamptz")
+            + " WHERE e.opportunity_id = r.id AND e.unarchived_at IS NULL"),
+        "ConsentRequested": _CONSENT_SQL,
+        "ConsentGranted": _CONSENT_SQL,
+        "ConsentRevoked": _CONSENT_SQL,
+        "ConsentExpired": _CONSENT_SQL,
+    }
 
-    def on_OpportunityCreated(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
-        cur.execute("INSERT INTO read.analytics_opportunities (opportunity_id, candidate_id, "
-                    "posting_id, origin, sources, stage, created_at) VALUES "
-                    "(%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                    (e.originator_id, e.candidate_id, e.posting_id, e.origin, list(e.sources),
-                     e.stage, e.timestamp))
+    def row_OpportunityCreated(self, e: Any, touched: set[Any]) -> dict[str, Any]:
+        return {"id": e.originator_id, "candidate_id": e.candidate_id,
+                "posting_id": e.posting_id, "origin": e.origin, "sources": list(e.sources),
+                "stage": e.stage, "at": e.timestamp}
 
-    def _update(self, cur: Cursor[Any], e: Any, sets: str, args: tuple[Any, ...]) -> None:
-        cur.execute(f"UPDATE read.analytics_opportunities SET {sets} WHERE opportunity_id = %s",
-                    (*args, e.originator_id))
+    def row_InfoCopied(self, e: Any, touched: set[Any]) -> dict[str, Any]:
+        return {"id": e.originator_id, "origin": e.origin or None, "sources": list(e.sources)}
 
-    def on_InfoCopied(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
-        self._update(cur, e, "origin = COALESCE(%s, origin), sources = ARRAY(SELECT DISTINCT "
-                     "unnest(sources || %s::text[]) ORDER BY 1)",
-                     (e.origin or None, list(e.sources)))
+    def row_StageChanged(self, e: Any, touched: set[Any]) -> dict[str, Any]:
+        return {"id": e.originator_id, "stage": e.stage}
 
-    def on_StageChanged(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
-        self._update(cur, e, "stage = %s", (e.stage,))
+    def row_ConvertedToPosting(self, e: Any, touched: set[Any]) -> dict[str, Any]:
+        return {"id": e.originator_id, "posting_id": e.posting_id}
 
-    def on_ConvertedToPosting(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
-        self._update(cur, e, "posting_id = %s", (e.posting_id,))
+    def row_OpportunityArchived(self, e: Any, touched: set[Any]) -> dict[str, Any]:
+        return {"id": e.originator_id, "position": self.current_position, "reason": e.reason,
+                "archived_at": e.at}
 
-    def on_OpportunityArchived(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
-        self._update(cur, e, "archive_reason = %s, archived_at = %s", (e.reason, e.at))
-        cur.execute("INSERT INTO read.archive_events (position, opportunity_id, candidate_id, "
-                    "posting_id, reason, archived_at) SELECT %s, opportunity_id, candidate_id, "
-                    "posting_id, %s, %s FROM read.analytics_opportunities "
-                    "WHERE opportunity_id = %s ON CONFLICT DO NOTHING",
-                    (self._position(e), e.reason, e.at, e.originator_id))
+    def row_OpportunityUnarchived(self, e: Any, touched: set[Any]) -> dict[str, Any]:
+        return {"id": e.originator_id, "at": e.timestamp}
 
-    def on_OpportunityUnarchived(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
-        self._update(cur, e, "archive_reason = NULL, archived_at = NULL", ())
-        cur.execute("UPDATE read.archive_events SET unarchived_at = %s WHERE opportunity_id = %s "
-                    "AND unarchived_at IS NULL", (e.timestamp, e.originator_id))
+    def _consent(self, e: Any, kind: str) -> dict[str, Any]:
+        return {"position": self.current_position, "id": e.originator_id, "kind": kind,
+                "at": e.timestamp}
 
-    def _consent(self, cur: Cursor[Any], e: Any, kind: str) -> None:
-        cur.execute("INSERT INTO read.consent_events (position, candidate_id, kind, occurred_at) "
-                    "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                    (self._position(e), e.originator_id, kind, e.timestamp))
+    def row_ConsentRequested(self, e: Any, touched: set[Any]) -> dict[str, Any]:
+        return self._consent(e, "requested")
 
-    def on_ConsentRequested(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
-        self._consent(cur, e, "requested")
+    def row_ConsentGranted(self, e: Any, touched: set[Any]) -> dict[str, Any]:
+        return self._consent(e, "granted")
 
-    def on_ConsentGranted(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
-        self._consent(cur, e, "granted")
+    def row_ConsentRevoked(self, e: Any, touched: set[Any]) -> dict[str, Any]:
+        return self._consent(e, "revoked")
 
-    def on_ConsentRevoked(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
-        self._consent(cur, e, "revoked")
-
-    def on_ConsentExpired(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
-        self._consent(cur, e, "expired")
-
-    def _position(self, e: Any) -> int:
-        return self.current_position
+    def row_ConsentExpired(self, e: Any, touched: set[Any]) -> dict[str, Any]:
+        return self._consent(e, "expired")

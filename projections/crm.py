@@ -78,6 +78,7 @@ class CrmProjection(ReadProjection):
 
     name = "crm"
     view_class: ClassVar[type[ReadView]] = CrmView
+    barriers = frozenset({"CandidateAnonymized"})  # touches the candidate's reminders
 
     # --- pools --------------------------------------------------------------------------------
 

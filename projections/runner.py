@@ -11,10 +11,12 @@ position with a bounded backoff; a rebuild shares the same batches.
 from __future__ import annotations
 
 import contextlib
+import functools
+import json
 import logging
 import os
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from threading import Condition, Event, Thread
 from time import monotonic
@@ -27,6 +29,7 @@ from eventsourcing.projection import Projection
 from eventsourcing.utils import Environment
 from psycopg import Cursor
 from psycopg.sql import SQL, Identifier
+from psycopg.types.json import Jsonb
 
 from domain.application import Rekindle
 from projections.database import Database
@@ -39,6 +42,7 @@ APP_NAME = Rekindle.name
 MIN_BACKOFF_S = 0.5  # first retry of a failed projection; doubles per failure ...
 MAX_BACKOFF_S = 10.0  # ... up to this
 IDLE_WAIT_S = 1.0  # longest wait for a NOTIFY before looking at the log again
+_dumps = functools.partial(json.dumps, default=str)  # uuids and datetimes as PostgreSQL reads them
 Batch = tuple[Sequence[Notification], list[tuple[Any, Tracking]]]
 _PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 _committed = Condition()  # notified after every committed batch: read-your-writes waiters wake
@@ -70,9 +74,22 @@ class ReadView(PostgresTrackingRecorder):
 
 
 class ReadProjection(Projection[ReadView]):
-    """Applies events by type name; unknown types are skipped (other features' events)."""
+    """Applies events by type name; unknown types are skipped (other features' events).
+
+    A batch is applied in layers: layer k holds each aggregate's k-th event of the batch, so
+    the events of one layer touch distinct rows and may run in any order. Within a layer, the
+    events of a type listed in `bulk` are applied by ONE statement (see `bulk`); the others by
+    their `on_<Type>(cur, event, touched)` handler. Handlers must touch only rows of their own
+    aggregate, or be listed in `barriers`.
+    """
 
     view_class: ClassVar[type[ReadView]] = ReadView
+    bulk: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+    """Event type -> statements applying many such events at once: each statement's only
+    parameter is a jsonb array of the rows `row_<Type>(event, touched)` made, one per event."""
+    barriers: ClassVar[frozenset[str]] = frozenset()
+    """Event types whose handler touches other aggregates' rows: applied in log order, after
+    everything before them."""
     current_position: int = 0
     committed_position: int = 0
 
@@ -89,15 +106,49 @@ class ReadProjection(Projection[ReadView]):
             # costs about one round trip instead of one per statement. A handler that reads a
             # result uses its own cursor: this one's results arrive late and out of step.
             touched: set[Any] = set()
-            for domain_event, tracking in batch:
-                self.current_position = tracking.notification_id
-                handler = getattr(self, "on_" + type(domain_event).__name__, None)
-                if handler is not None:
-                    handler(cur, domain_event, touched)
+            layers: list[list[tuple[Any, Tracking]]] = []
+            depth: dict[Any, int] = {}
+            for pair in batch:
+                name = type(pair[0]).__name__
+                if name in self.barriers:
+                    self._apply_layers(cur, layers, touched)
+                    layers, depth = [], {}
+                    self._apply_one(cur, pair, touched)
+                elif name in self.bulk or hasattr(self, "on_" + name):
+                    level = depth.get(pair[0].originator_id, 0)
+                    depth[pair[0].originator_id] = level + 1
+                    if level == len(layers):
+                        layers.append([])
+                    layers[level].append(pair)
+            self._apply_layers(cur, layers, touched)
+            self.current_position = batch[-1][1].notification_id
             self.after_batch(cur, touched)
             pipeline.sync()  # every earlier result is in: the tracking insert reads its own
             self.view._insert_tracking(cur, batch[-1][1])
         self.committed(batch[-1][1].notification_id)
+
+    def _apply_layers(self, cur: Cursor[Any], layers: list[list[tuple[Any, Tracking]]],
+                      touched: set[Any]) -> None:
+        for layer in layers:
+            rows: dict[str, list[dict[str, Any]]] = {}
+            for pair in layer:
+                name = type(pair[0]).__name__
+                if name in self.bulk:
+                    self.current_position = pair[1].notification_id
+                    row = getattr(self, "row_" + name)(pair[0], touched)
+                    rows.setdefault(name, []).append(row)
+                else:
+                    self._apply_one(cur, pair, touched)
+            for name, many in rows.items():
+                for statement in self.bulk[name]:
+                    cur.execute(statement, (Jsonb(many, dumps=_dumps),))
+
+    def _apply_one(self, cur: Cursor[Any], pair: tuple[Any, Tracking], touched: set[Any]
+                   ) -> None:
+        self.current_position = pair[1].notification_id
+        handler = getattr(self, "on_" + type(pair[0]).__name__, None)
+        if handler is not None:
+            handler(cur, pair[0], touched)
 
     def committed(self, position: int) -> None:
         """Tells in-process waiters (ProjectionService.wait) that `position` is visible."""
@@ -107,6 +158,11 @@ class ReadProjection(Projection[ReadView]):
 
     def after_batch(self, cur: Cursor[Any], touched: set[Any]) -> None:
         """Recomputes derived columns once per batch for the rows the batch touched."""
+
+
+def rows(columns: str) -> str:
+    """A bulk statement's jsonb parameter as the table `r` with these typed columns."""
+    return f"jsonb_to_recordset(%s) AS r({columns})"
 
 
 def decode(app: Rekindle, notifications: Sequence[Notification]) -> list[tuple[Any, Tracking]]:

@@ -10,13 +10,12 @@ anonymization gives the same rows as the live view that purged them.
 from __future__ import annotations
 
 from typing import Any, ClassVar
-from uuid import UUID
 
 from psycopg import Cursor
 from psycopg.types.json import Jsonb
 
 from domain.personal import ERASED
-from projections.runner import ReadProjection, ReadView
+from projections.runner import ReadProjection, ReadView, rows
 
 TABLES_SQL = (
     """CREATE TABLE IF NOT EXISTS read.candidates (
@@ -85,14 +84,45 @@ def _data(personal: Any) -> dict[str, Any] | None:
     return None if personal is None else personal.data
 
 
-def _search_text(name: str | None, emails: list[str]) -> str:
-    """Name, addresses, and their local parts and domains split into words."""
-    words = [name or ""]
-    for address in emails:
-        local, _, domain = address.lower().partition("@")
-        words += [address.lower(), local.replace(".", " ").replace("_", " ").replace("-", " "),
-                  domain]
-    return " ".join(words)
+def _search_sql(name: str, emails: str) -> str:
+    """The search vector: the name, then each address, its local part split into words at
+    '.', '_' and '-', and its domain (lower case)."""
+    return (f"to_tsvector('simple', concat_ws(' ', coalesce({name}, ''), (SELECT string_agg("
+            "lower(a) || ' ' || translate(split_part(lower(a), '@', 1), '._-', '   ') || ' ' "
+            "|| CASE WHEN strpos(a, '@') > 0 THEN substr(lower(a), strpos(a, '@') + 1) "
+            f"ELSE '' END, ' ' ORDER BY n) FROM unnest({emails}) WITH ORDINALITY AS u(a, n))))")
+
+
+def _text_array(json: str) -> str:
+    return f"ARRAY(SELECT x FROM jsonb_array_elements_text({json}) WITH ORDINALITY AS j(x, n) " \
+        "ORDER BY n)"
+
+
+def _changed(key: str, array: bool = False) -> str:
+    """A ProfileUpdated column: the new value if the update carries the key, else the old."""
+    new = _text_array(f"r.data->'{key}'") if array else f"r.data->>'{key}'"
+    return f"CASE WHEN r.data ? '{key}' THEN {new} ELSE c.{key} END"
+
+
+_NEW_NAME = _changed("name")
+_NEW_EMAILS = _changed("emails", array=True)
+
+
+def _array_sql(column: str, kind: str, add: bool) -> tuple[str, ...]:
+    """Adds (once) or removes one value of a candidate's array column."""
+    source = rows(f"id uuid, value {kind}, at timestamptz")
+    if add:
+        return (f"UPDATE read.candidates c SET {column} = c.{column} || r.value, "
+                f"updated_at = r.at FROM {source} "
+                f"WHERE c.id = r.id AND NOT (r.value = ANY(c.{column}))",)
+    return (f"UPDATE read.candidates c SET {column} = array_remove(c.{column}, r.value), "
+            f"updated_at = r.at FROM {source} WHERE c.id = r.id",)
+
+
+def _opportunity_sql(sets: str, columns: str = "") -> tuple[str, ...]:
+    source = rows("id uuid, at timestamptz" + (", " + columns if columns else ""))
+    return (f"UPDATE read.opportunities o SET {sets}, updated_at = r.at FROM {source} "
+            "WHERE o.id = r.id",)
 
 
 class ProfilesProjection(ReadProjection):
@@ -100,68 +130,113 @@ class ProfilesProjection(ReadProjection):
 
     name = "profiles"
     view_class: ClassVar[type[ReadView]] = ProfilesView
+    barriers = frozenset({"CandidateAnonymized"})  # touches the candidate's opportunities
+    bulk = {
+        "CandidateCreated": (
+            "INSERT INTO read.candidates (id, name, emails, phones, location, headline, links, "
+            "tags, sources, origin, search, created_at, created_by, updated_at) "
+            "SELECT r.id, r.name, r.emails, r.phones, r.location, r.headline, r.links, r.tags, "
+            "r.sources, r.origin, " + _search_sql("r.name", "r.emails") + ", r.at, r.by_user, "
+            "r.at FROM "
+            + rows("id uuid, name text, emails text[], phones text[], location text, "
+                   "headline text, links text[], tags text[], sources text[], origin text, "
+                   "at timestamptz, by_user uuid")
+            + " ON CONFLICT (id) DO NOTHING",),
+        "ProfileUpdated": (
+            f"UPDATE read.candidates c SET name = {_NEW_NAME}, emails = {_NEW_EMAILS}, "
+            f"phones = {_changed('phones', array=True)}, location = {_changed('location')}, "
+            f"headline = {_changed('headline')}, links = {_changed('links', array=True)}, "
+            "tags = coalesce(r.tags, c.tags), sources = coalesce(r.sources, c.sources), "
+            "search = CASE WHEN r.data ?| array['name', 'emails'] THEN "
+            f"{_search_sql(_NEW_NAME, _NEW_EMAILS)} ELSE c.search END, updated_at = r.at FROM "
+            + rows("id uuid, data jsonb, tags text[], sources text[], at timestamptz")
+            + " WHERE c.id = r.id",),
+        "CandidateTagged": _array_sql("tags", "text", True),
+        "CandidateUntagged": _array_sql("tags", "text", False),
+        "SourceAdded": _array_sql("sources", "text", True),
+        "AddedToPool": _array_sql("pools", "uuid", True),
+        "RemovedFromPool": _array_sql("pools", "uuid", False),
+        "OpportunityCreated": (
+            "INSERT INTO read.opportunities (id, candidate_id, posting_id, owner_id, stage, "
+            "origin, sources, tags, created_at, created_by, updated_at) "
+            "SELECT r.id, r.candidate_id, r.posting_id, r.owner_id, r.stage, r.origin, "
+            "r.sources, r.tags, r.at, r.by_user, r.at FROM "
+            + rows("id uuid, candidate_id uuid, posting_id uuid, owner_id uuid, stage text, "
+                   "origin text, sources text[], tags text[], at timestamptz, by_user uuid")
+            + " ON CONFLICT (id) DO NOTHING",),
+        "InfoCopied": (
+            "INSERT INTO read.opportunity_files (id, opportunity_id, candidate_id, name, secret, "
+            "kind, sha256, size, content_type, copied_from_file_id, attached_at) "
+            "SELECT f.id, o.id, o.candidate_id, f.name, f.secret, f.kind, f.sha256, f.size, "
+            "f.content_type, f.copied_from_file_id, r.at FROM "
+            + rows("id uuid, at timestamptz, files jsonb")
+            + " JOIN read.opportunities o ON o.id = r.id CROSS JOIN LATERAL jsonb_to_recordset("
+            "r.files) AS f(id uuid, name text, secret boolean, kind text, sha256 text, "
+            "size bigint, content_type text, copied_from_file_id uuid) "
+            "ON CONFLICT (id) DO NOTHING",
+            # the copied sources and tags the opportunity lacks are appended in their order
+            *_opportunity_sql(
+                "sources = o.sources || ARRAY(SELECT x FROM unnest(r.sources) WITH ORDINALITY "
+                "AS u(x, n) WHERE x <> ALL(o.sources) ORDER BY n), "
+                "tags = o.tags || ARRAY(SELECT x FROM unnest(r.tags) WITH ORDINALITY "
+                "AS u(x, n) WHERE x <> ALL(o.tags) ORDER BY n), "
+                "copied_from_id = r.copied_from_id, copied_categories = r.categories, "
+                "origin = coalesce(r.origin, o.origin), "
+                "referrer_id = CASE WHEN r.referral THEN r.referrer_id ELSE o.referrer_id END, "
+                "referral_relationship = CASE WHEN r.referral THEN r.relationship "
+                "ELSE o.referral_relationship END, "
+                "referral_notes = CASE WHEN r.referral THEN r.notes ELSE o.referral_notes END",
+                "sources text[], tags text[], copied_from_id uuid, categories text[], "
+                "origin text, referral boolean, referrer_id uuid, relationship text, "
+                "notes text")),
+        "OpportunityArchived": _opportunity_sql(
+            "archive_reason = r.reason, archived_at = r.archived_at, archived_by = r.by_user",
+            "reason text, archived_at timestamptz, by_user uuid"),
+        "OpportunityUnarchived": _opportunity_sql(
+            "archive_reason = NULL, archived_at = NULL, archived_by = NULL"),
+        "ConvertedToPosting": _opportunity_sql("posting_id = r.posting_id", "posting_id uuid"),
+        "StageChanged": _opportunity_sql("stage = r.stage", "stage text"),
+        "OwnerChanged": _opportunity_sql("owner_id = r.owner_id", "owner_id uuid"),
+        "TagAdded": _opportunity_sql(
+            "tags = CASE WHEN r.tag = ANY(o.tags) THEN o.tags ELSE o.tags || r.tag END",
+            "tag text"),
+        "TagRemoved": _opportunity_sql("tags = array_remove(o.tags, r.tag)", "tag text"),
+    }
 
     # --- candidates ---------------------------------------------------------------------------
 
-    def on_CandidateCreated(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
+    def row_CandidateCreated(self, e: Any, touched: set[Any]) -> dict[str, Any]:
         data = _data(e.personal) or {}
         emails = list(data.get("emails", []))
-        cur.execute(
-            "INSERT INTO read.candidates (id, name, emails, phones, location, headline, links, "
-            "tags, sources, origin, search, created_at, created_by, updated_at) VALUES "
-            "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, to_tsvector('simple', %s), %s, %s, %s) "
-            "ON CONFLICT (id) DO NOTHING",
-            (e.originator_id, data.get("name"), emails, list(data.get("phones", [])),
-             data.get("location"), data.get("headline"), list(data.get("links", [])),
-             list(e.tags), list(e.sources), e.origin, _search_text(data.get("name"), emails),
-             e.timestamp, e.by.user_id, e.timestamp))
+        return {"id": e.originator_id, "name": data.get("name"), "emails": emails,
+                "phones": list(data.get("phones", [])), "location": data.get("location"),
+                "headline": data.get("headline"), "links": list(data.get("links", [])),
+                "tags": list(e.tags), "sources": list(e.sources), "origin": e.origin,
+                "at": e.timestamp, "by_user": e.by.user_id}
 
-    def on_ProfileUpdated(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
-        data = _data(e.personal) or {}
-        sets, args = ["updated_at = %s"], [e.timestamp]
-        for key in ("name", "emails", "phones", "location", "headline", "links"):
-            if key in data:
-                sets.append(f"{key} = %s")
-                args.append(data[key])
-        for key in ("tags", "sources"):
-            if getattr(e, key) is not None:
-                sets.append(f"{key} = %s")
-                args.append(list(getattr(e, key)))
-        if "name" in data or "emails" in data:
-            sets.append("search = to_tsvector('simple', %s)")
-            with cur.connection.cursor() as read:  # its own cursor: see process_batch
-                read.execute("SELECT name, emails FROM read.candidates WHERE id = %s",
-                             (e.originator_id,))
-                row = read.fetchone() or {"name": None, "emails": []}
-            args.append(_search_text(data.get("name", row["name"]),
-                                     data.get("emails", row["emails"]) or []))
-        cur.execute(f"UPDATE read.candidates SET {', '.join(sets)} WHERE id = %s",
-                    (*args, e.originator_id))
+    def row_ProfileUpdated(self, e: Any, touched: set[Any]) -> dict[str, Any]:
+        tags, sources = e.tags, e.sources
+        return {"id": e.originator_id, "data": _data(e.personal) or {},
+                "tags": None if tags is None else list(tags),
+                "sources": None if sources is None else list(sources), "at": e.timestamp}
 
-    def _array_op(self, cur: Cursor[Any], e: Any, column: str, value: Any, add: bool) -> None:
-        if add:
-            sql = (f"UPDATE read.candidates SET {column} = {column} || %s, updated_at = %s "
-                   f"WHERE id = %s AND NOT (%s = ANY({column}))")
-            cur.execute(sql, ([value], e.timestamp, e.originator_id, value))
-        else:
-            sql = (f"UPDATE read.candidates SET {column} = array_remove({column}, %s), "
-                   f"updated_at = %s WHERE id = %s")
-            cur.execute(sql, (value, e.timestamp, e.originator_id))
+    def _array_row(self, e: Any, value: Any) -> dict[str, Any]:
+        return {"id": e.originator_id, "value": value, "at": e.timestamp}
 
-    def on_CandidateTagged(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
-        self._array_op(cur, e, "tags", e.tag, True)
+    def row_CandidateTagged(self, e: Any, touched: set[Any]) -> dict[str, Any]:
+        return self._array_row(e, e.tag)
 
-    def on_CandidateUntagged(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
-        self._array_op(cur, e, "tags", e.tag, False)
+    def row_CandidateUntagged(self, e: Any, touched: set[Any]) -> dict[str, Any]:
+        return self._array_row(e, e.tag)
 
-    def on_SourceAdded(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
-        self._array_op(cur, e, "sources", e.source, True)
+    def row_SourceAdded(self, e: Any, touched: set[Any]) -> dict[str, Any]:
+        return self._array_row(e, e.source)
 
-    def on_AddedToPool(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
-        self._array_op(cur, e, "pools", e.pool_id, True)
+    def row_AddedToPool(self, e: Any, touched: set[Any]) -> dict[str, Any]:
+        return self._array_row(e, e.pool_id)
 
-    def on_RemovedFromPool(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
-        self._array_op(cur, e, "pools", e.pool_id, False)
+    def row_RemovedFromPool(self, e: Any, touched: set[Any]) -> dict[str, Any]:
+        return self._array_row(e, e.pool_id)
 
     def on_ExternalIdLinked(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
         cur.execute("UPDATE read.candidates SET external_ids = external_ids || %s, "
@@ -213,77 +288,62 @@ class ProfilesProjection(ReadProjection):
                     (*args, e.timestamp, e.originator_id))
         touched.add(e.originator_id)
 
-    def on_OpportunityCreated(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
-        cur.execute(
-            "INSERT INTO read.opportunities (id, candidate_id, posting_id, owner_id, stage, "
-            "origin, sources, tags, created_at, created_by, updated_at) VALUES "
-            "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING",
-            (e.originator_id, e.candidate_id, e.posting_id, e.owner_id, e.stage, e.origin,
-             list(e.sources), list(e.tags), e.timestamp, e.by.user_id, e.timestamp))
+    def _opportunity_row(self, e: Any, touched: set[Any], **values: Any) -> dict[str, Any]:
         touched.add(e.originator_id)
+        return {"id": e.originator_id, "at": e.timestamp, **values}
 
-    def on_InfoCopied(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
+    def row_OpportunityCreated(self, e: Any, touched: set[Any]) -> dict[str, Any]:
+        return self._opportunity_row(
+            e, touched, candidate_id=e.candidate_id, posting_id=e.posting_id,
+            owner_id=e.owner_id, stage=e.stage, origin=e.origin, sources=list(e.sources),
+            tags=list(e.tags), by_user=e.by.user_id)
+
+    def row_InfoCopied(self, e: Any, touched: set[Any]) -> dict[str, Any]:
         data = _data(e.personal)
         names = (data or {}).get("file_names", {})
-        for meta in e.files:
-            self._insert_file(cur, e, None, meta,
-                              names.get(meta["id"].hex) if data is not None else ERASED)
-        # the copied sources and tags the opportunity lacks are appended in their order
-        sets = ("sources = sources || ARRAY(SELECT x FROM unnest(%s::text[]) WITH ORDINALITY "
-                "AS u(x, n) WHERE x <> ALL(sources) ORDER BY n), "
-                "tags = tags || ARRAY(SELECT x FROM unnest(%s::text[]) WITH ORDINALITY "
-                "AS u(x, n) WHERE x <> ALL(tags) ORDER BY n), "
-                "copied_from_id = %s, copied_categories = %s, origin = COALESCE(%s, origin)")
-        args: tuple[Any, ...] = (list(e.sources), list(e.tags), e.source_opportunity_id,
-                                 list(e.categories), e.origin or None)
-        if e.referral is not None:
-            referral = (data or {}).get("referral", {})
-            sets += ", referrer_id = %s, referral_relationship = %s, referral_notes = %s"
-            args += (e.referral["referrer_id"], referral.get("relationship"),
-                     referral.get("notes"))
-        self._touch(cur, e, touched, sets, args)
+        files = [{**meta, "name": names.get(meta["id"].hex) if data is not None else ERASED}
+                 for meta in e.files]
+        referral = (data or {}).get("referral", {})
+        return self._opportunity_row(
+            e, touched, files=files, sources=list(e.sources), tags=list(e.tags),
+            copied_from_id=e.source_opportunity_id, categories=list(e.categories),
+            origin=e.origin or None, referral=e.referral is not None,
+            referrer_id=e.referral["referrer_id"] if e.referral is not None else None,
+            relationship=referral.get("relationship"), notes=referral.get("notes"))
 
-    def on_OpportunityArchived(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
-        self._touch(cur, e, touched, "archive_reason = %s, archived_at = %s, archived_by = %s",
-                    (e.reason, e.at, e.by.user_id))
+    def row_OpportunityArchived(self, e: Any, touched: set[Any]) -> dict[str, Any]:
+        return self._opportunity_row(e, touched, reason=e.reason, archived_at=e.at,
+                                     by_user=e.by.user_id)
 
-    def on_OpportunityUnarchived(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
-        self._touch(cur, e, touched,
-                    "archive_reason = NULL, archived_at = NULL, archived_by = NULL", ())
+    def row_OpportunityUnarchived(self, e: Any, touched: set[Any]) -> dict[str, Any]:
+        return self._opportunity_row(e, touched)
 
-    def on_ConvertedToPosting(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
-        self._touch(cur, e, touched, "posting_id = %s", (e.posting_id,))
+    def row_ConvertedToPosting(self, e: Any, touched: set[Any]) -> dict[str, Any]:
+        return self._opportunity_row(e, touched, posting_id=e.posting_id)
 
-    def on_StageChanged(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
-        self._touch(cur, e, touched, "stage = %s", (e.stage,))
+    def row_StageChanged(self, e: Any, touched: set[Any]) -> dict[str, Any]:
+        return self._opportunity_row(e, touched, stage=e.stage)
 
-    def on_OwnerChanged(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
-        self._touch(cur, e, touched, "owner_id = %s", (e.owner_id,))
+    def row_OwnerChanged(self, e: Any, touched: set[Any]) -> dict[str, Any]:
+        return self._opportunity_row(e, touched, owner_id=e.owner_id)
 
-    def on_TagAdded(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
-        self._touch(cur, e, touched,
-                    "tags = CASE WHEN %s = ANY(tags) THEN tags ELSE tags || %s END",
-                    (e.tag, [e.tag]))
+    def row_TagAdded(self, e: Any, touched: set[Any]) -> dict[str, Any]:
+        return self._opportunity_row(e, touched, tag=e.tag)
 
-    def on_TagRemoved(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
-        self._touch(cur, e, touched, "tags = array_remove(tags, %s)", (e.tag,))
-
-    def _insert_file(self, cur: Cursor[Any], e: Any, candidate_id: UUID | None,
-                     meta: dict[str, Any], name: str | None) -> None:
-        """candidate_id None: the opportunity's own (read in SQL, no round trip)."""
-        cur.execute(
-            "INSERT INTO read.opportunity_files (id, opportunity_id, candidate_id, name, secret, "
-            "kind, sha256, size, content_type, copied_from_file_id, attached_at) "
-            "SELECT %s, o.id, coalesce(%s::uuid, o.candidate_id), %s, %s, %s, %s, %s, %s, %s, %s "
-            "FROM read.opportunities o WHERE o.id = %s ON CONFLICT (id) DO NOTHING",
-            (meta["id"], candidate_id, name, meta["secret"], meta["kind"], meta["sha256"],
-             meta["size"], meta.get("content_type"), meta.get("copied_from_file_id"),
-             e.timestamp, e.originator_id))
+    def row_TagRemoved(self, e: Any, touched: set[Any]) -> dict[str, Any]:
+        return self._opportunity_row(e, touched, tag=e.tag)
 
     def on_FileAttached(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
         data = _data(e.personal)
-        self._insert_file(cur, e, e.personal.subject_id, e.file,
-                          ERASED if data is None else data.get("name"))
+        meta = e.file
+        cur.execute(
+            "INSERT INTO read.opportunity_files (id, opportunity_id, candidate_id, name, secret, "
+            "kind, sha256, size, content_type, copied_from_file_id, attached_at) VALUES "
+            "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING",
+            (meta["id"], e.originator_id, e.personal.subject_id,
+             ERASED if data is None else data.get("name"), meta["secret"], meta["kind"],
+             meta["sha256"], meta["size"], meta.get("content_type"),
+             meta.get("copied_from_file_id"), e.timestamp))
 
     def on_FileRemoved(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
         cur.execute("DELETE FROM read.opportunity_files WHERE id = %s AND opportunity_id = %s",
