@@ -59,15 +59,20 @@ class ReadView(PostgresTrackingRecorder):
         super().__init__(datastore, **kwargs)
         self.sql_create_statements.extend(SQL(s) for s in self.tables_sql)  # type: ignore[arg-type]
 
-    def drop(self) -> None:
-        """Drops the view's tables and its tracking row (for a rebuild)."""
+    def recreate(self) -> None:
+        """Drops and creates the view's tables in one transaction: a rebuild's fresh start."""
         with self.datastore.transaction(commit=True) as cur:
-            for name in self.views:
-                cur.execute(SQL("DROP VIEW IF EXISTS {}.{} CASCADE").format(
-                    Identifier(READ_SCHEMA), Identifier(name)))
-            for name in (*self.tables, self.tracking_table_name):
-                cur.execute(SQL("DROP TABLE IF EXISTS {}.{} CASCADE").format(
-                    Identifier(READ_SCHEMA), Identifier(name)))
+            self._drop(cur)
+            for statement in self.sql_create_statements:
+                cur.execute(statement, prepare=False)
+
+    def _drop(self, cur: Cursor[Any]) -> None:
+        for name in self.views:
+            cur.execute(SQL("DROP VIEW IF EXISTS {}.{} CASCADE").format(
+                Identifier(READ_SCHEMA), Identifier(name)))
+        for name in (*self.tables, self.tracking_table_name):
+            cur.execute(SQL("DROP TABLE IF EXISTS {}.{} CASCADE").format(
+                Identifier(READ_SCHEMA), Identifier(name)))
 
     def position(self) -> int:
         return self.max_tracking_id(APP_NAME) or 0
@@ -457,8 +462,7 @@ def open_projection(database: Database, projection_class: type[ReadProjection], 
     factory = InfrastructureFactory.construct(env=Environment(projection_class.name, env))
     view = factory.tracking_recorder(projection_class.view_class)
     if drop_first:
-        view.drop()
-        view.create_table()
+        view.recreate()
     return factory, projection_class(view=view)
 
 
