@@ -284,49 +284,52 @@ class _SheetXml:
     def rows(self) -> Iterator[tuple[int, dict[int, Any], list[tuple[str, str, str | None]]]]:
         """(row number, converted cells by 0-based column, raw unconverted cells) per <row>."""
         done: list[tuple[int, dict[int, Any], list[tuple[str, str, str | None]]]] = []
-        state: dict[str, Any] = {"row": 0, "col": -1, "cells": {}, "others": [], "kind": "n",
-                                 "style": None, "in_cell": False, "phonetic": 0}
         parts: list[str] = []
-        capture = [False]
+        row, col, kind, style = 0, -1, "n", None
+        cells: dict[int, Any] = {}
+        others: list[tuple[str, str, str | None]] = []
+        in_cell = capture = False
+        phonetic = 0
 
         def start(name: str, attrs: dict[str, str]) -> None:
+            nonlocal row, col, kind, style, cells, others, in_cell, capture, phonetic
             tag = name[name.find(":") + 1:]
             if tag == "c":
-                state["col"] = self._column(attrs.get("r"), state["col"] + 1)
-                state["kind"] = attrs.get("t", "n")
-                state["style"] = attrs.get("s")
-                state["in_cell"] = True
+                col = self._column(attrs.get("r"), col + 1)
+                kind = attrs.get("t", "n")
+                style = attrs.get("s")
+                in_cell = True
                 parts.clear()
             elif tag == "row":
                 given = attrs.get("r")
-                state["row"] = int(given) if given and given.isdigit() else state["row"] + 1
-                state["col"] = -1
-                state["cells"] = {}
-                state["others"] = []
+                row = int(given) if given and given.isdigit() else row + 1
+                col = -1
+                cells = {}
+                others = []
             elif tag == "rPh":
-                state["phonetic"] += 1
-            elif state["in_cell"] and (tag == "v" or (tag == "t" and not state["phonetic"])):
-                capture[0] = True
+                phonetic += 1
+            elif in_cell and (tag == "v" or (tag == "t" and not phonetic)):
+                capture = True
 
         def end(name: str) -> None:
+            nonlocal in_cell, capture, phonetic
             tag = name[name.find(":") + 1:]
-            if tag in ("v", "t"):
-                capture[0] = False
+            if tag == "v" or tag == "t":
+                capture = False
             elif tag == "c":
-                state["in_cell"] = False
-                kind, text, style = state["kind"], "".join(parts), state["style"]
-                column = state["col"]
-                if self.wanted is None or column in self.wanted:
-                    state["cells"][column] = self.value(kind, text, style)
+                in_cell = False
+                text = "".join(parts)
+                if self.wanted is None or col in self.wanted:
+                    cells[col] = self.value(kind, text, style)
                 elif text:
-                    state["others"].append((kind, text, style))
+                    others.append((kind, text, style))
             elif tag == "row":
-                done.append((state["row"], state["cells"], state["others"]))
+                done.append((row, cells, others))
             elif tag == "rPh":
-                state["phonetic"] -= 1
+                phonetic -= 1
 
         def text(data: str) -> None:
-            if capture[0]:
+            if capture:
                 parts.append(data)
 
         parser = expat.ParserCreate()
