@@ -59,9 +59,18 @@ TABLES_SQL = (
         campaign_id uuid NOT NULL, version integer NOT NULL, candidate_id uuid NOT NULL,
         status text NOT NULL, reason text, at timestamptz NOT NULL,
         PRIMARY KEY (campaign_id, version, candidate_id))""",
+    """CREATE TABLE IF NOT EXISTS read.crm_imports (
+        id uuid PRIMARY KEY, status text NOT NULL, file_format text NOT NULL,
+        source text NOT NULL, pool_id uuid, tags text[] NOT NULL,
+        rows_imported integer NOT NULL DEFAULT 0, rows_duplicate integer NOT NULL DEFAULT 0,
+        rows_failed integer NOT NULL DEFAULT 0, errors jsonb NOT NULL DEFAULT '[]',
+        failure text, started_by uuid, created_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL)""",
 )
 TABLES = ("crm_pools", "crm_pool_members", "crm_rules", "crm_rule_runs", "crm_forms",
-          "crm_reminders", "crm_notifications", "crm_campaigns", "crm_campaign_deliveries")
+          "crm_reminders", "crm_notifications", "crm_campaigns", "crm_campaign_deliveries",
+          "crm_imports")
+MAX_KEPT_ERRORS = 1000  # an import keeps its first thousand row errors, like the job itself
 
 
 class CrmView(ReadView):
@@ -179,6 +188,32 @@ class CrmProjection(ReadProjection):
                     "ON CONFLICT (id) DO NOTHING",
                     (e.originator_id, e.recipient_id, e.candidate_id, e.reason, e.message,
                      _rule_of(e), e.timestamp))
+
+    # --- imports ------------------------------------------------------------------------------
+
+    def on_ImportStarted(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
+        cur.execute("INSERT INTO read.crm_imports (id, status, file_format, source, pool_id, "
+                    "tags, started_by, created_at, updated_at) VALUES "
+                    "(%s, 'running', %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING",
+                    (e.originator_id, e.file_format, e.source, e.pool_id, list(e.tags),
+                     e.by.user_id, e.timestamp, e.timestamp))
+
+    def on_ImportBatchRecorded(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
+        cur.execute("UPDATE read.crm_imports SET rows_imported = rows_imported + %s, "
+                    "rows_duplicate = rows_duplicate + %s, rows_failed = rows_failed + %s, "
+                    "errors = (SELECT coalesce(jsonb_agg(x ORDER BY n), '[]') FROM "
+                    "jsonb_array_elements(errors || %s) WITH ORDINALITY AS t(x, n) "
+                    "WHERE n <= %s), updated_at = %s WHERE id = %s",
+                    (e.rows_imported, e.rows_duplicate, e.rows_failed, Jsonb(list(e.errors)),
+                     MAX_KEPT_ERRORS, e.timestamp, e.originator_id))
+
+    def on_ImportFinished(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
+        cur.execute("UPDATE read.crm_imports SET status = 'done', updated_at = %s WHERE id = %s",
+                    (e.timestamp, e.originator_id))
+
+    def on_ImportFailed(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
+        cur.execute("UPDATE read.crm_imports SET status = 'failed', failure = %s, "
+                    "updated_at = %s WHERE id = %s", (e.reason, e.timestamp, e.originator_id))
 
     # --- campaigns ----------------------------------------------------------------------------
 

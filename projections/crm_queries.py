@@ -228,3 +228,20 @@ def get_campaign(pool: ConnectionPool, campaign_id: UUID) -> dict[str, Any] | No
 def list_campaigns(pool: ConnectionPool, *, limit: int | None = None,
                    cursor: str | None = None) -> dict[str, Any]:
     return _list(pool, "read.crm_campaigns", [], [], _campaign, limit, cursor)
+
+
+# --- imports ------------------------------------------------------------------------------------
+
+
+def get_import(pool: ConnectionPool, import_id: UUID) -> dict[str, Any] | None:
+    """An import's progress: counts and row errors (which never quote the row's values)."""
+    row = _one(pool, "SELECT * FROM read.crm_imports WHERE id = %s", (import_id,))
+    if row is None:
+        return None
+    return {"id": str(row["id"]), "status": row["status"],
+            "rows_total": row["rows_imported"] + row["rows_duplicate"] + row["rows_failed"],
+            "rows_imported": row["rows_imported"], "rows_duplicate": row["rows_duplicate"],
+            "rows_failed": row["rows_failed"], "errors": row["errors"],
+            "failure": row["failure"], "source": row["source"],
+            "pool_id": _str(row["pool_id"]), "tags": list(row["tags"]),
+            "created_at": _iso(row["created_at"]), "updated_at": _iso(row["updated_at"])}

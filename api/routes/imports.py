@@ -14,13 +14,13 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from api import responses
-from api.app import command_response, runtime
+from api.app import command_response, pool, runtime, wait_for
 from api.auth import READERS, RECRUITERS, current_actor, requires
-from api.schemas import FileUpload, Strict
+from api.schemas import FileUpload, ReadArgs, Strict
 from consumers.importer import prepare_import
 from domain.application import Recorded
 from domain.errors import NotFound
-from domain.import_job import ImportJob
+from projections import crm_queries
 
 blp = Blueprint("imports", __name__, url_prefix="/v1",
                 description="Bulk import of candidates from .csv or .xlsx files")
@@ -59,13 +59,15 @@ def start_import(form: dict[str, Any], files: dict[str, Any]) -> Response:
 
 @blp.route("/imports/<uuid:import_id>", methods=["GET"])
 @requires(*READERS)
+@blp.arguments(ReadArgs, location="query")
 @responses.read(blp, responses.ImportStatus)
-def get_import(import_id: UUID) -> Response:
-    """Read from the ImportJob aggregate itself: it holds counts and non-personal errors only."""
-    job = runtime().app.import_job(import_id)
-    if not isinstance(job, ImportJob):
+def get_import(args: dict[str, Any], import_id: UUID) -> Response:
+    """The import's progress from the read model (poll it; `min_position` as everywhere)."""
+    wait_for(args.get("min_position"))
+    found = crm_queries.get_import(pool(), import_id)
+    if found is None:
         raise NotFound(f"no import with id {import_id}", {"id": str(import_id)})
-    return jsonify(job.summary())
+    return jsonify(found)
 
 
 def _spool(upload: Any, limit: int) -> Path:
