@@ -245,6 +245,22 @@ def apply_to(projection: ReadProjection, events: Sequence[tuple[Any, Tracking]],
     return mine[-1][1].notification_id
 
 
+def apply_all(workers: ThreadPoolExecutor, work: Sequence[tuple[ReadProjection, int]],
+              events: Sequence[tuple[Any, Tracking]]) -> list[int | Exception]:
+    """Every projection applies the batch in its own transaction, concurrently: while one
+    waits for PostgreSQL, another builds its statements. Returns each new position, or the
+    error that projection failed with."""
+    futures = [workers.submit(apply_to, projection, events, position)
+               for projection, position in work]
+    results: list[int | Exception] = []
+    for future in futures:
+        try:
+            results.append(future.result())
+        except Exception as error:
+            results.append(error)
+    return results
+
+
 def describe(error: BaseException) -> str:
     """An error's class, SQLSTATE and innermost line of ours: never its message, which can
     quote row values (names, addresses), so logs stay free of personal data."""
@@ -310,6 +326,7 @@ class ProjectionService:
         self._factories: list[InfrastructureFactory[Any]] = []
         self._app: Rekindle | None = None
         self._reader: Reader | None = None
+        self._workers: ThreadPoolExecutor | None = None
         self._stopping = Event()
         self._thread: Thread | None = None
         self._listener: psycopg.Connection[Any] | None = None
@@ -318,6 +335,7 @@ class ProjectionService:
         """Opens every view (creating its tables) and starts following from its position."""
         self._app = Rekindle({**self.database.eventsourcing_env(), "POSTGRES_POOL_SIZE": "2"})
         self._reader = Reader(self._app)
+        self._workers = ThreadPoolExecutor(thread_name_prefix="projection")
         for projection_class in catalog(self.names):
             factory, projection = open_projection(self.database, projection_class)
             self._factories.append(factory)
@@ -344,6 +362,9 @@ class ProjectionService:
         if self._reader is not None:
             self._reader.close()
             self._reader = None
+        if self._workers is not None:
+            self._workers.shutdown(wait=True)
+            self._workers = None
         if self._app is not None:
             self._app.close()
             self._app = None
@@ -379,12 +400,14 @@ class ProjectionService:
             for follower in ready:
                 follower.failed(error)
             return
-        for follower in ready:
-            try:
-                follower.position = apply_to(follower.projection, events, follower.position or 0)
+        assert self._workers is not None
+        work = [(f.projection, f.position or 0) for f in ready]
+        for follower, result in zip(ready, apply_all(self._workers, work, events), strict=True):
+            if isinstance(result, Exception):
+                follower.failed(result)
+            else:
+                follower.position = result
                 follower.running()
-            except Exception as error:
-                follower.failed(error)
         if not notifications:
             self._wait_for_events()
 
@@ -515,6 +538,7 @@ def catch_up(app: Rekindle, projections: Sequence[ReadProjection], database: Dat
     head = max_position(database)
     positions = {p.name: p.view.position() for p in projections}
     reader = Reader(app)
+    workers = ThreadPoolExecutor(thread_name_prefix="projection")
     try:
         while positions:
             if progress is not None:
@@ -523,10 +547,14 @@ def catch_up(app: Rekindle, projections: Sequence[ReadProjection], database: Dat
             notifications, events = reader.read(min(positions.values()))
             if not notifications:
                 break
-            for projection in projections:
-                positions[projection.name] = apply_to(projection, events,
-                                                      positions[projection.name])
+            work = [(p, positions[p.name]) for p in projections]
+            for projection, result in zip(projections, apply_all(workers, work, events),
+                                          strict=True):
+                if isinstance(result, Exception):
+                    raise result
+                positions[projection.name] = result
     finally:
+        workers.shutdown(wait=True)
         reader.close()
     return positions
 
