@@ -505,28 +505,36 @@ def rebuild(database: Database, names: Sequence[str] | None = None,
     """
     _rebuild_marker(database)
     app = Rekindle({**database.eventsourcing_env(), "POSTGRES_POOL_SIZE": "2"})
-    factories: list[InfrastructureFactory[Any]] = []
+    opened: list[tuple[InfrastructureFactory[Any], ReadProjection]] = []
     try:
-        projections = []
-        for projection_class in catalog(names):
-            with database.pool.connection() as conn:
-                resumed = conn.execute(
-                    "INSERT INTO rekindle.projection_rebuilds (name) VALUES (%s) "
-                    "ON CONFLICT (name) DO NOTHING RETURNING name",
-                    (projection_class.name,)).fetchone() is None
-            factory, projection = open_projection(database, projection_class,
-                                                  drop_first=not resumed)
-            factories.append(factory)
-            projections.append(projection)
-        done = catch_up(app, projections, database, progress)
+        with ThreadPoolExecutor(thread_name_prefix="rebuild") as workers:  # DDL side by side
+            futures = [workers.submit(_open_for_rebuild, database, projection_class)
+                       for projection_class in catalog(names)]
+            for future in futures:
+                with contextlib.suppress(Exception):
+                    opened.append(future.result())
+            for future in futures:
+                future.result()  # raises the first failure, once every view is accounted for
+        done = catch_up(app, [projection for _, projection in opened], database, progress)
         with database.pool.connection() as conn:
             conn.execute("DELETE FROM rekindle.projection_rebuilds WHERE name = ANY(%s)",
                          (list(done),))
         return done
     finally:
-        for factory in factories:
+        for factory, _ in opened:
             factory.close()
         app.close()
+
+
+def _open_for_rebuild(database: Database, projection_class: type[ReadProjection]
+                      ) -> tuple[InfrastructureFactory[Any], ReadProjection]:
+    """The view emptied, unless a killed rebuild of it is being resumed."""
+    with database.pool.connection() as conn:
+        resumed = conn.execute(
+            "INSERT INTO rekindle.projection_rebuilds (name) VALUES (%s) "
+            "ON CONFLICT (name) DO NOTHING RETURNING name",
+            (projection_class.name,)).fetchone() is None
+    return open_projection(database, projection_class, drop_first=not resumed)
 
 
 def catch_up(app: Rekindle, projections: Sequence[ReadProjection], database: Database,
