@@ -22,7 +22,7 @@ from api import errors, responses
 from api.auth import Authenticator, current_actor, current_user_id
 from api.errors import ApiError
 from api.idempotency import POSITION_HEADER, create_table
-from domain.application import Recorded
+from domain.commands import Recorded
 from domain.errors import NotFound
 from projections import queries
 

@@ -7,11 +7,9 @@ callers can ask the read side to wait for it (read-your-writes).
 from __future__ import annotations
 
 import copy
-import functools
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any, ParamSpec, TypeVar
+from datetime import timedelta
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import (
@@ -22,7 +20,6 @@ from eventsourcing.application import (
 )
 from eventsourcing.persistence import (
     EventStore,
-    IntegrityError,
     JSONTranscoder,
     ProcessRecorder,
     Tracking,
@@ -32,6 +29,7 @@ from eventsourcing.utils import resolve_topic
 from domain import validation as v
 from domain.actor import Actor, ActorAsDict
 from domain.candidate import Candidate
+from domain.commands import Recorded, T, command, now
 from domain.crm import CrmCommands
 from domain.errors import (
     DomainError,
@@ -42,7 +40,6 @@ from domain.errors import (
     OpportunityNotOfCandidate,
     PostingNotFound,
     ValidationFailed,
-    VersionConflict,
 )
 from domain.gdpr import GdprCommands
 from domain.intake import IntakeCommands
@@ -53,36 +50,7 @@ from domain.posting import Posting
 from domain.settings import ORIGINS, POSTING_STATES, ROLES, Settings
 from domain.user import User
 
-P = ParamSpec("P")
-T = TypeVar("T")
-MAX_CONFLICT_RETRIES = 3
 ADMIN_ROLES = ("super_admin", "admin")
-
-
-@dataclass(frozen=True)
-class Recorded:
-    id: UUID
-    position: int | None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-def command(method: Callable[P, T]) -> Callable[P, T]:
-    """Re-runs a command that lost a race (it re-reads and re-checks); after that, 409."""
-
-    @functools.wraps(method)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
-        for _ in range(MAX_CONFLICT_RETRIES):
-            try:
-                return method(*args, **kwargs)
-            except IntegrityError:
-                continue
-        raise VersionConflict("the record changed while this command ran; try again")
-
-    return wrapper
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Rekindle(CrmCommands, IntakeCommands, GdprCommands, Application[UUID]):

@@ -8,11 +8,10 @@ a time and it records every effect of that event, plus the consumer's tracking, 
 
 from __future__ import annotations
 
-import functools
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, ClassVar, ParamSpec, TypeVar
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, Tracking
@@ -21,7 +20,8 @@ from domain import validation as v
 from domain.actor import SYSTEM_USER_ID, Actor
 from domain.campaign import Campaign
 from domain.candidate import Candidate
-from domain.errors import DomainError, Forbidden, NotFound, ValidationFailed, VersionConflict
+from domain.commands import Recorded, T, command
+from domain.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from domain.notification import Notification
 from domain.opportunity import Opportunity
 from domain.personal import Personal
@@ -31,11 +31,6 @@ from domain.rule import TRIGGERS, Rule, check_actions, check_filter, referenced
 from domain.talent_form import TalentForm
 from domain.user import User
 
-if TYPE_CHECKING:
-    from domain.application import Recorded
-
-P = ParamSpec("P")
-T = TypeVar("T")
 RULE_ADMINS = ("super_admin", "admin", "system")
 READ_ONLY_ROLES = ("auditor",)
 MAX_RULE_DEPTH = 3
@@ -50,25 +45,8 @@ POOL_TOPICS = ("domain.candidate:Candidate.AddedToPool",
 PUBLIC = Actor(SYSTEM_USER_ID, "public")
 
 
-def _retrying(method: Callable[P, T]) -> Callable[P, T]:
-    """Like application.command: a lost race re-runs the command, then becomes a 409."""
-
-    @functools.wraps(method)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
-        for _ in range(3):
-            try:
-                return method(*args, **kwargs)
-            except IntegrityError:
-                continue
-        raise VersionConflict("the record changed while this command ran; try again")
-
-    return wrapper
-
-
 def _recorded(aggregate_id: UUID, position: int | None, extra: dict[str, Any] | None = None
               ) -> Recorded:
-    from domain.application import Recorded
-
     return Recorded(aggregate_id, position, extra or {})
 
 
@@ -156,7 +134,7 @@ class CrmCommands:
 
     # --- pools --------------------------------------------------------------------------------
 
-    @_retrying
+    @command
     def create_pool(self, name: str, by: Actor, *, description: str | None = None) -> Recorded:
         _ensure_writer(by)
         pool = Pool(name=v.text("name", name),
@@ -164,7 +142,7 @@ class CrmCommands:
                     by=by)
         return _recorded(pool.id, self.record(pool))
 
-    @_retrying
+    @command
     def change_pool(self, pool_id: UUID, by: Actor, *, name: str | None = None,
                     description: str | None = None) -> Recorded:
         _ensure_writer(by)
@@ -176,7 +154,7 @@ class CrmCommands:
                                               max_len=2000), by=by)
         return _recorded(pool.id, self.record(pool))
 
-    @_retrying
+    @command
     def add_to_pool(self, pool_id: UUID, candidate_ids: list[UUID], by: Actor) -> Recorded:
         """All named candidates join, in one transaction, or none (an unknown id is a 422)."""
         _ensure_writer(by)
@@ -188,7 +166,7 @@ class CrmCommands:
                 candidate.add_to_pool(pool_id=pool_id, by=by)
         return _recorded(pool_id, self.record(*candidates))
 
-    @_retrying
+    @command
     def remove_from_pool(self, pool_id: UUID, candidate_id: UUID, by: Actor) -> Recorded:
         _ensure_writer(by)
         self.load(Pool, pool_id)
@@ -216,7 +194,7 @@ class CrmCommands:
 
     # --- rules --------------------------------------------------------------------------------
 
-    @_retrying
+    @command
     def create_rule(self, name: str, trigger: str, by: Actor, *, filter: Any = None,
                     actions: Any = None, enabled: bool = True) -> Recorded:
         self._ensure_rule_admin(by)
@@ -225,7 +203,7 @@ class CrmCommands:
                     actions=self._checked_actions(actions), by=by)
         return _recorded(rule.id, self.record(rule))
 
-    @_retrying
+    @command
     def change_rule(self, rule_id: UUID, by: Actor, *, name: str | None = None,
                     trigger: str | None = None, filter: Any = None, actions: Any = None,
                     enabled: bool | None = None) -> Recorded:
@@ -264,7 +242,7 @@ class CrmCommands:
 
     # --- talent forms -------------------------------------------------------------------------
 
-    @_retrying
+    @command
     def create_form(self, title: str, by: Actor, *, pool_id: UUID | None = None,
                     consent_text: str | None = None) -> Recorded:
         _ensure_writer(by)
@@ -310,7 +288,7 @@ class CrmCommands:
             self.grant_consent(candidate_id, PUBLIC, channel="form")
         return self._record_submission(form_id, candidate_id, existing is None, consent, interests)
 
-    @_retrying
+    @command
     def _record_submission(self, form_id: UUID, candidate_id: UUID, new: bool, consent: bool,
                            interests: list[str]) -> Recorded:
         form = self.load(TalentForm, form_id)
@@ -320,7 +298,7 @@ class CrmCommands:
 
     # --- reminders and notifications ----------------------------------------------------------
 
-    @_retrying
+    @command
     def set_reminder(self, candidate_id: UUID, due_at: datetime, note: str, by: Actor, *,
                      assignee_id: UUID | None = None) -> Recorded:
         _ensure_writer(by)
@@ -340,7 +318,7 @@ class CrmCommands:
                         note=Personal(candidate.id, {"note": v.text("note", note, max_len=5000)}),
                         by=by)
 
-    @_retrying
+    @command
     def dismiss_reminder(self, reminder_id: UUID, by: Actor) -> Recorded:
         _ensure_writer(by)
         reminder = self.load(Reminder, reminder_id)
@@ -376,14 +354,14 @@ class CrmCommands:
 
     # --- campaigns ----------------------------------------------------------------------------
 
-    @_retrying
+    @command
     def create_campaign(self, name: str, subject: str, body: str, by: Actor) -> Recorded:
         _ensure_writer(by)
         campaign = Campaign(name=v.text("name", name), subject=v.text("subject", subject),
                             body=v.text("body", body, max_len=100_000), by=by)
         return _recorded(campaign.id, self.record(campaign))
 
-    @_retrying
+    @command
     def send_campaign(self, campaign_id: UUID, by: Actor, *, candidate_ids: Any = None,
                       pool_id: UUID | None = None) -> Recorded:
         """Only candidates with consent granted receive it; the rest are skipped with a reason."""

@@ -19,9 +19,9 @@ from uuid import UUID
 
 from domain.actor import Actor
 from domain.candidate import Candidate
+from domain.commands import Recorded
 
 if TYPE_CHECKING:
-    from domain.application import Recorded
     from domain.settings import Settings
 
 
@@ -100,8 +100,6 @@ class GdprCommands:
         `extra`: `expired` (whether this call recorded it) and `anonymize_at` (when the
         expired profile falls due for anonymization, None when it is not expired).
         """
-        from domain.application import Recorded
-
         now = now or datetime.now(UTC)
         candidate: Candidate = self.load(Candidate, candidate_id)
         expired = False
@@ -126,8 +124,6 @@ class GdprCommands:
         granted during the grace period, already anonymized, delay not yet over); then
         `extra["next_due"]` says when something will be, if anything.
         """
-        from domain.application import Recorded
-
         now = now or datetime.now(UTC)
         candidate: Candidate = self.load(Candidate, candidate_id)
         reason = erasure_reason(candidate, self.settings, now)

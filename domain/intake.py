@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
@@ -19,13 +19,11 @@ from domain import validation as v
 from domain.actor import SYSTEM_USER_ID, Actor
 from domain.ats_event import AtsEvent
 from domain.candidate import Candidate
+from domain.commands import Recorded, command, now
 from domain.errors import NotFound, ValidationFailed
 from domain.import_job import ImportJob
 from domain.opportunity import Opportunity
 from domain.personal import Personal
-
-if TYPE_CHECKING:
-    from domain.application import Recorded
 
 DEFAULT_IMPORT_SOURCE = "Excel import"
 ATS_SOURCE = "ATS import"
@@ -52,12 +50,6 @@ class ImportBatch:
         self.processing.aggregates[aggregate.id] = aggregate
 
 
-def _recorded(*args: Any, **kwargs: Any) -> Recorded:
-    from domain.application import Recorded
-
-    return Recorded(*args, **kwargs)
-
-
 class IntakeCommands:
     # --- spreadsheet import (option 2) ----------------------------------------------------------
 
@@ -74,7 +66,7 @@ class IntakeCommands:
             tags=v.texts("tags", tags),
             by=by,
         )
-        return _recorded(job.id, self.record(job), {"job": job})
+        return Recorded(job.id, self.record(job), {"job": job})
 
     def import_rows(self, job: ImportJob, rows: list[tuple[int, Mapping[str, Any]]],
                     by: Actor) -> Recorded:
@@ -155,7 +147,7 @@ class IntakeCommands:
             self.abandon_import_batch(batch)
             raise
         position = recordings[-1].notification.id if recordings else None
-        return _recorded(batch.job_id, position, dict(batch.counts))
+        return Recorded(batch.job_id, position, dict(batch.counts))
 
     def abandon_import_batch(self, batch: ImportBatch) -> None:
         """Releases the claims of a batch that will not be recorded (its keys stay unused)."""
@@ -210,14 +202,14 @@ class IntakeCommands:
 
     def finish_import(self, job: ImportJob, by: Actor) -> Recorded:
         job.finish(rows_total=job.rows_total, by=by)
-        return _recorded(job.id, self.record(job))
+        return Recorded(job.id, self.record(job))
 
     def fail_import(self, job_id: UUID, reason: str, by: Actor) -> Recorded:
         """Reloads the job: a batch that failed to save left the in-memory one ahead."""
         job = self.load(ImportJob, job_id)
         if job.status == "running":
             job.fail(reason=reason[:500], by=by)
-        return _recorded(job.id, self.record(job))
+        return Recorded(job.id, self.record(job))
 
     def import_job(self, job_id: UUID) -> ImportJob:
         return self.load(ImportJob, job_id)
@@ -235,15 +227,13 @@ class IntakeCommands:
 
     def receive_ats_event(self, message: Mapping[str, Any], by: Actor) -> Recorded:
         """Records an ATS event once: a replay (same event_id) records nothing."""
-        from domain.application import command
-
         parsed = parse_ats_message(message, self.settings.stages)
         return command(lambda: self._receive_ats_event(parsed, by))()
 
     def _receive_ats_event(self, msg: dict[str, Any], by: Actor) -> Recorded:
         receipt_id = AtsEvent.id_for(msg["event_id"])
         if self._exists_any(receipt_id):
-            return _recorded(receipt_id, None, {"replayed": True})
+            return Recorded(receipt_id, None, {"replayed": True})
         person = msg["candidate"]
         candidate, created, claimed = self._match_ats_candidate(person, by)
         try:
@@ -274,7 +264,7 @@ class IntakeCommands:
         external = getattr(self.adapters, "external_ids", None)
         if external is not None:
             external.link(ATS_SYSTEM, person["external_id"], candidate.id)
-        return _recorded(receipt_id, position, {"candidate_id": candidate.id, "created": created,
+        return Recorded(receipt_id, position, {"candidate_id": candidate.id, "created": created,
                                                 "silver_medallist": silver,
                                                 "opportunity_id": receipt.opportunity_id})
 
@@ -318,7 +308,6 @@ class IntakeCommands:
     def _archived_general_opportunity(self, candidate_id: UUID, msg: dict[str, Any],
                                       by: Actor) -> Opportunity:
         """The closed application, kept as an archived general opportunity (archive_reason)."""
-        from domain.application import now
 
         stage = msg.get("last_stage")
         opportunity = Opportunity(
@@ -344,7 +333,7 @@ class IntakeCommands:
             raise ValidationFailed.field(
                 "opportunity", f"the application was already sent ({opportunity.ats['status']})")
         opportunity.send_to_ats(by=by)
-        return _recorded(opportunity.id, self.record(opportunity))
+        return Recorded(opportunity.id, self.record(opportunity))
 
     def ats_payload(self, opportunity_id: UUID) -> tuple[dict[str, Any], str | None]:
         """What the ATS receives, and the candidate's ATS id if it already knows them."""
@@ -400,7 +389,7 @@ class IntakeCommands:
         external = getattr(self.adapters, "external_ids", None)
         if ats_candidate_id is not None and external is not None and len(to_save) > 1:
             external.link(ATS_SYSTEM, ats_candidate_id, opportunity.candidate_id)
-        return _recorded(opportunity.id, position)
+        return Recorded(opportunity.id, position)
 
 
 def parse_ats_message(message: Any, stages: tuple[str, ...]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from api.app import command_response, pool, runtime, wait_for
 from api.auth import READERS, RECRUITERS, current_actor, requires
 from api.schemas import FileUpload, ReadArgs, Strict
 from consumers.importer import prepare_import
-from domain.application import Recorded
+from domain.commands import Recorded
 from domain.errors import NotFound
 from projections import crm_queries
 
