@@ -333,16 +333,22 @@ class ProjectionService:
 
     def start(self) -> ProjectionService:
         """Opens every view (creating its tables) and starts following from its position."""
-        self._app = Rekindle({**self.database.eventsourcing_env(), "POSTGRES_POOL_SIZE": "2"})
-        self._reader = Reader(self._app)
-        self._workers = ThreadPoolExecutor(thread_name_prefix="projection")
-        for projection_class in catalog(self.names):
-            factory, projection = open_projection(self.database, projection_class)
-            self._factories.append(factory)
-            follower = Follower(projection)
-            follower.resume()
-            follower.running()
-            self.runners[follower.name] = follower
+        try:
+            self._app = Rekindle({**self.database.eventsourcing_env(),
+                                  "POSTGRES_POOL_SIZE": "2"})
+            self._reader = Reader(self._app)
+            self._workers = ThreadPoolExecutor(thread_name_prefix="projection")
+            opened = open_all(self._workers, functools.partial(open_projection, self.database),
+                              catalog(self.names))
+            self._factories.extend(factory for factory, _ in opened)
+            for _, projection in opened:
+                follower = Follower(projection)
+                self.runners[follower.name] = follower
+                follower.resume()
+                follower.running()
+        except BaseException:
+            self.stop()
+            raise
         self._thread = Thread(target=self._run, name="projections", daemon=True)
         self._thread.start()
         return self
@@ -489,6 +495,27 @@ def open_projection(database: Database, projection_class: type[ReadProjection], 
     return factory, projection_class(view=view)
 
 
+def open_all(workers: ThreadPoolExecutor,
+             open_one: Callable[[type[ReadProjection]],
+                                tuple[InfrastructureFactory[Any], ReadProjection]],
+             classes: Sequence[type[ReadProjection]]
+             ) -> list[tuple[InfrastructureFactory[Any], ReadProjection]]:
+    """Opens the views side by side (their DDL overlaps); if one fails, closes the others
+    and raises its error."""
+    futures = [workers.submit(open_one, projection_class) for projection_class in classes]
+    opened, failure = [], None
+    for future in futures:
+        try:
+            opened.append(future.result())
+        except Exception as error:
+            failure = failure or error
+    if failure is not None:
+        for factory, _ in opened:
+            factory.close()
+        raise failure
+    return opened
+
+
 def _rebuild_marker(database: Database) -> None:
     with database.pool.connection() as conn:
         conn.execute("CREATE TABLE IF NOT EXISTS rekindle.projection_rebuilds ("
@@ -507,14 +534,9 @@ def rebuild(database: Database, names: Sequence[str] | None = None,
     app = Rekindle({**database.eventsourcing_env(), "POSTGRES_POOL_SIZE": "2"})
     opened: list[tuple[InfrastructureFactory[Any], ReadProjection]] = []
     try:
-        with ThreadPoolExecutor(thread_name_prefix="rebuild") as workers:  # DDL side by side
-            futures = [workers.submit(_open_for_rebuild, database, projection_class)
-                       for projection_class in catalog(names)]
-            for future in futures:
-                with contextlib.suppress(Exception):
-                    opened.append(future.result())
-            for future in futures:
-                future.result()  # raises the first failure, once every view is accounted for
+        with ThreadPoolExecutor(thread_name_prefix="rebuild") as workers:
+            opened = open_all(workers, functools.partial(_open_for_rebuild, database),
+                              catalog(names))
         done = catch_up(app, [projection for _, projection in opened], database, progress)
         with database.pool.connection() as conn:
             conn.execute("DELETE FROM rekindle.projection_rebuilds WHERE name = ANY(%s)",
