@@ -17,6 +17,7 @@ import psycopg
 from eventsourcing.persistence import Notification
 from psycopg import sql
 
+from consumers.background import Background
 from consumers.delivery import Abandoned, RetryPolicy, deliver, mark_done
 from consumers.handlers import Handler
 from consumers.messages import Message
@@ -97,7 +98,7 @@ def park(runtime: Runtime, handler_name: str, position: int, event_id: object,
             (handler_name, position, event_id, repr(error)[:4000]))
 
 
-class InProcessWorker:
+class InProcessWorker(Background):
     """One handler's thread, following the log from the handler's tracking position.
 
     Under write load every commit wakes every worker; reading at most once per
@@ -112,21 +113,12 @@ class InProcessWorker:
         self.handler = handler
         self.policy = policy or RetryPolicy()
         self.tracking_name = handler.name
-        self.stopping = threading.Event()
+        super().__init__(f"worker-{handler.name}")
         self.follower = NotificationFollower(runtime, self.stopping, idle_wait_s)
-        self.thread = threading.Thread(target=self._run, name=f"worker-{handler.name}",
-                                       daemon=True)
 
     def start(self) -> InProcessWorker:
         ensure_parking(self.runtime)
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.stopping.set()
-
-    def join(self, timeout: float | None = None) -> None:
-        self.thread.join(timeout)
+        return super().start()
 
     def _run(self) -> None:
         position: int | None = None

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import threading
 from typing import TYPE_CHECKING, Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
@@ -19,6 +18,7 @@ from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 from kafka.structs import OffsetAndMetadata
 
+from consumers.background import Background
 from consumers.delivery import (
     OUTAGES,
     Abandoned,
@@ -76,7 +76,7 @@ def ensure_topics(bootstrap: str, topics: tuple[str, ...] = TOPICS,
         admin.close()
 
 
-class KafkaWorker:
+class KafkaWorker(Background):
     """Runs one handler as a member of its consumer group, in a thread, until stopped."""
 
     def __init__(self, runtime: Runtime, handler: Handler, *, topic: str = EVENTS_TOPIC,
@@ -99,21 +99,9 @@ class KafkaWorker:
             "max_poll_interval_ms": max_poll_interval_ms,
             "max_poll_records": max_poll_records,
         }
-        self.stopping = threading.Event()
+        super().__init__(f"kafka-{handler.name}")
         self.consumer: KafkaConsumer | None = None
         self.producer: KafkaProducer | None = None
-        self.thread = threading.Thread(target=self._run, name=f"kafka-{handler.name}",
-                                       daemon=True)
-
-    def start(self) -> KafkaWorker:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.stopping.set()
-
-    def join(self, timeout: float | None = None) -> None:
-        self.thread.join(timeout)
 
     def tracking_name(self, partition: int) -> str:
         return f"{self.handler.name}:p{partition}"

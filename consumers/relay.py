@@ -11,7 +11,6 @@ ignore by event id.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -19,6 +18,7 @@ import psycopg
 from eventsourcing.persistence import Notification
 from kafka import KafkaProducer
 
+from consumers.background import Background
 from consumers.inprocess import NotificationFollower, to_message
 from consumers.kafka import EVENTS_TOPIC, close_producer, ensure_topics, producer_config
 
@@ -37,7 +37,7 @@ CREATE TABLE IF NOT EXISTS rekindle.relay_positions (
 """
 
 
-class Relay:
+class Relay(Background):
     """Publishes the notification log to Kafka, in order, at least once."""
 
     def __init__(self, runtime: Runtime, *, name: str = "relay", topic: str = EVENTS_TOPIC,
@@ -49,22 +49,14 @@ class Relay:
         self.batch_size = batch_size
         self.max_backoff_s = max_backoff_s
         self.delivery_timeout_ms = delivery_timeout_ms
-        self.stopping = threading.Event()
+        super().__init__(f"relay-{name}")
         self.follower = NotificationFollower(runtime, self.stopping, idle_wait_s)
         self.producer: KafkaProducer | None = None
-        self.thread = threading.Thread(target=self._run, name=f"relay-{name}", daemon=True)
 
     def start(self) -> Relay:
         with self.runtime.database.pool.connection() as conn:
             conn.execute(POSITIONS_SQL)
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.stopping.set()
-
-    def join(self, timeout: float | None = None) -> None:
-        self.thread.join(timeout)
+        return super().start()
 
     def position(self) -> int:
         """The last position the broker acknowledged (0 before the first)."""

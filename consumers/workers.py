@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import importlib
 import logging
-import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
+from consumers.background import Background
 from consumers.delivery import RetryPolicy
 from consumers.handlers import Handler, registered_handlers
 
@@ -58,25 +58,14 @@ class WorkerGroup:
                 join(timeout)
 
 
-class LoopWorker:
+class LoopWorker(Background):
     """Calls `step` every `interval_s` seconds in a thread until stopped."""
 
     def __init__(self, name: str, step: Callable[[], Any], interval_s: float) -> None:
         self.name = name
         self.step = step
         self.interval_s = interval_s
-        self.stopping = threading.Event()
-        self.thread = threading.Thread(target=self._run, name=name, daemon=True)
-
-    def start(self) -> LoopWorker:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.stopping.set()
-
-    def join(self, timeout: float | None = None) -> None:
-        self.thread.join(timeout)
+        super().__init__(name)
 
     def _run(self) -> None:
         while not self.stopping.is_set():
