@@ -41,7 +41,7 @@ READ_SCHEMA = "read"
 APP_NAME = Rekindle.name
 MIN_BACKOFF_S = 0.5  # first retry of a failed projection; doubles per failure ...
 MAX_BACKOFF_S = 10.0  # ... up to this
-IDLE_WAIT_S = 1.0  # longest wait for a NOTIFY before looking at the log again
+IDLE_WAIT_S = 0.25  # longest wait for a NOTIFY before looking again (and for stop())
 _dumps = functools.partial(json.dumps, default=str)  # uuids and datetimes as PostgreSQL reads them
 Batch = tuple[Sequence[Notification], list[tuple[Any, Tracking]]]
 _PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
