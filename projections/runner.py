@@ -379,7 +379,11 @@ class ProjectionService:
     def _run(self) -> None:
         try:
             while not self._stopping.is_set():
-                self._step()
+                try:
+                    self._step()
+                except Exception as error:  # a bug here must not end the service for good
+                    log.error("projection service step failed: %s", describe(error))
+                    self._stopping.wait(MAX_BACKOFF_S)
         finally:
             self._close_listener()
 
@@ -387,7 +391,8 @@ class ProjectionService:
         """One batch for every projection that is due, or a wait when there is nothing to do."""
         due = [f for f in self.runners.values() if f.retry_at <= monotonic()]
         if not due:
-            retry_at = min(f.retry_at for f in self.runners.values())
+            retry_at = min((f.retry_at for f in self.runners.values()),
+                           default=monotonic() + IDLE_WAIT_S)
             self._stopping.wait(max(0.0, retry_at - monotonic()))
             return
         ready = []
