@@ -32,7 +32,7 @@ from psycopg.sql import SQL, Identifier
 from psycopg.types.json import Jsonb
 
 from domain.application import Rekindle
-from projections.database import Database
+from projections.database import Database, quiet_checks
 
 log = logging.getLogger(__name__)
 
@@ -336,6 +336,7 @@ class ProjectionService:
         try:
             self._app = Rekindle({**self.database.eventsourcing_env(),
                                   "POSTGRES_POOL_SIZE": "2"})
+            quiet_checks(self._app.recorder)
             self._reader = Reader(self._app)
             self._workers = ThreadPoolExecutor(thread_name_prefix="projection")
             opened = open_all(self._workers, functools.partial(open_projection, self.database),
@@ -495,6 +496,7 @@ def open_projection(database: Database, projection_class: type[ReadProjection], 
         env["CREATE_TABLE"] = "n"
     factory = InfrastructureFactory.construct(env=Environment(projection_class.name, env))
     view = factory.tracking_recorder(projection_class.view_class)
+    quiet_checks(view)
     if drop_first:
         view.recreate()
     return factory, projection_class(view=view)
@@ -537,6 +539,7 @@ def rebuild(database: Database, names: Sequence[str] | None = None,
     """
     _rebuild_marker(database)
     app = Rekindle({**database.eventsourcing_env(), "POSTGRES_POOL_SIZE": "2"})
+    quiet_checks(app.recorder)
     opened: list[tuple[InfrastructureFactory[Any], ReadProjection]] = []
     try:
         with ThreadPoolExecutor(thread_name_prefix="rebuild") as workers:
