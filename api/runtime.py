@@ -39,10 +39,14 @@ class Runtime:
         self.app.add_erasure_step(IdempotentAnswers(self.database.pool))
         quiet_checks(self.app.recorder)
         self.bootstrap()
-        if projections:
+        if projections and self.settings.kafka_bootstrap is None:
             from projections.runner import ProjectionService
 
             self.projections = ProjectionService(self.database).start()
+        elif projections:  # `rekindle worker projections` applies them; wait on its tracking
+            from projections.watch import ProjectionWatch
+
+            self.projections = ProjectionWatch(self.database).start()
         if workers and self.settings.kafka_bootstrap is None:
             from consumers.workers import start_in_process
 
