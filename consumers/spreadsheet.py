@@ -332,11 +332,7 @@ class _SheetXml:
             if capture:
                 parts.append(data)
 
-        parser = expat.ParserCreate()
-        parser.StartElementHandler = start
-        parser.EndElementHandler = end
-        parser.CharacterDataHandler = text
-        parser.buffer_text = True
+        parser = _expat_parser(start, end, text)
         try:
             while chunk := self.source.read(self.CHUNK):
                 parser.Parse(chunk, False)
@@ -421,10 +417,16 @@ class _SheetXml:
             if state["capture"]:
                 parts.append(data)
 
-        parser = expat.ParserCreate()
-        parser.StartElementHandler = start
-        parser.EndElementHandler = end
-        parser.CharacterDataHandler = text
-        parser.buffer_text = True
+        parser = _expat_parser(start, end, text)
         parser.ParseFile(source)
         return strings
+
+
+def _expat_parser(start: Any, end: Any, text: Any) -> Any:
+    """A streaming XML parser calling back on each element's start, end and text."""
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = text
+    parser.buffer_text = True
+    return parser
