@@ -64,8 +64,9 @@ class BenchEnv:
         assert self.server is not None and self.server.conninfo
         return self.server.conninfo
 
-    def fresh_settings(self, name: str) -> Settings:
-        """A new, empty database on the bench server, as Settings for a Runtime."""
+    def fresh_settings(self, name: str, *, kafka: bool = False) -> Settings:
+        """A new, empty database on the bench server, as Settings for a Runtime: the embedded
+        default's in-process transport unless `kafka` (the Kafka lag measurement)."""
         dbname = f"bench_{name}_{uuid.uuid4().hex[:8]}"
         with psycopg.connect(self.conninfo, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{dbname}"')
@@ -73,7 +74,8 @@ class BenchEnv:
         params["dbname"] = dbname
         return replace(Settings.from_env({}), data_dir=self.root / name,
                        database_url=make_conninfo(**params), bootstrap_token=self.token,
-                       kafka_bootstrap=os.environ.get("REKINDLE_KAFKA_BOOTSTRAP") or None)
+                       kafka_bootstrap=(os.environ.get("REKINDLE_KAFKA_BOOTSTRAP") or None)
+                       if kafka else None)
 
     def machine(self) -> dict[str, Any]:
         with psycopg.connect(self.conninfo) as conn:

@@ -271,7 +271,7 @@ def kafka_lag(env: BenchEnv, sizes: Sizes) -> dict[str, Any]:
     from api.runtime import Runtime
     from consumers.workers import start_kafka
 
-    settings = env.fresh_settings("kafka")
+    settings = env.fresh_settings("kafka", kafka=True)
     by = admin_actor(env)
     with Runtime(settings) as runtime:
         runtime.start(projections=False, workers=False)

@@ -57,7 +57,8 @@ class Server:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout_s: float = 60.0) -> Server:
-        env = {**os.environ, "REKINDLE_DATABASE_URL": self.settings.database_url or "",
+        env = {**os.environ, "REKINDLE_KAFKA_BOOTSTRAP": self.settings.kafka_bootstrap or "",
+               "REKINDLE_DATABASE_URL": self.settings.database_url or "",
                "REKINDLE_DATA_DIR": str(self.settings.data_dir),
                "REKINDLE_BOOTSTRAP_TOKEN": self.settings.bootstrap_token or "",
                "REKINDLE_LOG_LEVEL": "WARNING"}
