@@ -35,6 +35,7 @@ def test_compose_runs_postgres_kafka_api_and_workers_with_health_checks() -> Non
     assert services["api"]["command"][:2] == ["rekindle", "serve"]
     assert "0.0.0.0" in services["api"]["command"]
     assert services["workers"]["command"][:3] == ["rekindle", "worker", "all"]
+    assert "projections" not in services["workers"]["command"]  # serve on Kafka: API only
     for name in ("api", "workers"):
         assert services[name]["build"] == "."
         for dependency in ("postgres", "kafka"):
