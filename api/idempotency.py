@@ -19,6 +19,7 @@ from psycopg_pool import ConnectionPool
 
 from api.auth import current_actor
 from api.errors import ApiError
+from projections.database import create_locked
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -49,11 +50,7 @@ CREATE INDEX IF NOT EXISTS idempotency_keys_expiry ON rekindle.idempotency_keys 
 
 def create_table(pool: ConnectionPool) -> None:
     with pool.connection() as conn:
-        conn.execute("SELECT pg_advisory_lock(7240002)")
-        try:
-            conn.execute(SCHEMA_SQL)
-        finally:
-            conn.execute("SELECT pg_advisory_unlock(7240002)")
+        create_locked(conn, 7240002, SCHEMA_SQL)
 
 
 def purge_candidate(pool: ConnectionPool, candidate_id: UUID) -> int:

@@ -26,6 +26,7 @@ from psycopg_pool import ConnectionPool
 from consumers.messages import Message
 from domain.actor import Actor
 from domain.errors import DomainError
+from projections.database import create_locked
 
 if TYPE_CHECKING:
     from api.runtime import Runtime
@@ -53,11 +54,7 @@ def ensure_schema(pool: ConnectionPool) -> None:
     if id(pool) in _ready:
         return
     with pool.connection() as conn:
-        conn.execute("SELECT pg_advisory_lock(7240008)")
-        try:
-            conn.execute(SCHEMA_SQL)
-        finally:
-            conn.execute("SELECT pg_advisory_unlock(7240008)")
+        create_locked(conn, 7240008, SCHEMA_SQL)
     _ready.add(id(pool))
 
 

@@ -14,11 +14,7 @@ from uuid import UUID
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
-from domain.errors import ValidationFailed
-from projections.queries import decode_cursor, encode_cursor
-
-DEFAULT_LIMIT = 50
-MAX_LIMIT = 500
+from projections.queries import decode_cursor, encode_cursor, page_limit
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -29,19 +25,11 @@ def _str(value: Any) -> str | None:
     return str(value) if value is not None else None
 
 
-def _limit(limit: int | None) -> int:
-    if limit is None:
-        return DEFAULT_LIMIT
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
-        raise ValidationFailed.field("limit", f"must be a whole number from 1 to {MAX_LIMIT}")
-    return limit
-
-
 def _list(pool: ConnectionPool, table: str, where: list[str], args: list[Any],
           render: Callable[[dict[str, Any]], dict[str, Any]], limit: int | None,
           cursor: str | None, key: str = "created_at", id_column: str = "id") -> dict[str, Any]:
     """One page ordered by (key, id); `table` and the columns are this module's constants."""
-    limit = _limit(limit)
+    limit = page_limit(limit)
     after = decode_cursor(cursor)
     where = list(where)
     if after is not None:

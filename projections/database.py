@@ -76,11 +76,7 @@ class Database:
 
     def migrate(self) -> None:
         with psycopg.connect(self.conninfo, autocommit=True) as conn:
-            conn.execute("SELECT pg_advisory_lock(7240001)")
-            try:
-                conn.execute(SCHEMA_SQL)
-            finally:
-                conn.execute("SELECT pg_advisory_unlock(7240001)")
+            create_locked(conn, 7240001, SCHEMA_SQL)
 
     def eventsourcing_env(self) -> dict[str, str]:
         """The environment the eventsourcing library reads to reach the same server."""
@@ -125,6 +121,16 @@ class Database:
 
 
 _pools: dict[str, ConnectionPool] = {}
+
+
+def create_locked(conn: psycopg.Connection[Any], lock_id: int, ddl: str) -> None:
+    """Runs CREATE ... IF NOT EXISTS under an advisory lock: processes starting together (API,
+    workers) would otherwise race on the catalog and fail with a unique violation."""
+    conn.execute("SELECT pg_advisory_lock(%s)", (lock_id,))
+    try:
+        conn.execute(ddl)
+    finally:
+        conn.execute("SELECT pg_advisory_unlock(%s)", (lock_id,))
 
 
 def check_alive(conn: psycopg.Connection[Any]) -> None:

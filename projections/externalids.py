@@ -10,6 +10,8 @@ from uuid import UUID
 
 from psycopg_pool import ConnectionPool
 
+from projections.database import create_locked
+
 SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS rekindle.external_ids (
     system text NOT NULL,
@@ -29,11 +31,7 @@ class PostgresExternalIds:
     def _ensure(self) -> None:
         if not self._ready:
             with self.pool.connection() as conn:
-                conn.execute("SELECT pg_advisory_lock(7240005)")
-                try:
-                    conn.execute(SCHEMA_SQL)
-                finally:
-                    conn.execute("SELECT pg_advisory_unlock(7240005)")
+                create_locked(conn, 7240005, SCHEMA_SQL)
             self._ready = True
 
     def link(self, system: str, external_id: str, candidate_id: UUID) -> None:

@@ -48,7 +48,8 @@ def _viewer(viewer: Actor) -> dict[str, Any]:
     return {"limited": viewer.role == LIMITED, "viewer": viewer.user_id}
 
 
-def _limit(limit: int | None) -> int:
+def page_limit(limit: int | None) -> int:
+    """A list route's `limit`: DEFAULT_LIMIT when absent, else 1 to MAX_LIMIT."""
     if limit is None:
         return DEFAULT_LIMIT
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
@@ -170,7 +171,7 @@ def list_candidates(pool: ConnectionPool, viewer: Actor, *, tag: str | None = No
                     stage: str | None = None, q: str | None = None, limit: int = DEFAULT_LIMIT,
                     cursor: str | None = None) -> dict[str, Any]:
     """Talent search; all filters run in PostgreSQL (GIN indexes), newest-first keyset pages."""
-    limit = _limit(limit)
+    limit = page_limit(limit)
     after = decode_cursor(cursor)
     where = [_CANDIDATE_VISIBLE]
     params: dict[str, Any] = {**_viewer(viewer), "limit": limit + 1}
@@ -261,7 +262,7 @@ def get_posting(pool: ConnectionPool, posting_id: UUID, viewer: Actor) -> dict[s
 
 def list_postings(pool: ConnectionPool, viewer: Actor, *, state: str | None = None,
                   limit: int = DEFAULT_LIMIT, cursor: str | None = None) -> dict[str, Any]:
-    limit = _limit(limit)
+    limit = page_limit(limit)
     after = decode_cursor(cursor)
     where = [_POSTING_VISIBLE]
     params: dict[str, Any] = {**_viewer(viewer), "limit": limit + 1}
@@ -292,7 +293,7 @@ def get_user(pool: ConnectionPool, user_id: UUID) -> dict[str, Any] | None:
 
 def list_users(pool: ConnectionPool, *, role: str | None = None, limit: int = DEFAULT_LIMIT,
                cursor: str | None = None) -> dict[str, Any]:
-    limit = _limit(limit)
+    limit = page_limit(limit)
     after = decode_cursor(cursor)
     where = ["true"]
     params: dict[str, Any] = {"limit": limit + 1}
