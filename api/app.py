@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from apispec import BasePlugin
@@ -86,13 +86,14 @@ def pool() -> Any:
     return runtime().database.pool
 
 
-def wait_for(min_position: int | None) -> None:
-    """Read-your-writes: wait (bounded) until the projections applied `min_position`."""
+def wait_for(min_position: int | None, views: Sequence[str] | None = None) -> None:
+    """Read-your-writes: wait (bounded) until the projections a route reads (`views`, or all)
+    applied `min_position`."""
     if min_position is None:
         return
     rt = runtime()
     projections = rt.projections
-    if projections is None or not projections.wait(min_position,
+    if projections is None or not projections.wait(min_position, views=views,
                                                    timeout=rt.settings.projection_wait_s):
         raise ApiError("projection_lagging",
                        "the read models have not caught up with that position yet; retry",
@@ -115,14 +116,15 @@ def command_response(recorded: Recorded, body: Any = None, status: int = 200) ->
 
 
 def created_response(recorded: Recorded, read: Callable[[], dict[str, Any] | None],
-                     fallback: dict[str, Any], status: int = 201) -> Response:
-    """Waits (bounded) for the projections to show the new resource, then renders it.
+                     fallback: dict[str, Any], status: int = 201, *,
+                     views: Sequence[str]) -> Response:
+    """Waits (bounded) for the projections `read` uses to show the resource, then renders it.
 
     If they lag, the caller still gets its 201 with what the command knows.
     """
     body: dict[str, Any] | None = None
     try:
-        wait_for(position_of(recorded))
+        wait_for(position_of(recorded), views)
         body = read()
     except ApiError:
         body = None

@@ -10,6 +10,7 @@ depth 3.
 from __future__ import annotations
 
 import logging
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 from uuid import UUID
 
@@ -70,6 +71,9 @@ class AutomationHandler:
 
     def wants(self, message: Message) -> bool:
         return trigger_of(message) is not None
+
+    def batch_scope(self, runtime: Runtime) -> AbstractContextManager[None]:
+        return runtime.app.rules_read_once()
 
     def handle(self, message: Message, runtime: Runtime, tracking_name: str) -> None:
         trigger = trigger_of(message)

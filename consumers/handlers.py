@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from contextlib import AbstractContextManager, nullcontext
+from typing import TYPE_CHECKING, Any, Protocol
 
 from consumers.messages import Message
 
@@ -23,6 +24,13 @@ class Handler(Protocol):
     def wants(self, message: Message) -> bool: ...
 
     def handle(self, message: Message, runtime: Runtime, tracking_name: str) -> None: ...
+
+
+def batch_scope(handler: Handler, runtime: Runtime) -> AbstractContextManager[Any]:
+    """What a handler holds while it handles one batch read from the log (its optional
+    `batch_scope(runtime)`, e.g. reading the automation rules once per batch)."""
+    scope = getattr(handler, "batch_scope", None)
+    return scope(runtime) if scope is not None else nullcontext()
 
 
 def registered_handlers() -> list[Handler]:

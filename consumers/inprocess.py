@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from time import monotonic
 from typing import TYPE_CHECKING
@@ -19,7 +20,7 @@ from psycopg import sql
 
 from consumers.background import Background
 from consumers.delivery import Abandoned, RetryPolicy, deliver, mark_done
-from consumers.handlers import Handler
+from consumers.handlers import Handler, batch_scope
 from consumers.messages import Message
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ CREATE TABLE IF NOT EXISTS rekindle.parked_messages (
 )
 """
 BATCH = 500
-BATCH_INTERVAL_S = 0.05  # a worker reads the log at most once per interval (see InProcessWorker)
+BATCH_INTERVAL_S = 0.1  # a worker reads the log at most once per interval (see InProcessWorker)
 
 
 class NotificationFollower:
@@ -82,6 +83,32 @@ def to_message(runtime: Runtime, notification: Notification) -> Message:
     return Message.from_event(runtime.app.mapper.to_domain_event(notification), notification.id)
 
 
+class DecodedMessages:
+    """Each notification decoded once for all of a process's in-process workers.
+
+    They follow the same stretch of the log at about the same time, so without this every
+    event was decrypted and decoded once per handler. Messages hold no personal data (see
+    consumers/messages.py), so keeping the most recent ones in memory erases nothing late.
+    """
+
+    def __init__(self, runtime: Runtime, size: int = 4 * BATCH) -> None:
+        self.runtime = runtime
+        self.size = size
+        self._messages: OrderedDict[int, Message] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, notification: Notification) -> Message:
+        with self._lock:
+            found = self._messages.get(notification.id)
+        if found is None:
+            found = to_message(self.runtime, notification)
+            with self._lock:
+                self._messages[notification.id] = found
+                while len(self._messages) > self.size:
+                    self._messages.popitem(last=False)
+        return found
+
+
 def ensure_parking(runtime: Runtime) -> None:
     with runtime.database.pool.connection() as conn:
         conn.execute(PARKED_SQL)
@@ -108,9 +135,11 @@ class InProcessWorker(Background):
     """
 
     def __init__(self, runtime: Runtime, handler: Handler, *,
-                 policy: RetryPolicy | None = None, idle_wait_s: float = 0.5) -> None:
+                 policy: RetryPolicy | None = None, idle_wait_s: float = 0.5,
+                 messages: DecodedMessages | None = None) -> None:
         self.runtime = runtime
         self.handler = handler
+        self.messages = messages or DecodedMessages(runtime)
         self.policy = policy or RetryPolicy()
         self.tracking_name = handler.name
         super().__init__(f"worker-{handler.name}")
@@ -142,24 +171,27 @@ class InProcessWorker(Background):
             self.follower.close()
 
     def _one_batch(self, position: int) -> int:
-        skipped: int | None = None
-        for notification in self.follower.next_batch(position):
-            if self.stopping.is_set():
-                break
-            message = to_message(self.runtime, notification)
-            if not self.handler.wants(message):
-                skipped = position = notification.id
-                continue
-            if skipped is not None:
-                mark_done(self.runtime, self.tracking_name, skipped)
-                skipped = None
-            error = deliver(self.handler, message, self.runtime, self.tracking_name,
-                            self.policy, self.stopping)
-            if error is not None:
-                log.error("parking %s for %s: %r", message.event_id, self.handler.name, error)
-                park(self.runtime, self.handler.name, message.position, message.event_id, error)
-            mark_done(self.runtime, self.tracking_name, message.position)
-            position = notification.id
-        if skipped is not None:
-            mark_done(self.runtime, self.tracking_name, skipped)
+        """Delivers the wanted messages of one batch, then records the position reached once.
+
+        A crash before that record redelivers the batch's messages, which handlers absorb
+        (they are idempotent by event id; those that record events track them too).
+        """
+        start = position
+        notifications = self.follower.next_batch(position)
+        with batch_scope(self.handler, self.runtime):
+            for notification in notifications:
+                if self.stopping.is_set():
+                    break
+                message = self.messages(notification)
+                if self.handler.wants(message):
+                    error = deliver(self.handler, message, self.runtime, self.tracking_name,
+                                    self.policy, self.stopping)
+                    if error is not None:
+                        log.error("parking %s for %s: %r", message.event_id, self.handler.name,
+                                  error)
+                        park(self.runtime, self.handler.name, message.position,
+                             message.event_id, error)
+                position = notification.id
+        if position != start:
+            mark_done(self.runtime, self.tracking_name, position)
         return position

@@ -27,7 +27,7 @@ from consumers.delivery import (
     deliver,
     mark_done,
 )
-from consumers.handlers import Handler
+from consumers.handlers import Handler, batch_scope
 from consumers.messages import Message
 
 if TYPE_CHECKING:
@@ -129,19 +129,20 @@ class KafkaWorker(Background):
             self.consumer = KafkaConsumer(**self.consumer_config)
             self.consumer.subscribe([self.topic])
         batch = self.consumer.poll(timeout_ms=500)
-        for partition, records in batch.items():
-            done: int | None = None
-            try:
-                for record in records:
-                    if self.stopping.is_set():
-                        break
-                    self._process(record)
-                    done = record.offset
-            finally:
-                if done is not None:
-                    self.consumer.commit({partition: OffsetAndMetadata(done + 1, None, -1)})
-            if self.stopping.is_set():
-                return
+        with batch_scope(self.handler, self.runtime):
+            for partition, records in batch.items():
+                done: int | None = None
+                try:
+                    for record in records:
+                        if self.stopping.is_set():
+                            break
+                        self._process(record)
+                        done = record.offset
+                finally:
+                    if done is not None:
+                        self.consumer.commit({partition: OffsetAndMetadata(done + 1, None, -1)})
+                if self.stopping.is_set():
+                    return
 
     def _process(self, record: ConsumerRecord) -> None:
         try:

@@ -105,11 +105,12 @@ def select_handlers(names: Sequence[str] | None) -> list[Handler]:
 def start_in_process(runtime: Runtime, names: Sequence[str] | None = None, *,
                      scheduler: bool = True, policy: RetryPolicy | None = None) -> WorkerGroup:
     """Every registered handler (or those named) fed from the notification log, in threads."""
-    from consumers.inprocess import InProcessWorker
+    from consumers.inprocess import DecodedMessages, InProcessWorker
 
     group = WorkerGroup()
+    messages = DecodedMessages(runtime)
     for handler in select_handlers(names):
-        group.add(InProcessWorker(runtime, handler, policy=policy).start())
+        group.add(InProcessWorker(runtime, handler, policy=policy, messages=messages).start())
     if scheduler:
         worker = start_scheduler(runtime)
         if worker is not None:

@@ -9,7 +9,8 @@ a time and it records every effect of that event, plus the consumer's tracking, 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from uuid import UUID
@@ -98,12 +99,20 @@ class CrmCommands:
                 return
             start = batch[-1].id + 1
 
-    def _index(self, name: str, topic: str) -> dict[UUID, list[UUID]]:
+    def _index(self, name: str, topic: str, *, once_per_scope: bool = False
+               ) -> dict[UUID, list[UUID]]:
         """Ids of created aggregates grouped by a key, caught up incrementally from the log
-        (exact like a scan, without re-reading what this process already read)."""
+        (exact like a scan, without re-reading what this process already read); with
+        `once_per_scope`, read at most once inside `rules_read_once`."""
         indexes = self.__dict__.setdefault("_crm_indexes", {})
         lock = self.__dict__.setdefault("_crm_index_lock", threading.Lock())
+        read_once = getattr(self.__dict__.get("_crm_scope"), "read_once", None) \
+            if once_per_scope else None
         with lock:
+            if read_once is not None and name in read_once and name in indexes:
+                return indexes[name][1]
+            if read_once is not None:
+                read_once.add(name)
             seen, grouped, known = indexes.get(name, (0, {}, set()))
             # Re-read a short tail: a transaction holding a lower id may commit after a higher.
             for position, e in self._scan([topic], max(1, seen - INDEX_TAIL)):
@@ -127,8 +136,23 @@ class CrmCommands:
                 members[e.originator_id] = type(e).__name__ == "AddedToPool"
         return [c for c, member in members.items() if member]
 
+    @contextmanager
+    def rules_read_once(self) -> Iterator[None]:
+        """Inside, this thread reads the rules index from the log at most once.
+
+        A worker enters it after reading a batch of events: the rules as of that read are
+        the rules for every event of the batch, so one query serves the batch instead of one
+        per event.
+        """
+        scope = self.__dict__.setdefault("_crm_scope", threading.local())
+        scope.read_once = set()
+        try:
+            yield
+        finally:
+            scope.read_once = None
+
     def rules_for(self, trigger: str) -> list[Rule]:
-        ids = list(self._index("rules", RULE_CREATED_TOPIC).get(None, []))
+        ids = list(self._index("rules", RULE_CREATED_TOPIC, once_per_scope=True).get(None, []))
         rules = [self.load(Rule, i) for i in ids]
         return [r for r in rules if r.enabled and r.trigger == trigger]
 
@@ -431,6 +455,8 @@ class CrmCommands:
                     if rule.matches(facts):
                         uow.loaded.setdefault(rule.id, rule)
                         self._run_rule(rule, cause, uow)
+        if not uow.aggregates:
+            return None  # nothing to record; the worker records its position per batch
         return self.record(*uow.aggregates, tracking=tracking)
 
     def facts_for(self, cause: CauseEvent) -> dict[str, Any]:

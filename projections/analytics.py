@@ -98,6 +98,7 @@ _CONSENT_SQL = ("INSERT INTO read.consent_events (position, candidate_id, kind, 
 
 class AnalyticsProjection(ReadProjection):
     name = "analytics"
+    lingers = True
     view_class: ClassVar[type[ReadView]] = AnalyticsView
     bulk = {
         "OpportunityCreated": (

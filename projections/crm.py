@@ -86,6 +86,7 @@ class CrmProjection(ReadProjection):
     """Pools, rules, forms, reminders, notifications and campaigns, for the API and analysts."""
 
     name = "crm"
+    lingers = True
     view_class: ClassVar[type[ReadView]] = CrmView
     barriers = frozenset({"CandidateAnonymized"})  # touches the candidate's reminders
 

@@ -16,6 +16,8 @@ from psycopg_pool import ConnectionPool
 
 from projections.queries import decode_cursor, encode_cursor, page_limit
 
+VIEWS = ("crm", "profiles")  # the projections whose tables these queries read
+
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None

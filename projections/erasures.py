@@ -44,6 +44,7 @@ class ErasuresProjection(ReadProjection):
     """Builds `read.erasures` from the candidates' deletion, consent and anonymization events."""
 
     name = "erasures"
+    lingers = True
     view_class: ClassVar[type[ReadView]] = ErasuresView
 
     def on_DeletionRequested(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:

@@ -23,6 +23,7 @@ from psycopg_pool import ConnectionPool
 from domain.actor import Actor
 from domain.errors import ValidationFailed
 
+VIEWS = ("profiles",)  # the projections whose tables these queries read (read-your-writes)
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 LIMITED = "limited_team_member"

@@ -42,6 +42,8 @@ APP_NAME = Rekindle.name
 MIN_BACKOFF_S = 0.5  # first retry of a failed projection; doubles per failure ...
 MAX_BACKOFF_S = 10.0  # ... up to this
 IDLE_WAIT_S = 0.25  # longest wait for a NOTIFY before looking again (and for stop())
+LINGER_S = float(os.environ.get("REKINDLE_PROJECTION_LINGER_S", "0.25"))
+DEMAND_POLL_S = 0.02  # how soon a lingering projection someone waits for is applied
 _dumps = functools.partial(json.dumps, default=str)  # uuids and datetimes as PostgreSQL reads them
 Batch = tuple[Sequence[Notification], list[tuple[Any, Tracking]]]
 _PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
@@ -95,6 +97,9 @@ class ReadProjection(Projection[ReadView]):
     barriers: ClassVar[frozenset[str]] = frozenset()
     """Event types whose handler touches other aggregates' rows: applied in log order, after
     everything before them."""
+    lingers: ClassVar[bool] = False
+    """Under steady writes, apply at most every LINGER_S (bigger batches, far less work per
+    event) unless someone waits for this view. Views that 201 answers read do not linger."""
     current_position: int = 0
     committed_position: int = 0
 
@@ -289,6 +294,19 @@ class Follower:
         self.is_interrupted.set()
         self.failures = 0
         self.retry_at = 0.0
+        self.linger_until = 0.0
+
+    def due(self, now: float, demanded: set[str]) -> bool:
+        """Healthy, and either prompt, done lingering, or waited for."""
+        return self.retry_at <= now and (self.linger_until <= now or self.name in demanded)
+
+    def applied(self, now: float, position: int, full: bool) -> None:
+        """A batch went in; a lingering view waits before the next unless it is catching up."""
+        advanced = position != self.position
+        self.position = position
+        self.running()
+        if self.projection.lingers and advanced and not full:
+            self.linger_until = now + LINGER_S
 
     def resume(self) -> None:
         """Reads the position from the tracking table: the only truth after a failure."""
@@ -330,6 +348,7 @@ class ProjectionService:
         self._stopping = Event()
         self._thread: Thread | None = None
         self._listener: psycopg.Connection[Any] | None = None
+        self._demanded: set[str] = set()  # lingering views waited for; guarded by _committed
 
     def start(self) -> ProjectionService:
         """Opens every view (creating its tables) and starts following from its position."""
@@ -390,52 +409,74 @@ class ProjectionService:
 
     def _step(self) -> None:
         """One batch for every projection that is due, or a wait when there is nothing to do."""
-        due = [f for f in self.runners.values() if f.retry_at <= monotonic()]
-        if not due:
+        now = monotonic()
+        with _committed:
+            demanded = set(self._demanded)
+        healthy = [f for f in self.runners.values() if f.retry_at <= now]
+        if not healthy:
             retry_at = min((f.retry_at for f in self.runners.values()),
-                           default=monotonic() + IDLE_WAIT_S)
-            self._stopping.wait(max(0.0, retry_at - monotonic()))
+                           default=now + IDLE_WAIT_S)
+            self._stopping.wait(max(0.0, retry_at - now))
             return
         ready = []
-        for follower in due:
+        for follower in (f for f in healthy if f.due(now, demanded)):
             try:
                 follower.resume()
                 ready.append(follower)
             except Exception as error:
                 follower.failed(error)
-        if not ready:
-            return
-        assert self._reader is not None
-        try:
-            notifications, events = self._reader.read(min(f.position or 0 for f in ready))
-        except Exception as error:
-            for follower in ready:
-                follower.failed(error)
-            return
-        assert self._workers is not None
-        work = [(f.projection, f.position or 0) for f in ready]
-        for follower, result in zip(ready, apply_all(self._workers, work, events), strict=True):
-            if isinstance(result, Exception):
-                follower.failed(result)
-            else:
-                follower.position = result
-                follower.running()
+        notifications: Sequence[Notification] = ()
+        if ready:
+            assert self._reader is not None
+            try:
+                notifications, events = self._reader.read(min(f.position or 0 for f in ready))
+            except Exception as error:
+                for follower in ready:
+                    follower.failed(error)
+                return
+            assert self._workers is not None
+            work = [(f.projection, f.position or 0) for f in ready]
+            full = len(notifications) == BATCH_SIZE
+            for follower, result in zip(ready, apply_all(self._workers, work, events),
+                                        strict=True):
+                if isinstance(result, Exception):
+                    follower.failed(result)
+                else:
+                    follower.applied(now, result, full)
+            with _committed:
+                self._demanded -= {f.name for f in ready}
         if not notifications:
-            self._wait_for_events()
+            lingering = [f.linger_until for f in healthy if f not in ready]
+            if lingering:
+                self._wait_for_events(min(lingering) - now, poll_s=DEMAND_POLL_S)
+            else:
+                self._wait_for_events(IDLE_WAIT_S, poll_s=IDLE_WAIT_S)
 
-    def _wait_for_events(self) -> None:
-        """Blocks until the event store NOTIFYs new events, or IDLE_WAIT_S passes."""
+    def _wait_for_events(self, timeout: float, poll_s: float) -> None:
+        """Blocks until the event store NOTIFYs new events, `timeout` passes, or (checked every
+        `poll_s`) someone waits for a lingering view."""
+        deadline = monotonic() + min(timeout, IDLE_WAIT_S)
+        while not self._stopping.is_set():
+            remaining = deadline - monotonic()
+            if remaining <= 0 or self._notified(min(remaining, poll_s)):
+                return
+            with _committed:
+                if self._demanded:
+                    return
+
+    def _notified(self, timeout: float) -> bool:
+        """True if the event store NOTIFYed new events within `timeout`."""
         try:
             if self._listener is None:
                 self._listener = psycopg.connect(self.database.conninfo or "", autocommit=True,
                                                  connect_timeout=2)
                 channel = self._app.recorder.channel_name  # type: ignore[union-attr]
                 self._listener.execute(SQL("LISTEN {}").format(Identifier(channel)))
-            for _ in self._listener.notifies(timeout=IDLE_WAIT_S, stop_after=1):
-                pass
+            return any(True for _ in self._listener.notifies(timeout=timeout, stop_after=1))
         except psycopg.Error:
             self._close_listener()
             self._stopping.wait(IDLE_WAIT_S)
+            return False
 
     def _close_listener(self) -> None:
         if self._listener is not None:
@@ -443,19 +484,24 @@ class ProjectionService:
                 self._listener.close()
             self._listener = None
 
-    def wait(self, position: int | None, timeout: float) -> bool:
-        """True once every projection has applied `position`; False after `timeout`.
+    def wait(self, position: int | None, timeout: float,
+             views: Sequence[str] | None = None) -> bool:
+        """True once the named projections (all by default) have applied `position`; False
+        after `timeout`.
 
         Woken by each committed batch (no polling); waits through a projection's restart.
+        A lingering projection that is waited for is applied without lingering.
         """
         if position is None:
             return True
+        followers = [f for name, f in self.runners.items() if views is None or name in views]
         deadline = monotonic() + timeout
         with _committed:
             while True:
-                if all(f.projection.committed_position >= position
-                       for f in self.runners.values()):
+                behind = [f for f in followers if f.projection.committed_position < position]
+                if not behind:
                     return True
+                self._demanded.update(f.name for f in behind if f.projection.lingers)
                 remaining = deadline - monotonic()
                 if remaining <= 0 or self._stopping.is_set():
                     return False

@@ -33,12 +33,16 @@ class ProjectionWatch:
             self.views[projection_class.name] = projection.view
         return self
 
-    def wait(self, position: int | None, timeout: float) -> bool:
-        """True once every view has tracked `position`; False after `timeout`."""
+    def wait(self, position: int | None, timeout: float,
+             views: Sequence[str] | None = None) -> bool:
+        """True once the named views (all by default) have tracked `position`; False after
+        `timeout`."""
         if position is None:
             return True
         deadline = monotonic() + timeout
-        for view in self.views.values():
+        for name, view in self.views.items():
+            if views is not None and name not in views:
+                continue
             try:
                 view.wait(APP_NAME, position, timeout=max(0.0, deadline - monotonic()))
             except TimeoutError:

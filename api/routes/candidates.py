@@ -37,7 +37,7 @@ def create_candidate(args: dict[str, Any]) -> Response:
                                               **fields)
     fallback = {"id": str(recorded.id), "name": args["name"], "emails": args["emails"],
                 **{k: v for k, v in fields.items() if v is not None}}
-    return created_response(recorded, read_candidate(recorded.id), fallback)
+    return created_response(recorded, read_candidate(recorded.id), fallback, views=queries.VIEWS)
 
 
 @blp.route("/<uuid:candidate_id>", methods=["GET"])
@@ -46,7 +46,7 @@ def create_candidate(args: dict[str, Any]) -> Response:
 @blp.arguments(CandidateArgs, location="query")
 def get_candidate(args: dict[str, Any], candidate_id: UUID) -> Response:
     """`as_of` replays the candidate's events up to that time."""
-    wait_for(args.get("min_position"))
+    wait_for(args.get("min_position"), queries.VIEWS)
     if args.get("as_of") is not None:
         from projections import history
 
@@ -65,7 +65,7 @@ def get_candidate(args: dict[str, Any], candidate_id: UUID) -> Response:
 @blp.arguments(CandidateListArgs, location="query")
 def list_candidates(args: dict[str, Any]) -> Response:
     """`archive_reason` finds silver medallists; `q` matches name or email."""
-    wait_for(args.pop("min_position", None))
+    wait_for(args.pop("min_position", None), queries.VIEWS)
     filters = {k: args.get(k) for k in ("tag", "pool_id", "source", "archive_reason",
                                         "consent", "stage", "q")}
     return jsonify(queries.list_candidates(pool(), current_actor(), limit=args["limit"],
@@ -80,4 +80,4 @@ def update_candidate(args: dict[str, Any], candidate_id: UUID) -> Response:
     ensure_candidate_visible(candidate_id)
     recorded = runtime().app.update_profile(candidate_id, args, current_actor())
     return created_response(recorded, read_candidate(candidate_id), {"id": str(candidate_id)},
-                            200)
+                            200, views=queries.VIEWS)

@@ -138,7 +138,7 @@ def create_pool(args: dict[str, Any]) -> Response:
                                          description=args.get("description"))
     return created_response(recorded, lambda: q.get_pool(pool(), recorded.id),
                             {"id": str(recorded.id), "name": args["name"].strip(),
-                             "description": args.get("description")})
+                             "description": args.get("description")}, views=q.VIEWS)
 
 
 @blp.route("/pools", methods=["GET"])
@@ -146,7 +146,7 @@ def create_pool(args: dict[str, Any]) -> Response:
 @requires(*READERS)
 @blp.arguments(PageArgs, location="query")
 def list_pools(args: dict[str, Any]) -> Response:
-    wait_for(args.get("min_position"))
+    wait_for(args.get("min_position"), q.VIEWS)
     return jsonify(q.list_pools(pool(), limit=args["limit"], cursor=args.get("cursor")))
 
 
@@ -155,7 +155,7 @@ def list_pools(args: dict[str, Any]) -> Response:
 @requires(*READERS)
 @blp.arguments(ReadArgs, location="query")
 def get_pool(args: dict[str, Any], pool_id: UUID) -> Response:
-    wait_for(args.get("min_position"))
+    wait_for(args.get("min_position"), q.VIEWS)
     return _found(q.get_pool(pool(), pool_id), "pool", pool_id)
 
 
@@ -167,7 +167,7 @@ def change_pool(args: dict[str, Any], pool_id: UUID) -> Response:
     recorded = runtime().app.change_pool(pool_id, current_actor(), name=args.get("name"),
                                          description=args.get("description"))
     return created_response(recorded, lambda: q.get_pool(pool(), pool_id),
-                            {"id": str(pool_id)}, 200)
+                            {"id": str(pool_id)}, 200, views=q.VIEWS)
 
 
 @blp.route("/pools/<uuid:pool_id>/members", methods=["POST"])
@@ -193,7 +193,7 @@ def remove_member(pool_id: UUID, candidate_id: UUID) -> Response:
 @requires(*READERS)
 @blp.arguments(PageArgs, location="query")
 def list_members(args: dict[str, Any], pool_id: UUID) -> Response:
-    wait_for(args.get("min_position"))
+    wait_for(args.get("min_position"), q.VIEWS)
     if q.get_pool(pool(), pool_id) is None:
         raise NotFound(f"no pool with id {pool_id}", {"id": str(pool_id)})
     page = q.pool_members(pool(), pool_id, limit=args["limit"], cursor=args.get("cursor"))
@@ -228,7 +228,7 @@ def create_rule(args: dict[str, Any]) -> Response:
                                          enabled=args["enabled"])
     return created_response(recorded, lambda: q.get_rule(pool(), recorded.id),
                             {"id": str(recorded.id), "name": args["name"].strip(),
-                             "trigger": args["trigger"], "enabled": args["enabled"]})
+                             "trigger": args["trigger"], "enabled": args["enabled"]}, views=q.VIEWS)
 
 
 @blp.route("/rules", methods=["GET"])
@@ -236,7 +236,7 @@ def create_rule(args: dict[str, Any]) -> Response:
 @requires(*READERS)
 @blp.arguments(RuleListArgs, location="query")
 def list_rules(args: dict[str, Any]) -> Response:
-    wait_for(args.get("min_position"))
+    wait_for(args.get("min_position"), q.VIEWS)
     return jsonify(q.list_rules(pool(), trigger=args.get("trigger"), limit=args["limit"],
                                 cursor=args.get("cursor")))
 
@@ -246,7 +246,7 @@ def list_rules(args: dict[str, Any]) -> Response:
 @requires(*READERS)
 @blp.arguments(ReadArgs, location="query")
 def get_rule(args: dict[str, Any], rule_id: UUID) -> Response:
-    wait_for(args.get("min_position"))
+    wait_for(args.get("min_position"), q.VIEWS)
     return _found(q.get_rule(pool(), rule_id), "rule", rule_id)
 
 
@@ -257,7 +257,7 @@ def get_rule(args: dict[str, Any], rule_id: UUID) -> Response:
 def change_rule(args: dict[str, Any], rule_id: UUID) -> Response:
     recorded = runtime().app.change_rule(rule_id, current_actor(), **args)
     return created_response(recorded, lambda: q.get_rule(pool(), rule_id),
-                            {"id": str(rule_id)}, 200)
+                            {"id": str(rule_id)}, 200, views=q.VIEWS)
 
 
 # --- talent forms -------------------------------------------------------------------------------
@@ -273,7 +273,7 @@ def create_form(args: dict[str, Any]) -> Response:
                                          pool_id=args.get("pool_id"),
                                          consent_text=args.get("consent_text"))
     return created_response(recorded, lambda: q.get_form(pool(), recorded.id),
-                            {"id": str(recorded.id), "title": args["title"].strip()})
+                            {"id": str(recorded.id), "title": args["title"].strip()}, views=q.VIEWS)
 
 
 @blp.route("/forms/<uuid:form_id>", methods=["GET"])
@@ -281,7 +281,7 @@ def create_form(args: dict[str, Any]) -> Response:
 @requires(*READERS)
 @blp.arguments(ReadArgs, location="query")
 def get_form(args: dict[str, Any], form_id: UUID) -> Response:
-    wait_for(args.get("min_position"))
+    wait_for(args.get("min_position"), q.VIEWS)
     return _found(q.get_form(pool(), form_id), "form", form_id)
 
 
@@ -327,7 +327,8 @@ def set_reminder(args: dict[str, Any], candidate_id: UUID) -> Response:
                                           current_actor(), assignee_id=args.get("assignee_id"))
     return created_response(recorded, lambda: q.get_reminder(pool(), recorded.id),
                             {"id": str(recorded.id), "candidate_id": str(candidate_id),
-                             "due_at": args["due_at"].isoformat(), "status": "pending"})
+                             "due_at": args["due_at"].isoformat(), "status": "pending"},
+                            views=q.VIEWS)
 
 
 @blp.route("/reminders", methods=["GET"])
@@ -335,7 +336,7 @@ def set_reminder(args: dict[str, Any], candidate_id: UUID) -> Response:
 @requires(*READERS)
 @blp.arguments(ReminderListArgs, location="query")
 def list_reminders(args: dict[str, Any]) -> Response:
-    wait_for(args.get("min_position"))
+    wait_for(args.get("min_position"), q.VIEWS)
     return jsonify(q.list_reminders(
         pool(), assignee_id=_own_for_limited(args.get("assignee_id")),
         candidate_id=args.get("candidate_id"),
@@ -356,7 +357,7 @@ def dismiss_reminder(reminder_id: UUID) -> Response:
 @requires(*READERS)
 @blp.arguments(NotificationListArgs, location="query")
 def list_notifications(args: dict[str, Any]) -> Response:
-    wait_for(args.get("min_position"))
+    wait_for(args.get("min_position"), q.VIEWS)
     return jsonify(q.list_notifications(pool(),
                                         recipient_id=_own_for_limited(args.get("recipient_id")),
                                         limit=args["limit"], cursor=args.get("cursor")))
@@ -375,7 +376,7 @@ def create_campaign(args: dict[str, Any]) -> Response:
                                              current_actor())
     return created_response(recorded, lambda: q.get_campaign(pool(), recorded.id),
                             {"id": str(recorded.id), "name": args["name"].strip(),
-                             "sent_count": 0, "skipped_count": 0})
+                             "sent_count": 0, "skipped_count": 0}, views=q.VIEWS)
 
 
 @blp.route("/campaigns/<uuid:campaign_id>/send", methods=["POST"])
@@ -395,7 +396,7 @@ def send_campaign(args: dict[str, Any], campaign_id: UUID) -> Response:
 @requires(*READERS)
 @blp.arguments(ReadArgs, location="query")
 def get_campaign(args: dict[str, Any], campaign_id: UUID) -> Response:
-    wait_for(args.get("min_position"))
+    wait_for(args.get("min_position"), q.VIEWS)
     return _found(q.get_campaign(pool(), campaign_id), "campaign", campaign_id)
 
 
@@ -404,7 +405,7 @@ def get_campaign(args: dict[str, Any], campaign_id: UUID) -> Response:
 @requires(*READERS)
 @blp.arguments(PageArgs, location="query")
 def list_campaigns(args: dict[str, Any]) -> Response:
-    wait_for(args.get("min_position"))
+    wait_for(args.get("min_position"), q.VIEWS)
     return jsonify(q.list_campaigns(pool(), limit=args["limit"], cursor=args.get("cursor")))
 
 

@@ -14,13 +14,14 @@ from api.auth import ADMINS, RECRUITERS, current_actor, requires
 from api.idempotency import purge_candidate
 from api.routes.candidates import read_candidate
 from api.schemas import Anonymize, ConsentGrant, ConsentRequest, Empty
+from projections import queries
 
 blp = Blueprint("gdpr", __name__, url_prefix="/v1/candidates", description="Consent and GDPR")
 
 
 def _changed(recorded: Any, candidate_id: UUID) -> Response:
     return created_response(recorded, read_candidate(candidate_id), {"id": str(candidate_id)},
-                            200)
+                            200, views=queries.VIEWS)
 
 
 @blp.route("/<uuid:candidate_id>/consent/request", methods=["POST"])

@@ -63,7 +63,7 @@ def start_import(form: dict[str, Any], files: dict[str, Any]) -> Response:
 @responses.read(blp, responses.ImportStatus)
 def get_import(args: dict[str, Any], import_id: UUID) -> Response:
     """The import's progress from the read model (poll it; `min_position` as everywhere)."""
-    wait_for(args.get("min_position"))
+    wait_for(args.get("min_position"), crm_queries.VIEWS)
     found = crm_queries.get_import(pool(), import_id)
     if found is None:
         raise NotFound(f"no import with id {import_id}", {"id": str(import_id)})

@@ -40,7 +40,8 @@ def _read(opportunity_id: UUID) -> Any:
 
 
 def _changed(recorded: Any, opportunity_id: UUID) -> Response:
-    return created_response(recorded, _read(opportunity_id), {"id": str(opportunity_id)}, 200)
+    return created_response(recorded, _read(opportunity_id), {"id": str(opportunity_id)}, 200,
+                            views=queries.VIEWS)
 
 
 @blp.route("/candidates/<uuid:candidate_id>/opportunities", methods=["POST"])
@@ -54,7 +55,7 @@ def add_opportunity(args: dict[str, Any], candidate_id: UUID) -> Response:
     fallback = {"id": str(recorded.id), "candidate_id": str(candidate_id),
                 "posting_id": str(args["posting_id"]) if args.get("posting_id") else None,
                 "general": bool(args.get("general"))}
-    return created_response(recorded, _read(recorded.id), fallback)
+    return created_response(recorded, _read(recorded.id), fallback, views=queries.VIEWS)
 
 
 @blp.route("/opportunities/<uuid:opportunity_id>", methods=["GET"])
@@ -62,7 +63,7 @@ def add_opportunity(args: dict[str, Any], candidate_id: UUID) -> Response:
 @requires(*READERS)
 @blp.arguments(ReadArgs, location="query")
 def get_opportunity(args: dict[str, Any], opportunity_id: UUID) -> Response:
-    wait_for(args.get("min_position"))
+    wait_for(args.get("min_position"), queries.VIEWS)
     found = queries.get_opportunity(pool(), opportunity_id, current_actor())
     if found is None:
         raise NotFound(f"no opportunity with id {opportunity_id}", {"id": str(opportunity_id)})

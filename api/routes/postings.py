@@ -35,7 +35,7 @@ def create_posting(args: dict[str, Any]) -> Response:
     fallback = {"id": str(recorded.id), "title": args["title"].strip(),
                 "team": args.get("team"), "location": args.get("location"),
                 "state": args["state"], "hiring_team": [str(u) for u in args["hiring_team"]]}
-    return created_response(recorded, _read(recorded.id), fallback)
+    return created_response(recorded, _read(recorded.id), fallback, views=queries.VIEWS)
 
 
 @blp.route("/<uuid:posting_id>/state", methods=["POST"])
@@ -45,7 +45,8 @@ def create_posting(args: dict[str, Any]) -> Response:
 def change_state(args: dict[str, Any], posting_id: UUID) -> Response:
     recorded = runtime().app.change_posting_state(posting_id, args["state"], current_actor())
     return created_response(recorded, _read(posting_id),
-                            {"id": str(posting_id), "state": args["state"]}, 200)
+                            {"id": str(posting_id), "state": args["state"]}, 200,
+                            views=queries.VIEWS)
 
 
 @blp.route("/<uuid:posting_id>/hiring-team", methods=["POST"])
@@ -57,7 +58,8 @@ def change_hiring_team(args: dict[str, Any], posting_id: UUID) -> Response:
                                                 current_actor())
     return created_response(recorded, _read(posting_id),
                             {"id": str(posting_id),
-                             "hiring_team": [str(u) for u in args["hiring_team"]]}, 200)
+                             "hiring_team": [str(u) for u in args["hiring_team"]]}, 200,
+                            views=queries.VIEWS)
 
 
 @blp.route("/<uuid:posting_id>", methods=["GET"])
@@ -65,7 +67,7 @@ def change_hiring_team(args: dict[str, Any], posting_id: UUID) -> Response:
 @requires(*READERS)
 @blp.arguments(ReadArgs, location="query")
 def get_posting(args: dict[str, Any], posting_id: UUID) -> Response:
-    wait_for(args.get("min_position"))
+    wait_for(args.get("min_position"), queries.VIEWS)
     found = queries.get_posting(pool(), posting_id, current_actor())
     if found is None:
         raise NotFound(f"no posting with id {posting_id}", {"id": str(posting_id)})
@@ -77,6 +79,6 @@ def get_posting(args: dict[str, Any], posting_id: UUID) -> Response:
 @requires(*READERS)
 @blp.arguments(PostingListArgs, location="query")
 def list_postings(args: dict[str, Any]) -> Response:
-    wait_for(args.get("min_position"))
+    wait_for(args.get("min_position"), queries.VIEWS)
     return jsonify(queries.list_postings(pool(), current_actor(), state=args.get("state"),
                                          limit=args["limit"], cursor=args.get("cursor")))

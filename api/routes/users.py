@@ -40,7 +40,7 @@ def create_user(args: dict[str, Any]) -> Response:
 @requires(*ADMINS, "auditor")
 @blp.arguments(UserListArgs, location="query")
 def list_users(args: dict[str, Any]) -> Response:
-    wait_for(args.pop("min_position", None))
+    wait_for(args.pop("min_position", None), queries.VIEWS)
     return jsonify(queries.list_users(pool(), role=args.get("role"), limit=args["limit"],
                                       cursor=args.get("cursor")))
 
@@ -54,7 +54,7 @@ def get_user(args: dict[str, Any], user_id: UUID) -> Response:
     actor = current_actor()
     if actor.user_id != user_id and actor.role not in (*ADMINS, "auditor"):
         raise NotFound(f"no user with id {user_id}", {"id": str(user_id)})
-    wait_for(args.get("min_position"))
+    wait_for(args.get("min_position"), queries.VIEWS)
     found = queries.get_user(pool(), user_id)
     if found is None:
         raise NotFound(f"no user with id {user_id}", {"id": str(user_id)})

@@ -215,3 +215,25 @@ def test_silver_medallists_get_a_tag_a_reminder_and_their_owner_is_told(
     assert (reminders[0].due_at - reminders[0].timestamp).days in (179, 180)
     assert [(n.recipient_id, n.candidate_id) for n in notifications(runtime)] == [
         (recruiter, kept.id)]
+
+
+def test_a_worker_batch_reads_the_rules_once_and_the_next_batch_sees_new_ones(
+        runtime: Runtime, boss: Actor) -> None:
+    """A worker handling a batch uses the rules as they were when it read the batch: one
+    query for the batch, and a rule created meanwhile counts from the next batch on."""
+    app = runtime.app
+    with app.rules_read_once():
+        assert app.rules_for("candidate_created") == []
+        app.create_rule("Tag everyone", "candidate_created", boss, filter=[],
+                        actions=[{"type": "add_tag", "tag": "seen"}])
+        assert app.rules_for("candidate_created") == []
+    assert [r.name for r in app.rules_for("candidate_created")] == ["Tag everyone"]
+
+
+def test_an_event_no_rule_acts_on_records_nothing(runtime: Runtime, boss: Actor) -> None:
+    app = runtime.app
+    app.create_candidate("Quiet Quinn", ["quinn@example.com"], boss)
+    head = app.recorder.max_notification_id()
+    drain(runtime)
+    assert app.recorder.max_notification_id() == head
+    assert app.recorder.max_tracking_id("automation") is None  # the worker records its position

@@ -99,3 +99,20 @@ def test_a_database_outage_is_waited_out_not_parked(runtime: Runtime) -> None:
     worker.join(5)
     with runtime.database.pool.connection() as conn:
         assert conn.execute("SELECT count(*) FROM rekindle.parked_messages").fetchone()[0] == 0
+
+
+def test_a_worker_with_nothing_to_do_still_records_how_far_it_got(runtime: Runtime) -> None:
+    """The automation rules act on nothing here: the worker's position is still recorded
+    (once per batch), so a restart does not reread the log from the start."""
+    from consumers.automation import AutomationHandler
+
+    add_candidates(runtime, 5)
+    head = runtime.app.recorder.max_notification_id()
+    worker = InProcessWorker(runtime, AutomationHandler(), idle_wait_s=0.1).start()
+    try:
+        wait_until(lambda: runtime.app.recorder.max_tracking_id("automation") == head,
+                   what="the automation worker's position to reach the head of the log")
+    finally:
+        worker.stop()
+        worker.join(5)
+    assert runtime.app.recorder.max_notification_id() == head  # and it recorded no effect
