@@ -138,22 +138,31 @@ class CrmCommands:
 
     @contextmanager
     def rules_read_once(self) -> Iterator[None]:
-        """Inside, this thread reads the rules index from the log at most once.
+        """Inside, this thread reads the rules from the event store at most once.
 
         A worker enters it after reading a batch of events: the rules as of that read are
-        the rules for every event of the batch, so one query serves the batch instead of one
-        per event.
+        the rules for every event of the batch, so the batch costs one query and one load
+        per rule instead of one per event. A rule kept here is the one each run records on
+        (its version stays current); any failure drops them, and the retry loads them again.
         """
         scope = self.__dict__.setdefault("_crm_scope", threading.local())
-        scope.read_once = set()
+        scope.read_once, scope.rules = set(), {}
         try:
             yield
         finally:
-            scope.read_once = None
+            scope.read_once = scope.rules = None
 
     def rules_for(self, trigger: str) -> list[Rule]:
         ids = list(self._index("rules", RULE_CREATED_TOPIC, once_per_scope=True).get(None, []))
-        rules = [self.load(Rule, i) for i in ids]
+        kept = getattr(self.__dict__.get("_crm_scope"), "rules", None)
+        rules = []
+        for rule_id in ids:
+            rule = kept.get(rule_id) if kept is not None else None
+            if rule is None:
+                rule = self.load(Rule, rule_id)
+                if kept is not None:
+                    kept[rule_id] = rule
+            rules.append(rule)
         return [r for r in rules if r.enabled and r.trigger == trigger]
 
     # --- pools --------------------------------------------------------------------------------
@@ -447,17 +456,23 @@ class CrmCommands:
         """Runs every enabled rule of the trigger for one event, and records all effects with
         the consumer's tracking in one transaction (IntegrityError: already done, or a race)."""
         uow = UnitOfWork(self)
-        if cause.actor.depth < MAX_RULE_DEPTH:
-            rules = [r for r in self.rules_for(trigger) if r.id != cause.actor.rule_id]
-            if rules:
-                facts = self.facts_for(cause)
-                for rule in rules:
-                    if rule.matches(facts):
-                        uow.loaded.setdefault(rule.id, rule)
-                        self._run_rule(rule, cause, uow)
-        if not uow.aggregates:
-            return None  # nothing to record; the worker records its position per batch
-        return self.record(*uow.aggregates, tracking=tracking)
+        try:
+            if cause.actor.depth < MAX_RULE_DEPTH:
+                rules = [r for r in self.rules_for(trigger) if r.id != cause.actor.rule_id]
+                if rules:
+                    facts = self.facts_for(cause)
+                    for rule in rules:
+                        if rule.matches(facts):
+                            uow.loaded.setdefault(rule.id, rule)
+                            self._run_rule(rule, cause, uow)
+            if not uow.aggregates:
+                return None  # nothing to record; the worker records its position per batch
+            return self.record(*uow.aggregates, tracking=tracking)
+        except BaseException:
+            kept = getattr(self.__dict__.get("_crm_scope"), "rules", None)
+            if kept:
+                kept.clear()  # they may hold unsaved runs, or be stale
+            raise
 
     def facts_for(self, cause: CauseEvent) -> dict[str, Any]:
         """What a filter sees: lists over the candidate and all its opportunities."""

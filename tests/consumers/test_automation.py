@@ -237,3 +237,22 @@ def test_an_event_no_rule_acts_on_records_nothing(runtime: Runtime, boss: Actor)
     drain(runtime)
     assert app.recorder.max_notification_id() == head
     assert app.recorder.max_tracking_id("automation") is None  # the worker records its position
+
+
+def test_rules_kept_for_a_batch_record_every_run_and_a_rule_changed_meanwhile_is_reloaded(
+        runtime: Runtime, boss: Actor) -> None:
+    app = runtime.app
+    rule = app.create_rule("Tag everyone", "candidate_created", boss, filter=[],
+                           actions=[{"type": "add_tag", "tag": "seen"}]).id
+    ids = [app.create_candidate(f"Batch {n}", [f"batch{n}@example.com"], boss).id
+           for n in range(3)]
+    created = [m for m in messages_after(runtime, 0) if m.type == "CandidateCreated"]
+    handler = AutomationHandler()
+    with handler.batch_scope(runtime):
+        handler.handle(created[0], runtime, "automation")
+        handler.handle(created[1], runtime, "automation")
+        app.change_rule(rule, boss, enabled=False)  # an admin, while the batch is handled
+        handler.handle(created[2], runtime, "automation")
+
+    assert ["seen" in app.load(Candidate, i).tags for i in ids] == [True, True, False]
+    assert app.load(Rule, rule).runs == 2
