@@ -84,6 +84,14 @@ class UnitOfWork:
         return [*self.loaded.values(), *self.created]
 
 
+class KeptRules:
+    """The rule ids as read once for a batch, and the rules loaded since (rules_read_once)."""
+
+    def __init__(self) -> None:
+        self.ids: list[UUID] | None = None
+        self.loaded: dict[UUID, Rule] = {}
+
+
 class CrmCommands:
     snapshotting_intervals: ClassVar[dict[type, int]] = {Rule: RULE_SNAPSHOT_INTERVAL}
     """A rule collects a RuleRan per run; snapshots keep loading it cheap for the engine."""
@@ -99,20 +107,12 @@ class CrmCommands:
                 return
             start = batch[-1].id + 1
 
-    def _index(self, name: str, topic: str, *, once_per_scope: bool = False
-               ) -> dict[UUID, list[UUID]]:
+    def _index(self, name: str, topic: str) -> dict[UUID, list[UUID]]:
         """Ids of created aggregates grouped by a key, caught up incrementally from the log
-        (exact like a scan, without re-reading what this process already read); with
-        `once_per_scope`, read at most once inside `rules_read_once`."""
+        (exact like a scan, without re-reading what this process already read)."""
         indexes = self.__dict__.setdefault("_crm_indexes", {})
         lock = self.__dict__.setdefault("_crm_index_lock", threading.Lock())
-        read_once = getattr(self.__dict__.get("_crm_scope"), "read_once", None) \
-            if once_per_scope else None
         with lock:
-            if read_once is not None and name in read_once and name in indexes:
-                return indexes[name][1]
-            if read_once is not None:
-                read_once.add(name)
             seen, grouped, known = indexes.get(name, (0, {}, set()))
             # Re-read a short tail: a transaction holding a lower id may commit after a higher.
             for position, e in self._scan([topic], max(1, seen - INDEX_TAIL)):
@@ -146,23 +146,24 @@ class CrmCommands:
         (its version stays current); any failure drops them, and the retry loads them again.
         """
         scope = self.__dict__.setdefault("_crm_scope", threading.local())
-        scope.read_once, scope.rules = set(), {}
+        scope.kept = KeptRules()
         try:
             yield
         finally:
-            scope.read_once = scope.rules = None
+            scope.kept = None
+
+    def _kept_rules(self) -> KeptRules:
+        """The batch's rules inside `rules_read_once`; outside it, nothing kept."""
+        return getattr(self.__dict__.get("_crm_scope"), "kept", None) or KeptRules()
 
     def rules_for(self, trigger: str) -> list[Rule]:
-        ids = list(self._index("rules", RULE_CREATED_TOPIC, once_per_scope=True).get(None, []))
-        kept = getattr(self.__dict__.get("_crm_scope"), "rules", None)
-        rules = []
-        for rule_id in ids:
-            rule = kept.get(rule_id) if kept is not None else None
-            if rule is None:
-                rule = self.load(Rule, rule_id)
-                if kept is not None:
-                    kept[rule_id] = rule
-            rules.append(rule)
+        kept = self._kept_rules()
+        if kept.ids is None:
+            kept.ids = list(self._index("rules", RULE_CREATED_TOPIC).get(None, []))
+        for rule_id in kept.ids:
+            if rule_id not in kept.loaded:
+                kept.loaded[rule_id] = self.load(Rule, rule_id)
+        rules = [kept.loaded[i] for i in kept.ids]
         return [r for r in rules if r.enabled and r.trigger == trigger]
 
     # --- pools --------------------------------------------------------------------------------
@@ -469,9 +470,7 @@ class CrmCommands:
                 return None  # nothing to record; the worker records its position per batch
             return self.record(*uow.aggregates, tracking=tracking)
         except BaseException:
-            kept = getattr(self.__dict__.get("_crm_scope"), "rules", None)
-            if kept:
-                kept.clear()  # they may hold unsaved runs, or be stale
+            self._kept_rules().loaded.clear()  # they may hold unsaved runs, or be stale
             raise
 
     def facts_for(self, cause: CauseEvent) -> dict[str, Any]:

@@ -297,8 +297,8 @@ class Follower:
         self.linger_until = 0.0
 
     def due(self, now: float, demanded: set[str]) -> bool:
-        """Healthy, and either prompt, done lingering, or waited for."""
-        return self.retry_at <= now and (self.linger_until <= now or self.name in demanded)
+        """Prompt, done lingering, or waited for."""
+        return self.linger_until <= now or self.name in demanded
 
     def applied(self, now: float, position: int, full: bool) -> None:
         """A batch went in; a lingering view waits before the next unless it is catching up."""
