@@ -74,6 +74,31 @@ TABLES_SQL = (
 )
 
 
+REFRESH_OPPORTUNITY_COLUMNS_SQL = (
+    "UPDATE read.candidates c SET opportunity_tags = a.tags, "
+    "opportunity_sources = a.sources, archive_reasons = a.reasons, stages = a.stages, "
+    "posting_ids = a.postings FROM ("
+    "  SELECT DISTINCT candidate_id FROM read.opportunities WHERE id = ANY(%s)) AS k"
+    " CROSS JOIN LATERAL ("
+    "  SELECT"
+    "   coalesce(array_agg(DISTINCT t) FILTER (WHERE t IS NOT NULL), '{}') AS tags,"
+    "   coalesce(array_agg(DISTINCT s) FILTER (WHERE s IS NOT NULL), '{}') AS sources,"
+    "   coalesce(array_agg(DISTINCT archive_reason)"
+    "     FILTER (WHERE archive_reason IS NOT NULL), '{}') AS reasons,"
+    "   coalesce(array_agg(DISTINCT stage), '{}') AS stages,"
+    "   coalesce(array_agg(DISTINCT posting_id) FILTER (WHERE posting_id IS NOT NULL),"
+    "     '{}') AS postings"
+    "  FROM read.opportunities o"
+    "  LEFT JOIN LATERAL unnest(CASE WHEN o.tags = '{}' THEN ARRAY[NULL] ELSE o.tags END)"
+    "    AS t ON true"
+    "  LEFT JOIN LATERAL unnest(CASE WHEN o.sources = '{}' THEN ARRAY[NULL] "
+    "    ELSE o.sources END) AS s ON true"
+    "  WHERE o.candidate_id = k.candidate_id) AS a WHERE c.id = k.candidate_id")
+"""A candidate's columns summing up its opportunities, redone for the candidates of the
+touched opportunities (the only parameter: their ids). LATERAL makes each candidate's
+opportunities come by index: a join on a subquery was planned as a scan of them all."""
+
+
 class ProfilesView(ReadView):
     tables_sql = TABLES_SQL
     tables = ("candidates", "opportunities", "opportunity_files", "postings", "users")
@@ -371,26 +396,7 @@ class ProfilesProjection(ReadProjection):
         """`touched` holds opportunity ids: their candidates' opportunity columns are redone."""
         if not touched:
             return
-        cur.execute(
-            "UPDATE read.candidates c SET opportunity_tags = a.tags, "
-            "opportunity_sources = a.sources, archive_reasons = a.reasons, stages = a.stages, "
-            "posting_ids = a.postings FROM ("
-            "  SELECT candidate_id,"
-            "   coalesce(array_agg(DISTINCT t) FILTER (WHERE t IS NOT NULL), '{}') AS tags,"
-            "   coalesce(array_agg(DISTINCT s) FILTER (WHERE s IS NOT NULL), '{}') AS sources,"
-            "   coalesce(array_agg(DISTINCT archive_reason)"
-            "     FILTER (WHERE archive_reason IS NOT NULL), '{}') AS reasons,"
-            "   coalesce(array_agg(DISTINCT stage), '{}') AS stages,"
-            "   coalesce(array_agg(DISTINCT posting_id) FILTER (WHERE posting_id IS NOT NULL),"
-            "     '{}') AS postings"
-            "  FROM read.opportunities o"
-            "  LEFT JOIN LATERAL unnest(CASE WHEN o.tags = '{}' THEN ARRAY[NULL] ELSE o.tags END)"
-            "    AS t ON true"
-            "  LEFT JOIN LATERAL unnest(CASE WHEN o.sources = '{}' THEN ARRAY[NULL] "
-            "    ELSE o.sources END) AS s ON true"
-            "  WHERE candidate_id IN (SELECT candidate_id FROM read.opportunities"
-            "    WHERE id = ANY(%s)) GROUP BY candidate_id) a WHERE c.id = a.candidate_id",
-            (list(touched),))
+        cur.execute(REFRESH_OPPORTUNITY_COLUMNS_SQL, (list(touched),))
 
     # --- postings and users -------------------------------------------------------------------
 

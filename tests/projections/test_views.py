@@ -174,3 +174,30 @@ def test_limit_is_bounded(told):
     db = told[0]
     with pytest.raises(ValidationFailed):
         queries.list_users(db.pool, limit=501)
+
+
+def test_refreshing_a_candidates_opportunity_columns_reads_only_its_opportunities(service):
+    """The per-batch refresh once joined a subquery, which on fresh tables (a rebuild, before
+    autovacuum analyzes them) was planned as a scan and on-disk sort of every opportunity:
+    catch-up slowed down as the table grew."""
+    from projections.views import REFRESH_OPPORTUNITY_COLUMNS_SQL
+
+    with service.database.pool.connection() as conn:
+        conn.execute("INSERT INTO read.candidates (id, created_at, updated_at) "
+                     "SELECT md5('c' || n)::uuid, now(), now() FROM generate_series(1, 20000) n")
+        conn.execute("INSERT INTO read.opportunities (id, candidate_id, stage, origin, tags, "
+                     "created_at, updated_at) SELECT md5('o' || n)::uuid, md5('c' || n / 2)::uuid,"
+                     " 'new_lead', 'sourced', ARRAY['t' || n % 7], now(), now() "
+                     "FROM generate_series(2, 40001) n")
+        touched = [row[0] for row in conn.execute(
+            "SELECT id FROM read.opportunities ORDER BY id LIMIT 300")]
+        plan = "\n".join(row[0] for row in conn.execute(
+            "EXPLAIN " + REFRESH_OPPORTUNITY_COLUMNS_SQL, (touched,)))
+        assert "Seq Scan on opportunities" not in plan, plan
+        conn.execute(REFRESH_OPPORTUNITY_COLUMNS_SQL, (touched[:1],))
+        tags = conn.execute(
+            "SELECT c.opportunity_tags, (SELECT array_agg(DISTINCT t) FROM read.opportunities o, "
+            "unnest(o.tags) t WHERE o.candidate_id = c.id) FROM read.candidates c "
+            "JOIN read.opportunities o ON o.candidate_id = c.id WHERE o.id = %s",
+            (touched[0],)).fetchone()
+        assert tags[0] == tags[1] and tags[0]
