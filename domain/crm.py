@@ -125,9 +125,11 @@ class CrmCommands:
             indexes[name] = (seen, grouped, known)
             return grouped
 
+    def opportunity_ids_of(self, candidate_id: UUID) -> list[UUID]:
+        return list(self._index("opportunities", OPPORTUNITY_CREATED_TOPIC).get(candidate_id, []))
+
     def opportunities_of(self, candidate_id: UUID) -> list[Opportunity]:
-        ids = self._index("opportunities", OPPORTUNITY_CREATED_TOPIC).get(candidate_id, [])
-        return [self.load(Opportunity, i) for i in list(ids)]
+        return [self.load(Opportunity, i) for i in self.opportunity_ids_of(candidate_id)]
 
     def pool_members(self, pool_id: UUID) -> list[UUID]:
         members: dict[UUID, bool] = {}
@@ -461,7 +463,7 @@ class CrmCommands:
             if cause.actor.depth < MAX_RULE_DEPTH:
                 rules = [r for r in self.rules_for(trigger) if r.id != cause.actor.rule_id]
                 if rules:
-                    facts = self.facts_for(cause)
+                    facts = self.facts_for(cause, uow)
                     for rule in rules:
                         if rule.matches(facts):
                             uow.loaded.setdefault(rule.id, rule)
@@ -473,17 +475,18 @@ class CrmCommands:
             self._kept_rules().loaded.clear()  # they may hold unsaved runs, or be stale
             raise
 
-    def facts_for(self, cause: CauseEvent) -> dict[str, Any]:
-        """What a filter sees: lists over the candidate and all its opportunities."""
+    def facts_for(self, cause: CauseEvent, uow: UnitOfWork) -> dict[str, Any]:
+        """What a filter sees: lists over the candidate and all its opportunities (loaded into
+        the step's unit of work, where the actions find them again)."""
         facts: dict[str, Any] = {"source": [], "tag": [], "pool_id": [], "archive_reason": [],
                                  "origin": None, "form_id": cause.form_id, "posting_id": None}
         if cause.candidate_id is None:
             return facts
         try:
-            candidate = self.load(Candidate, cause.candidate_id)
+            candidate = uow.get(Candidate, cause.candidate_id)
         except NotFound:
             return facts
-        opportunities = self.opportunities_of(candidate.id)
+        opportunities = [uow.get(Opportunity, i) for i in self.opportunity_ids_of(candidate.id)]
         facts["source"] = list(dict.fromkeys(
             [*candidate.sources, *(s for o in opportunities for s in o.sources)]))
         facts["tag"] = list(dict.fromkeys(
