@@ -42,9 +42,27 @@ class Abandoned(Exception):
     """The worker was asked to stop while retrying: leave the message undelivered."""
 
 
-def already_done(runtime: Runtime, tracking_name: str, position: int) -> bool:
-    done = runtime.app.recorder.max_tracking_id(tracking_name)
-    return done is not None and done >= position
+class Progress:
+    """One tracking name's position over a batch: read at most once, recorded once at the end.
+
+    A crash before `record()` redelivers the batch; handlers absorb that (they are idempotent,
+    and those that record events track them in the same transaction).
+    """
+
+    def __init__(self, runtime: Runtime, tracking_name: str) -> None:
+        self.runtime = runtime
+        self.tracking_name = tracking_name
+        self._done: int | None = None
+        self.reached: int | None = None
+
+    def already_done(self, position: int) -> bool:
+        if self._done is None:
+            self._done = self.runtime.app.recorder.max_tracking_id(self.tracking_name) or 0
+        return position <= self._done
+
+    def record(self) -> None:
+        if self.reached is not None:
+            mark_done(self.runtime, self.tracking_name, self.reached)
 
 
 def mark_done(runtime: Runtime, tracking_name: str, position: int) -> None:

@@ -19,14 +19,7 @@ from kafka.errors import KafkaError, TopicAlreadyExistsError
 from kafka.structs import OffsetAndMetadata
 
 from consumers.background import Background
-from consumers.delivery import (
-    OUTAGES,
-    Abandoned,
-    RetryPolicy,
-    already_done,
-    deliver,
-    mark_done,
-)
+from consumers.delivery import OUTAGES, Abandoned, Progress, RetryPolicy, deliver
 from consumers.handlers import Handler, batch_scope
 from consumers.messages import Message
 
@@ -131,34 +124,39 @@ class KafkaWorker(Background):
         batch = self.consumer.poll(timeout_ms=500)
         with batch_scope(self.handler, self.runtime):
             for partition, records in batch.items():
-                done: int | None = None
-                try:
-                    for record in records:
-                        if self.stopping.is_set():
-                            break
-                        self._process(record)
-                        done = record.offset
-                finally:
-                    if done is not None:
-                        self.consumer.commit({partition: OffsetAndMetadata(done + 1, None, -1)})
+                self._deliver_partition(partition, records)
                 if self.stopping.is_set():
                     return
 
-    def _process(self, record: ConsumerRecord) -> None:
+    def _deliver_partition(self, partition: TopicPartition, records: list[ConsumerRecord]
+                           ) -> None:
+        """Commits the offsets of what was processed; the tracking position is read and
+        recorded once for the records, not once per record."""
+        progress = Progress(self.runtime, self.tracking_name(partition.partition))
+        done: int | None = None
+        try:
+            for record in records:
+                if self.stopping.is_set():
+                    break
+                self._process(record, progress)
+                done = record.offset
+        finally:
+            if done is not None:
+                self.consumer.commit({partition: OffsetAndMetadata(done + 1, None, -1)})
+        progress.record()
+
+    def _process(self, record: ConsumerRecord, progress: Progress) -> None:
         try:
             message = Message.from_json(record.value)
         except Exception as error:
             self._dead_letter(record, f"unreadable message: {error!r}")
             return
-        tracking_name = self.tracking_name(record.partition)
-        if not self.handler.wants(message) or already_done(self.runtime, tracking_name,
-                                                           message.position):
-            return
-        error = deliver(self.handler, message, self.runtime, tracking_name, self.policy,
-                        self.stopping)
-        if error is not None:
-            self._dead_letter(record, repr(error))
-        mark_done(self.runtime, tracking_name, message.position)
+        if self.handler.wants(message) and not progress.already_done(message.position):
+            error = deliver(self.handler, message, self.runtime, progress.tracking_name,
+                            self.policy, self.stopping)
+            if error is not None:
+                self._dead_letter(record, repr(error))
+        progress.reached = message.position
 
     def _dead_letter(self, record: ConsumerRecord, error: str) -> None:
         """Parks the original bytes on the DLQ topic; waits for the ack before moving on."""
@@ -206,7 +204,7 @@ class AtsInboundWorker(KafkaWorker):
         super().__init__(runtime, _Named("ats-inbound"), topic=ATS_TOPIC,  # type: ignore[arg-type]
                          policy=policy, **consumer_options)
 
-    def _process(self, record: ConsumerRecord) -> None:
+    def _process(self, record: ConsumerRecord, progress: Progress) -> None:
         from consumers.ats import MalformedAtsMessage, handle_ats_message
 
         for attempt in range(1, self.policy.attempts + 1):

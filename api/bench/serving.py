@@ -57,17 +57,9 @@ class Server:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout_s: float = 60.0) -> Server:
-        env = {**os.environ, "REKINDLE_KAFKA_BOOTSTRAP": self.settings.kafka_bootstrap or "",
-               "REKINDLE_DATABASE_URL": self.settings.database_url or "",
-               "REKINDLE_DATA_DIR": str(self.settings.data_dir),
-               "REKINDLE_BOOTSTRAP_TOKEN": self.settings.bootstrap_token or "",
-               "REKINDLE_LOG_LEVEL": "WARNING"}
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1",
-                 "--port", str(self.port), "--threads", str(self.threads)],
-                env=env, stdout=log, stderr=subprocess.STDOUT)
+        self.process = spawn(self.settings, self.log_path,
+                             ["serve", "--host", "127.0.0.1", "--port", str(self.port),
+                              "--threads", str(self.threads)])
         wait_until(self._ready, timeout_s, "rekindle serve to answer /healthz")
         return self
 
@@ -85,11 +77,29 @@ class Server:
             return False
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        terminate(self.process)
         self.process = None
+
+
+def spawn(settings: Settings, log_path: Path, args: list[str]) -> subprocess.Popen[bytes]:
+    """`python -m api.cli ARGS` on the settings' database, its output in `log_path`."""
+    env = {**os.environ, "REKINDLE_KAFKA_BOOTSTRAP": settings.kafka_bootstrap or "",
+           "REKINDLE_DATABASE_URL": settings.database_url or "",
+           "REKINDLE_DATA_DIR": str(settings.data_dir),
+           "REKINDLE_BOOTSTRAP_TOKEN": settings.bootstrap_token or "",
+           "REKINDLE_LOG_LEVEL": "WARNING"}
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("wb") as log:
+        return subprocess.Popen([sys.executable, "-m", "api.cli", *args], env=env, stdout=log,
+                                stderr=subprocess.STDOUT)
+
+
+def terminate(process: subprocess.Popen[bytes] | None) -> None:
+    """SIGTERM (a clean stop), then SIGKILL after 15 s."""
+    if process is not None and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

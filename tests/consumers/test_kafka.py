@@ -248,3 +248,38 @@ def test_a_second_relay_stands_by_and_takes_over_when_the_first_stops(
     records = read_topic(runtime.settings.kafka_bootstrap, EVENTS_TOPIC, head)
     positions = sorted(int(dict(r.headers)["position"]) for r in records)
     assert positions == list(range(1, head + 1)), "each event published once, in all"
+
+
+def test_a_group_replaying_the_topic_skips_what_its_tracking_says_is_done(
+        runtime: Runtime, relay: Relay) -> None:
+    """The tracking position is per handler and partition, recorded once per batch even when
+    the batch's last messages wanted nothing; a new group reading from the start (a reset
+    offset) applies nothing twice and does not even call the handler."""
+    app, bootstrap = runtime.app, runtime.settings.kafka_bootstrap
+    first = KafkaWorker(runtime, TagOnCreate()).start()
+    try:
+        created = add_candidates(runtime, 6)
+        wait_until(lambda: set(tag_counts(app)) == set(created))
+        head = app.recorder.max_notification_id()  # a CandidateTagged, which it does not want
+        wait_until(lambda: max(app.recorder.max_tracking_id(f"tagger:p{p}") or 0
+                               for p in range(4)) == head)
+    finally:
+        first.stop()
+        first.join(10)
+
+    replayer = TagOnCreate()
+    second = KafkaWorker(runtime, replayer)
+    second.consumer_config["group_id"] = "rekindle.tagger-replay"
+    second.start()
+    reader = KafkaConsumer(bootstrap_servers=bootstrap, group_id="rekindle.tagger-replay",
+                           enable_auto_commit=False)  # reads the group's offsets, never joins
+    try:
+        ends = reader.end_offsets([TopicPartition(EVENTS_TOPIC, p) for p in range(4)])
+        wait_until(lambda: all((reader.committed(tp) or 0) >= end for tp, end in ends.items()),
+                   timeout=30)
+    finally:
+        second.stop()
+        second.join(10)
+        reader.close()
+    assert replayer.seen == []
+    assert all(n == 1 for n in tag_counts(app).values())
