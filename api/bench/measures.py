@@ -276,10 +276,14 @@ def kafka_lag(env: BenchEnv, sizes: Sizes) -> dict[str, Any]:
         app = runtime.app
         app.create_rule("bench: tag every new candidate", "candidate_created", by, filter=[],
                         actions=[{"type": "add_tag", "tag": LAG_TAG}])
-        workers = [spawn(settings, env.root / f"worker-{name}.log", ["worker", name])
-                   for name in ("relay", "automation")]
+        logs = {name: env.root / f"worker-{name}.log" for name in ("relay", "automation")}
+        workers = [spawn(settings, log, ["worker", name]) for name, log in logs.items()]
         try:
             return _steady_lag(app, by, sizes, workers)
+        except RuntimeError as error:
+            tails = " | ".join(f"{name}: {log.read_text(errors='replace')[-600:]}"
+                               for name, log in logs.items() if log.exists())
+            raise RuntimeError(f"{error}; worker logs: {tails}") from error
         finally:
             for worker in workers:
                 terminate(worker)
