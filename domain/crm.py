@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -22,6 +22,7 @@ from domain.actor import SYSTEM_USER_ID, Actor
 from domain.campaign import Campaign
 from domain.candidate import Candidate
 from domain.commands import Recorded, T, command
+from domain.commands import now as utc_now
 from domain.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from domain.notification import Notification
 from domain.opportunity import Opportunity
@@ -44,15 +45,6 @@ REMINDER_SET_TOPIC = "domain.reminder:Reminder.ReminderSet"
 POOL_TOPICS = ("domain.candidate:Candidate.AddedToPool",
                "domain.candidate:Candidate.RemovedFromPool")
 PUBLIC = Actor(SYSTEM_USER_ID, "public")
-
-
-def _recorded(aggregate_id: UUID, position: int | None, extra: dict[str, Any] | None = None
-              ) -> Recorded:
-    return Recorded(aggregate_id, position, extra or {})
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _ensure_writer(by: Actor) -> None:
@@ -176,7 +168,7 @@ class CrmCommands:
         pool = Pool(name=v.text("name", name),
                     description=v.text("description", description, required=False, max_len=2000),
                     by=by)
-        return _recorded(pool.id, self.record(pool))
+        return Recorded(pool.id, self.record(pool))
 
     @command
     def change_pool(self, pool_id: UUID, by: Actor, *, name: str | None = None,
@@ -188,7 +180,7 @@ class CrmCommands:
         if description is not None:
             pool.describe(description=v.text("description", description, required=False,
                                               max_len=2000), by=by)
-        return _recorded(pool.id, self.record(pool))
+        return Recorded(pool.id, self.record(pool))
 
     @command
     def add_to_pool(self, pool_id: UUID, candidate_ids: list[UUID], by: Actor) -> Recorded:
@@ -200,7 +192,7 @@ class CrmCommands:
             candidate.ensure_live()
             if pool_id not in candidate.pool_ids:
                 candidate.add_to_pool(pool_id=pool_id, by=by)
-        return _recorded(pool_id, self.record(*candidates))
+        return Recorded(pool_id, self.record(*candidates))
 
     @command
     def remove_from_pool(self, pool_id: UUID, candidate_id: UUID, by: Actor) -> Recorded:
@@ -210,7 +202,7 @@ class CrmCommands:
         if pool_id not in candidate.pool_ids:
             raise NotFound("the candidate is not in this pool", {"candidate_id": str(candidate_id)})
         candidate.remove_from_pool(pool_id=pool_id, by=by)
-        return _recorded(pool_id, self.record(candidate))
+        return Recorded(pool_id, self.record(candidate))
 
     def _candidates(self, field: str, candidate_ids: Any) -> list[Candidate]:
         if not isinstance(candidate_ids, list | tuple) or not candidate_ids:
@@ -237,7 +229,7 @@ class CrmCommands:
         rule = Rule(name=v.text("name", name), trigger=v.one_of("trigger", trigger, TRIGGERS),
                     enabled=self._flag("enabled", enabled), filter=check_filter(filter),
                     actions=self._checked_actions(actions), by=by)
-        return _recorded(rule.id, self.record(rule))
+        return Recorded(rule.id, self.record(rule))
 
     @command
     def change_rule(self, rule_id: UUID, by: Actor, *, name: str | None = None,
@@ -256,7 +248,7 @@ class CrmCommands:
             rule.change(**new, by=by)
         if enabled is not None and self._flag("enabled", enabled) != rule.enabled:
             (rule.enable if enabled else rule.disable)(by=by)
-        return _recorded(rule.id, self.record(rule))
+        return Recorded(rule.id, self.record(rule))
 
     def _ensure_rule_admin(self, by: Actor) -> None:
         if by.role not in RULE_ADMINS:
@@ -289,7 +281,7 @@ class CrmCommands:
         form = TalentForm(title=v.text("title", title), pool_id=pool_id,
                           consent_text=v.text("consent_text", consent_text, required=False,
                                               max_len=5000), by=by)
-        return _recorded(form.id, self.record(form))
+        return Recorded(form.id, self.record(form))
 
     def submit_form(self, form_id: UUID, name: str, email: str, *, consent: bool,
                     phone: str | None = None, interests: list[str] | None = None) -> Recorded:
@@ -330,7 +322,7 @@ class CrmCommands:
         form = self.load(TalentForm, form_id)
         form.submit(candidate_id=candidate_id, new_candidate=new, consent=consent,
                     interests=Personal(candidate_id, {"interests": interests}), by=PUBLIC)
-        return _recorded(candidate_id, self.record(form), {"form_id": form_id})
+        return Recorded(candidate_id, self.record(form), {"form_id": form_id})
 
     # --- reminders and notifications ----------------------------------------------------------
 
@@ -340,7 +332,7 @@ class CrmCommands:
         _ensure_writer(by)
         reminder = self._new_reminder(self.load(Candidate, candidate_id), due_at, note,
                                       assignee_id or by.user_id, by)
-        return _recorded(reminder.id, self.record(reminder))
+        return Recorded(reminder.id, self.record(reminder))
 
     def _new_reminder(self, candidate: Candidate, due_at: Any, note: Any, assignee_id: UUID,
                       by: Actor) -> Reminder:
@@ -360,12 +352,12 @@ class CrmCommands:
         reminder = self.load(Reminder, reminder_id)
         if reminder.status != "dismissed":
             reminder.dismiss(by=by)
-        return _recorded(reminder.id, self.record(reminder))
+        return Recorded(reminder.id, self.record(reminder))
 
     def fire_due_reminders(self, now: datetime | None = None, *,
                            reminder_ids: Iterable[UUID] | None = None) -> int:
         """Each due reminder and its notification commit together; a lost race skips it."""
-        now = now or _now()
+        now = now or utc_now()
         ids = reminder_ids if reminder_ids is not None else [
             e.originator_id for _, e in self._scan([REMINDER_SET_TOPIC])]
         fired = 0
@@ -395,7 +387,7 @@ class CrmCommands:
         _ensure_writer(by)
         campaign = Campaign(name=v.text("name", name), subject=v.text("subject", subject),
                             body=v.text("body", body, max_len=100_000), by=by)
-        return _recorded(campaign.id, self.record(campaign))
+        return Recorded(campaign.id, self.record(campaign))
 
     @command
     def send_campaign(self, campaign_id: UUID, by: Actor, *, candidate_ids: Any = None,
@@ -412,7 +404,7 @@ class CrmCommands:
         else:
             candidates = self._candidates("candidate_ids", candidate_ids)
         sent, skipped = self._deliver(campaign, candidates, by)
-        return _recorded(campaign.id, self.record(campaign),
+        return Recorded(campaign.id, self.record(campaign),
                          {"sent": [str(c) for c in sent], "skipped": skipped})
 
     @staticmethod
@@ -451,7 +443,7 @@ class CrmCommands:
                 continue
             created[str(candidate.id)] = str(done.id)
             position = done.position
-        return _recorded(posting_id, position, {"opportunities": created, "skipped": skipped})
+        return Recorded(posting_id, position, {"opportunities": created, "skipped": skipped})
 
     # --- the rule engine's domain half --------------------------------------------------------
 
@@ -518,7 +510,7 @@ class CrmCommands:
             elif effect:
                 effects.append(effect)
         rule.record_run(cause_event_id=cause.event_id, candidate_id=cause.candidate_id,
-                        effects=effects, skipped=skipped, at=_now(), by=by)
+                        effects=effects, skipped=skipped, at=utc_now(), by=by)
 
     def _apply(self, action: Mapping[str, Any], cause: CauseEvent, uow: UnitOfWork,
                by: Actor) -> dict[str, Any]:
@@ -566,7 +558,7 @@ class CrmCommands:
             assignee = self._recipient(action["assignee"], candidate, cause, uow)
             if assignee is None:
                 return {"skipped": "no_owner"}
-            reminder = self._new_reminder(candidate, _now() + timedelta(days=action["in_days"]),
+            reminder = self._new_reminder(candidate, utc_now() + timedelta(days=action["in_days"]),
                                           action["note"], assignee, by)
             uow.add(reminder)
             return {"type": kind, "reminder_id": str(reminder.id), "assignee_id": str(assignee)}
