@@ -19,9 +19,10 @@ from eventsourcing.persistence import Notification
 from psycopg import sql
 
 from consumers.background import Background
-from consumers.delivery import Abandoned, RetryPolicy, deliver, mark_done
+from consumers.delivery import Abandoned, Progress, RetryPolicy, deliver
 from consumers.handlers import Handler, batch_scope
 from consumers.messages import Message
+from projections.database import create_locked
 
 if TYPE_CHECKING:
     from api.runtime import Runtime
@@ -111,7 +112,7 @@ class DecodedMessages:
 
 def ensure_parking(runtime: Runtime) -> None:
     with runtime.database.pool.connection() as conn:
-        conn.execute(PARKED_SQL)
+        create_locked(conn, 7240010, PARKED_SQL)
 
 
 def park(runtime: Runtime, handler_name: str, position: int, event_id: object,
@@ -176,7 +177,7 @@ class InProcessWorker(Background):
         A crash before that record redelivers the batch's messages, which handlers absorb
         (they are idempotent by event id; those that record events track them too).
         """
-        start = position
+        progress = Progress(self.runtime, self.tracking_name)
         notifications = self.follower.next_batch(position)
         with batch_scope(self.handler, self.runtime):
             for notification in notifications:
@@ -191,7 +192,6 @@ class InProcessWorker(Background):
                                   error)
                         park(self.runtime, self.handler.name, message.position,
                              message.event_id, error)
-                position = notification.id
-        if position != start:
-            mark_done(self.runtime, self.tracking_name, position)
+                progress.reached = position = notification.id
+        progress.record()
         return position

@@ -21,6 +21,7 @@ from kafka import KafkaProducer
 from consumers.background import Background
 from consumers.inprocess import NotificationFollower, to_message
 from consumers.kafka import EVENTS_TOPIC, close_producer, ensure_topics, producer_config
+from projections.database import create_locked
 
 if TYPE_CHECKING:
     from api.runtime import Runtime
@@ -55,7 +56,7 @@ class Relay(Background):
 
     def start(self) -> Relay:
         with self.runtime.database.pool.connection() as conn:
-            conn.execute(POSITIONS_SQL)
+            create_locked(conn, 7240011, POSITIONS_SQL)
         return super().start()
 
     def position(self) -> int:
