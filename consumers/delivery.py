@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -49,19 +50,26 @@ class Progress:
     and those that record events track them in the same transaction).
     """
 
-    def __init__(self, runtime: Runtime, tracking_name: str) -> None:
+    def __init__(self, runtime: Runtime, tracking_name: str, done: int | None = None) -> None:
         self.runtime = runtime
         self.tracking_name = tracking_name
-        self._done: int | None = None
+        self._done = done
+        self._handled = 0
         self.reached: int | None = None
 
     def already_done(self, position: int) -> bool:
+        if position <= self._handled:
+            return True
         if self._done is None:
             self._done = self.runtime.app.recorder.max_tracking_id(self.tracking_name) or 0
         return position <= self._done
 
+    def handled_through(self, position: int) -> None:
+        """Notes that this batch's messages up to `position` were handled (together)."""
+        self._handled = position
+
     def record(self) -> None:
-        if self.reached is not None:
+        if self.reached is not None and self.reached > (self._done or 0):
             mark_done(self.runtime, self.tracking_name, self.reached)
 
 
@@ -69,6 +77,26 @@ def mark_done(runtime: Runtime, tracking_name: str, position: int) -> None:
     """Records the position a handler reached when it recorded nothing itself."""
     with contextlib.suppress(IntegrityError):
         runtime.app.recorder.insert_tracking(Tracking(tracking_name, position))
+
+
+def deliver_together(handler: Handler, messages: Sequence[Message], runtime: Runtime,
+                     progress: Progress) -> bool:
+    """Has a handler that can (`handle_together`) record a batch's effects in one transaction.
+
+    False when it cannot, or when that failed (a poison message, a race): the caller then
+    delivers the messages one at a time, with retries and parking, as it always could.
+    """
+    together = getattr(handler, "handle_together", None)
+    if together is None or len(messages) < 2:
+        return False
+    try:
+        together(messages, runtime, progress.tracking_name)
+    except Exception as error:
+        log.info("%s: %d messages together failed (%r); delivering them one at a time",
+                 handler.name, len(messages), error)
+        return False
+    progress.handled_through(messages[-1].position)
+    return True
 
 
 def deliver(handler: Handler, message: Message, runtime: Runtime, tracking_name: str,

@@ -17,6 +17,10 @@ class Handler(Protocol):
     A handler that records events passes `tracking=Tracking(self.tracking_name(partition),
     message.position)` to `Rekindle.record`, so its effect and its position commit together;
     an IntegrityError from that call means "already done" and is not an error.
+
+    A handler may also offer `handle_together(messages, runtime, tracking_name)`: every
+    message's effect and the last one's tracking in one transaction (consumers/delivery.py
+    `deliver_together`), all or nothing.
     """
 
     name: str

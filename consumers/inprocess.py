@@ -19,7 +19,7 @@ from eventsourcing.persistence import Notification
 from psycopg import sql
 
 from consumers.background import Background
-from consumers.delivery import Abandoned, Progress, RetryPolicy, deliver
+from consumers.delivery import Abandoned, Progress, RetryPolicy, deliver, deliver_together
 from consumers.handlers import Handler, batch_scope
 from consumers.messages import Message
 from projections.database import create_locked
@@ -177,14 +177,16 @@ class InProcessWorker(Background):
         A crash before that record redelivers the batch's messages, which handlers absorb
         (they are idempotent by event id; those that record events track them too).
         """
-        progress = Progress(self.runtime, self.tracking_name)
+        progress = Progress(self.runtime, self.tracking_name, done=position)
         notifications = self.follower.next_batch(position)
+        messages = [self.messages(n) for n in notifications]
         with batch_scope(self.handler, self.runtime):
-            for notification in notifications:
+            deliver_together(self.handler, [m for m in messages if self.handler.wants(m)],
+                             self.runtime, progress)
+            for message in messages:
                 if self.stopping.is_set():
                     break
-                message = self.messages(notification)
-                if self.handler.wants(message):
+                if self.handler.wants(message) and not progress.already_done(message.position):
                     error = deliver(self.handler, message, self.runtime, self.tracking_name,
                                     self.policy, self.stopping)
                     if error is not None:
@@ -192,6 +194,6 @@ class InProcessWorker(Background):
                                   error)
                         park(self.runtime, self.handler.name, message.position,
                              message.event_id, error)
-                progress.reached = position = notification.id
+                progress.reached = position = message.position
         progress.record()
         return position

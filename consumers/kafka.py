@@ -19,7 +19,14 @@ from kafka.errors import KafkaError, TopicAlreadyExistsError
 from kafka.structs import OffsetAndMetadata
 
 from consumers.background import Background
-from consumers.delivery import OUTAGES, Abandoned, Progress, RetryPolicy, deliver
+from consumers.delivery import (
+    OUTAGES,
+    Abandoned,
+    Progress,
+    RetryPolicy,
+    deliver,
+    deliver_together,
+)
 from consumers.handlers import Handler, batch_scope
 from consumers.messages import Message
 
@@ -133,6 +140,7 @@ class KafkaWorker(Background):
         """Commits the offsets of what was processed; the tracking position is read and
         recorded once for the records, not once per record."""
         progress = Progress(self.runtime, self.tracking_name(partition.partition))
+        deliver_together(self.handler, self._wanted(records, progress), self.runtime, progress)
         done: int | None = None
         try:
             for record in records:
@@ -144,6 +152,18 @@ class KafkaWorker(Background):
             if done is not None:
                 self.consumer.commit({partition: OffsetAndMetadata(done + 1, None, -1)})
         progress.record()
+
+    def _wanted(self, records: list[ConsumerRecord], progress: Progress) -> list[Message]:
+        """The messages still to handle; unreadable ones are left for `_process` to park."""
+        if getattr(self.handler, "handle_together", None) is None:
+            return []
+        wanted = []
+        for record in records:
+            with contextlib.suppress(Exception):
+                message = Message.from_json(record.value)
+                if self.handler.wants(message) and not progress.already_done(message.position):
+                    wanted.append(message)
+        return wanted
 
     def _process(self, record: ConsumerRecord, progress: Progress) -> None:
         try:

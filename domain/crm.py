@@ -9,7 +9,7 @@ a time and it records every effect of that event, plus the consumer's tracking, 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
@@ -450,22 +450,37 @@ class CrmCommands:
     def run_rules(self, trigger: str, cause: CauseEvent, tracking: Tracking) -> int | None:
         """Runs every enabled rule of the trigger for one event, and records all effects with
         the consumer's tracking in one transaction (IntegrityError: already done, or a race)."""
+        return self.run_rules_together([(trigger, cause)], tracking)
+
+    def run_rules_together(self, steps: Sequence[tuple[str, CauseEvent]],
+                           tracking: Tracking) -> int | None:
+        """Runs the rules for several events in their order, and records all their effects with
+        the consumer's tracking (the last event's) in one transaction.
+
+        The steps share one unit of work, so a later event sees the earlier ones' effects
+        exactly as if each had been recorded on its own.
+        """
         uow = UnitOfWork(self)
         try:
-            if cause.actor.depth < MAX_RULE_DEPTH:
-                rules = [r for r in self.rules_for(trigger) if r.id != cause.actor.rule_id]
-                if rules:
-                    facts = self.facts_for(cause, uow)
-                    for rule in rules:
-                        if rule.matches(facts):
-                            uow.loaded.setdefault(rule.id, rule)
-                            self._run_rule(rule, cause, uow)
+            for trigger, cause in steps:
+                self._rule_step(trigger, cause, uow)
             if not uow.aggregates:
                 return None  # nothing to record; the worker records its position per batch
             return self.record(*uow.aggregates, tracking=tracking)
         except BaseException:
             self._kept_rules().loaded.clear()  # they may hold unsaved runs, or be stale
             raise
+
+    def _rule_step(self, trigger: str, cause: CauseEvent, uow: UnitOfWork) -> None:
+        if cause.actor.depth >= MAX_RULE_DEPTH:
+            return
+        rules = [r for r in self.rules_for(trigger) if r.id != cause.actor.rule_id]
+        if rules:
+            facts = self.facts_for(cause, uow)
+            for rule in rules:
+                if rule.matches(facts):
+                    uow.loaded.setdefault(rule.id, rule)
+                    self._run_rule(rule, cause, uow)
 
     def facts_for(self, cause: CauseEvent, uow: UnitOfWork) -> dict[str, Any]:
         """What a filter sees: lists over the candidate and all its opportunities (loaded into

@@ -1,7 +1,8 @@
 """A small handler the transport tests run: tags each new candidate once, with tracking.
 
 Run as a module it is a consumer process of its own (for the kill tests):
-`python -m tests.consumers.effects` with REKINDLE_DATABASE_URL and REKINDLE_KAFKA_BOOTSTRAP.
+`python -m tests.consumers.effects` with REKINDLE_DATABASE_URL and REKINDLE_KAFKA_BOOTSTRAP
+(TAGGER_TOGETHER=1: a batch at a time).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import signal
 import threading
 import time
 from collections import Counter
+from collections.abc import Sequence
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking
@@ -40,13 +42,32 @@ class TagOnCreate:
 
     def handle(self, message: Message, runtime: Runtime, tracking_name: str) -> None:
         self.seen.append(message.position)
+        runtime.app.record(self._tagged(message, runtime),
+                           tracking=Tracking(tracking_name, message.position))
+
+    def _tagged(self, message: Message, runtime: Runtime) -> Candidate:
         if message.aggregate_id in self.poison:
             raise RuntimeError("poisoned candidate")
         if self.delay_s:
             time.sleep(self.delay_s)  # simulated slow work, so a kill lands mid-batch
         candidate = runtime.app.load(Candidate, message.aggregate_id)
         candidate.tag(tag=TAG, by=message.actor.caused(RULE_ID, message.event_id))
-        runtime.app.record(candidate, tracking=Tracking(tracking_name, message.position))
+        return candidate
+
+
+class TagTogether(TagOnCreate):
+    """The same, recording a batch's tags in one transaction (`handle_together`), as the
+    automation handler does; `batches` lists the positions of each batch it recorded."""
+
+    def __init__(self, delay_s: float = 0.0, poison: set[UUID] | None = None) -> None:
+        super().__init__(delay_s, poison)
+        self.batches: list[list[int]] = []
+
+    def handle_together(self, messages: Sequence[Message], runtime: Runtime,
+                        tracking_name: str) -> None:
+        tagged = [self._tagged(m, runtime) for m in messages]
+        runtime.app.record(*tagged, tracking=Tracking(tracking_name, messages[-1].position))
+        self.batches.append([m.position for m in messages])
 
 
 def tag_counts(app: Rekindle) -> Counter[UUID]:
@@ -62,7 +83,8 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     runtime = Runtime().start(projections=False, workers=False)
     session_ms = int(os.environ.get("TAGGER_SESSION_TIMEOUT_MS", "6000"))
-    worker = KafkaWorker(runtime, TagOnCreate(float(os.environ.get("TAGGER_DELAY_S", "0"))),
+    kind = TagTogether if os.environ.get("TAGGER_TOGETHER") else TagOnCreate
+    worker = KafkaWorker(runtime, kind(float(os.environ.get("TAGGER_DELAY_S", "0"))),
                          max_poll_records=10, session_timeout_ms=session_ms,
                          heartbeat_interval_ms=min(1000, session_ms // 3)).start()
     stopping.wait()

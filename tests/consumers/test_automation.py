@@ -256,3 +256,36 @@ def test_rules_kept_for_a_batch_record_every_run_and_a_rule_changed_meanwhile_is
 
     assert ["seen" in app.load(Candidate, i).tags for i in ids] == [True, True, False]
     assert app.load(Rule, rule).runs == 2
+
+
+def test_a_batch_of_events_is_handled_in_one_transaction_each_seeing_the_ones_before(
+        runtime: Runtime, boss: Actor) -> None:
+    """Two opportunities of one candidate in one batch: the first puts the candidate in the
+    pool, the second sees it there already (so nothing is added twice), and every effect and
+    the batch's position commit together."""
+    app = runtime.app
+    pool = app.create_pool("Silver medallists", boss).id
+    rule = app.create_rule("New opportunity, into the pool", "opportunity_created", boss,
+                           filter=[], actions=[{"type": "add_to_pool", "pool_id": str(pool)}]).id
+    candidate = app.create_candidate("Sam Silver", ["sam@example.com"], boss).id
+    other = app.create_candidate("Olga Other", ["olga@example.com"], boss).id
+    postings = [app.create_posting(title, boss, state="published").id
+                for title in ("Data engineer", "Analyst")]
+    for who, posting in ((candidate, postings[0]), (candidate, postings[1]), (other, postings[0])):
+        app.add_opportunity(who, boss, posting_id=posting)
+    batch = [m for m in messages_after(runtime, 0) if AutomationHandler().wants(m)]
+    head = app.recorder.max_notification_id()
+
+    handler = AutomationHandler()
+    with handler.batch_scope(runtime):
+        handler.handle_together(batch, runtime, "automation")
+
+    added = [e for e in all_events(runtime) if type(e).__name__ == "AddedToPool"]
+    assert sorted(e.originator_id for e in added) == sorted([candidate, other])
+    assert app.load(Rule, rule).runs == 3
+    assert app.recorder.max_tracking_id("automation") == batch[-1].position
+    assert {n.id for n in app.recorder.select_notifications(start=head + 1, limit=100)} == set(
+        range(head + 1, head + 1 + len(added) + 3)), "effects and runs, nothing else"
+
+    handler.handle(batch[-1], runtime, "automation")  # redelivered one at a time
+    assert app.load(Rule, rule).runs == 3

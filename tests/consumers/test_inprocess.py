@@ -12,7 +12,7 @@ from consumers.delivery import RetryPolicy
 from consumers.inprocess import InProcessWorker
 from domain.actor import Actor
 from domain.settings import Settings
-from tests.consumers.effects import TagOnCreate, tag_counts
+from tests.consumers.effects import TagOnCreate, TagTogether, tag_counts
 from tests.waiting import wait_until
 
 
@@ -74,6 +74,43 @@ def test_a_failing_message_is_parked_and_the_worker_moves_on(runtime: Runtime) -
     worker.stop()
     worker.join(5)
     assert len(restarted.seen) == 1, "a parked message is not redelivered"
+
+
+def created_positions(runtime: Runtime) -> list[int]:
+    found = runtime.app.recorder.select_notifications(
+        start=1, limit=1000, topics=["domain.candidate:Candidate.CandidateCreated"])
+    return [n.id for n in found]
+
+
+def test_a_handler_that_can_records_a_whole_batch_in_one_transaction(runtime: Runtime) -> None:
+    created = add_candidates(runtime, 5)
+    handler = TagTogether()
+    worker = InProcessWorker(runtime, handler, idle_wait_s=0.1).start()
+    wait_until(lambda: set(tag_counts(runtime.app)) == set(created))
+    worker.stop()
+    worker.join(5)
+
+    assert handler.batches == [created_positions(runtime)], "one transaction for the five"
+    assert handler.seen == [], "none needed delivering on its own"
+    assert all(n == 1 for n in tag_counts(runtime.app).values())
+    assert runtime.app.recorder.max_tracking_id("tagger") >= created_positions(runtime)[-1]
+
+
+def test_a_batch_with_a_failing_message_is_delivered_one_at_a_time_and_only_that_one_parked(
+        runtime: Runtime) -> None:
+    fine_before, poisoned, fine_after = add_candidates(runtime, 3)
+    handler = TagTogether(poison={poisoned})
+    worker = InProcessWorker(runtime, handler, idle_wait_s=0.1,
+                             policy=RetryPolicy(attempts=2, first_delay_s=0.01)).start()
+    wait_until(lambda: set(tag_counts(runtime.app)) == {fine_before, fine_after})
+    worker.stop()
+    worker.join(5)
+
+    assert handler.batches == [], "the batch recorded nothing"
+    with runtime.database.pool.connection() as conn:
+        parked = conn.execute("SELECT event_id FROM rekindle.parked_messages").fetchall()
+    assert len(parked) == 1
+    assert all(n == 1 for n in tag_counts(runtime.app).values())
 
 
 class FlakyDatabase(TagOnCreate):

@@ -22,7 +22,7 @@ from consumers.kafka import ATS_TOPIC, EVENTS_TOPIC, AtsInboundWorker, KafkaWork
 from consumers.relay import Relay
 from domain.actor import Actor
 from domain.settings import Settings
-from tests.consumers.effects import TagOnCreate, tag_counts
+from tests.consumers.effects import TagOnCreate, TagTogether, tag_counts
 from tests.kafka_fixture import TansuBroker
 from tests.waiting import wait_until
 
@@ -118,19 +118,20 @@ def test_broker_outage_loses_nothing_and_commands_keep_working(
     assert all(n == 1 for n in tag_counts(runtime.app).values())
 
 
-def consumer_process(runtime: Runtime) -> subprocess.Popen[bytes]:
+def consumer_process(runtime: Runtime, together: bool) -> subprocess.Popen[bytes]:
     env = {**os.environ, "REKINDLE_DATABASE_URL": runtime.settings.database_url,
            "REKINDLE_KAFKA_BOOTSTRAP": runtime.settings.kafka_bootstrap,
            "REKINDLE_DATA_DIR": str(runtime.settings.data_dir), "TAGGER_DELAY_S": "0.05",
-           "TAGGER_SESSION_TIMEOUT_MS": "2000"}
+           "TAGGER_SESSION_TIMEOUT_MS": "2000", "TAGGER_TOGETHER": "1" if together else ""}
     return subprocess.Popen([sys.executable, "-m", "tests.consumers.effects"], cwd=ROOT, env=env)
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("together", [False, True], ids=["one-at-a-time", "batch-at-a-time"])
 def test_consumer_killed_mid_batch_loses_nothing_and_applies_nothing_twice(
-        runtime: Runtime, relay: Relay) -> None:
+        runtime: Runtime, relay: Relay, together: bool) -> None:
     created = add_candidates(runtime, 40)
-    first = consumer_process(runtime)
+    first = consumer_process(runtime, together)
     try:
         wait_until(lambda: len(tag_counts(runtime.app)) >= 5, timeout=30)
     finally:
@@ -138,7 +139,7 @@ def test_consumer_killed_mid_batch_loses_nothing_and_applies_nothing_twice(
         first.wait()
     assert len(tag_counts(runtime.app)) < len(created), "killed before it finished"
 
-    second = consumer_process(runtime)
+    second = consumer_process(runtime, together)
     try:
         wait_until(lambda: set(tag_counts(runtime.app)) == set(created), timeout=40)
     finally:
@@ -147,15 +148,17 @@ def test_consumer_killed_mid_batch_loses_nothing_and_applies_nothing_twice(
     assert all(n == 1 for n in tag_counts(runtime.app).values())
 
 
+@pytest.mark.parametrize("handler_kind", [TagOnCreate, TagTogether],
+                         ids=["one-at-a-time", "batch-at-a-time"])
 def test_poison_messages_go_to_the_dead_letter_topic_and_the_consumer_moves_on(
-        runtime: Runtime, relay: Relay) -> None:
+        runtime: Runtime, relay: Relay, handler_kind: type[TagOnCreate]) -> None:
     bootstrap = runtime.settings.kafka_bootstrap
     ensure_topics(bootstrap)
     producer = KafkaProducer(bootstrap_servers=bootstrap)
     producer.send(EVENTS_TOPIC, key=b"junk", value=b"{not json").get(timeout=10)
     producer.close()
     poisoned, *fine = add_candidates(runtime, 3)
-    worker = KafkaWorker(runtime, TagOnCreate(poison={poisoned}),
+    worker = KafkaWorker(runtime, handler_kind(poison={poisoned}),
                          policy=RetryPolicy(attempts=2, first_delay_s=0.01)).start()
     try:
         wait_until(lambda: set(tag_counts(runtime.app)) == set(fine))
