@@ -106,6 +106,9 @@ class CrmCommands:
         lock = self.__dict__.setdefault("_crm_index_lock", threading.Lock())
         with lock:
             seen, grouped, known = indexes.get(name, (0, {}, set()))
+            # The scan reaches the head even when it finds nothing of its topic there, so the
+            # next one starts from it rather than rereading everything since the last find.
+            head = self.recorder.max_notification_id() or 0
             # Re-read a short tail: a transaction holding a lower id may commit after a higher.
             for position, e in self._scan([topic], max(1, seen - INDEX_TAIL)):
                 seen = max(seen, position)
@@ -114,7 +117,7 @@ class CrmCommands:
                 known.add(e.originator_id)
                 key = e.candidate_id if name == "opportunities" else None
                 grouped.setdefault(key, []).append(e.originator_id)
-            indexes[name] = (seen, grouped, known)
+            indexes[name] = (max(seen, head), grouped, known)
             return grouped
 
     def opportunity_ids_of(self, candidate_id: UUID) -> list[UUID]:

@@ -289,3 +289,26 @@ def test_a_batch_of_events_is_handled_in_one_transaction_each_seeing_the_ones_be
 
     handler.handle(batch[-1], runtime, "automation")  # redelivered one at a time
     assert app.load(Rule, rule).runs == 3
+
+
+def test_finding_a_candidates_opportunities_reads_only_the_log_written_since_the_last_look(
+        runtime: Runtime, boss: Actor) -> None:
+    """The engine asks for a candidate's opportunities on every event; when none were
+    created lately, it must not reread the whole log since the last one."""
+    app = runtime.app
+    posting = app.create_posting("Data engineer", boss, state="published").id
+    sam = app.create_candidate("Sam Silver", ["sam@example.com"], boss).id
+    opportunity = app.add_opportunity(sam, boss, posting_id=posting).id
+    for n in range(120):
+        app.create_candidate(f"Quiet {n}", [f"quiet{n}@example.com"], boss)
+    assert app.opportunity_ids_of(sam) == [opportunity]
+    head = app.recorder.max_notification_id()
+
+    starts: list[int] = []
+    select = app.recorder.select_notifications
+    app.recorder.select_notifications = lambda **kw: starts.append(kw["start"]) or select(**kw)
+    try:
+        assert app.opportunity_ids_of(sam) == [opportunity]
+    finally:
+        del app.recorder.select_notifications
+    assert starts and min(starts) >= head - 60, (starts, head)
