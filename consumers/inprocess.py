@@ -23,6 +23,7 @@ from consumers.delivery import Abandoned, Progress, RetryPolicy, deliver, delive
 from consumers.handlers import Handler, batch_scope
 from consumers.messages import Message
 from projections.database import create_locked
+from projections.runner import preload_keys
 
 if TYPE_CHECKING:
     from api.runtime import Runtime
@@ -40,22 +41,32 @@ CREATE TABLE IF NOT EXISTS rekindle.parked_messages (
 )
 """
 BATCH = 500
-BATCH_INTERVAL_S = 0.1  # a worker reads the log at most once per interval (see InProcessWorker)
+BATCH_INTERVAL_S = 0.1  # a worker reads the log at most once per interval (NotificationFollower)
 
 
 class NotificationFollower:
-    """Reads the notification log in batches after a position, waiting on LISTEN when idle."""
+    """Reads the notification log in batches after a position, waiting on LISTEN when idle.
+
+    Under write load every commit wakes its follower; reading at most once per
+    `interval_s` turns that stream of one-event batches (a query, a decode and a commit or
+    a broker flush each, holding the GIL) into a few larger ones. An event after a quiet
+    spell is still picked up at once.
+    """
 
     def __init__(self, runtime: Runtime, stopping: threading.Event,
-                 idle_wait_s: float = 0.5) -> None:
+                 idle_wait_s: float = 0.5, interval_s: float = BATCH_INTERVAL_S) -> None:
         self.runtime = runtime
         self.stopping = stopping
         self.idle_wait_s = idle_wait_s
+        self.interval_s = interval_s
+        self._last_read = 0.0
         self._listener: psycopg.Connection | None = None
 
     def next_batch(self, after: int, limit: int = BATCH) -> Sequence[Notification]:
         """Notifications after `after`; waits up to idle_wait_s for new ones if there are none."""
         recorder = self.runtime.app.recorder
+        self.stopping.wait(max(0.0, self._last_read + self.interval_s - monotonic()))
+        self._last_read = monotonic()
         found = recorder.select_notifications(start=after, limit=limit, inclusive_of_start=False)
         if found or self.stopping.is_set():
             return found
@@ -98,6 +109,12 @@ class DecodedMessages:
         self._messages: OrderedDict[int, Message] = OrderedDict()
         self._lock = threading.Lock()
 
+    def all(self, notifications: Sequence[Notification]) -> list[Message]:
+        with self._lock:
+            missing = [n for n in notifications if n.id not in self._messages]
+        preload_keys(self.runtime.app, missing)
+        return [self(n) for n in notifications]
+
     def __call__(self, notification: Notification) -> Message:
         with self._lock:
             found = self._messages.get(notification.id)
@@ -127,13 +144,7 @@ def park(runtime: Runtime, handler_name: str, position: int, event_id: object,
 
 
 class InProcessWorker(Background):
-    """One handler's thread, following the log from the handler's tracking position.
-
-    Under write load every commit wakes every worker; reading at most once per
-    BATCH_INTERVAL_S turns that stream of one-event batches (a query, a decode and a
-    tracking commit each, holding the GIL the request threads need) into a few larger ones.
-    An event after a quiet spell is still picked up at once.
-    """
+    """One handler's thread, following the log from the handler's tracking position."""
 
     def __init__(self, runtime: Runtime, handler: Handler, *,
                  policy: RetryPolicy | None = None, idle_wait_s: float = 0.5,
@@ -158,9 +169,7 @@ class InProcessWorker(Background):
                     if position is None:
                         position = self.runtime.app.recorder.max_tracking_id(
                             self.tracking_name) or 0
-                    began = monotonic()
                     position = self._one_batch(position)
-                    self.stopping.wait(max(0.0, began + BATCH_INTERVAL_S - monotonic()))
                 except Abandoned:
                     return
                 except Exception:
@@ -179,7 +188,7 @@ class InProcessWorker(Background):
         """
         progress = Progress(self.runtime, self.tracking_name, done=position)
         notifications = self.follower.next_batch(position)
-        messages = [self.messages(n) for n in notifications]
+        messages = self.messages.all(notifications)
         with batch_scope(self.handler, self.runtime):
             deliver_together(self.handler, [m for m in messages if self.handler.wants(m)],
                              self.runtime, progress)

@@ -22,6 +22,7 @@ from consumers.background import Background
 from consumers.inprocess import NotificationFollower, to_message
 from consumers.kafka import EVENTS_TOPIC, close_producer, ensure_topics, producer_config
 from projections.database import create_locked
+from projections.runner import preload_keys
 
 if TYPE_CHECKING:
     from api.runtime import Runtime
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RELAY_LOCK_SPACE = 7240005
+RELAY_INTERVAL_S = 0.05
+"""The relay reads the log at most this often: a batch, not a broker flush, per commit."""
 POSITIONS_SQL = """
 CREATE TABLE IF NOT EXISTS rekindle.relay_positions (
     name text PRIMARY KEY,
@@ -43,7 +46,8 @@ class Relay(Background):
 
     def __init__(self, runtime: Runtime, *, name: str = "relay", topic: str = EVENTS_TOPIC,
                  batch_size: int = 500, max_backoff_s: float = 5.0,
-                 idle_wait_s: float = 0.5, delivery_timeout_ms: int = 10000) -> None:
+                 idle_wait_s: float = 0.5, interval_s: float = RELAY_INTERVAL_S,
+                 delivery_timeout_ms: int = 10000) -> None:
         self.runtime = runtime
         self.name = name
         self.topic = topic
@@ -51,7 +55,7 @@ class Relay(Background):
         self.max_backoff_s = max_backoff_s
         self.delivery_timeout_ms = delivery_timeout_ms
         super().__init__(f"relay-{name}")
-        self.follower = NotificationFollower(runtime, self.stopping, idle_wait_s)
+        self.follower = NotificationFollower(runtime, self.stopping, idle_wait_s, interval_s)
         self.producer: KafkaProducer | None = None
 
     def start(self) -> Relay:
@@ -127,6 +131,7 @@ class Relay(Background):
     def _publish(self, batch: Sequence[Notification]) -> None:
         producer = self._producer()
         futures = []
+        preload_keys(self.runtime.app, batch)
         for notification in batch:
             message = to_message(self.runtime, notification)
             futures.append(producer.send(

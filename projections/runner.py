@@ -175,11 +175,16 @@ def rows(columns: str) -> str:
     return f"jsonb_to_recordset(%s) AS r({columns})"
 
 
-def decode(app: Rekindle, notifications: Sequence[Notification]) -> list[tuple[Any, Tracking]]:
-    """Maps notifications to events, fetching the subjects' keys in one query first."""
+def preload_keys(app: Rekindle, notifications: Sequence[Notification]) -> None:
+    """Fetches the keys of the batch's subjects in one query, not one per event decoded."""
     keys = getattr(app.adapters, "keys", None)
     if keys is not None and hasattr(keys, "preload"):
         keys.preload(list({n.originator_id for n in notifications}))
+
+
+def decode(app: Rekindle, notifications: Sequence[Notification]) -> list[tuple[Any, Tracking]]:
+    """Maps notifications to events, fetching the subjects' keys in one query first."""
+    preload_keys(app, notifications)
     mapper: Mapper[Any] = app.mapper
     return [(mapper.to_domain_event(n), Tracking(APP_NAME, n.id)) for n in notifications]
 
