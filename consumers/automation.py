@@ -24,6 +24,7 @@ from domain.opportunity import Opportunity
 
 if TYPE_CHECKING:
     from api.runtime import Runtime
+    from domain.application import Rekindle
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,13 @@ ATTEMPTS = 3
 
 def trigger_of(message: Message) -> str | None:
     return TRIGGERS.get(message.type)
+
+
+def ruled_trigger(message: Message, app: Rekindle) -> str | None:
+    """The message's trigger if an enabled rule has it: the others need no cause looked up
+    (which may load the opportunity) and record nothing."""
+    trigger = trigger_of(message)
+    return trigger if trigger is not None and app.rules_for(trigger) else None
 
 
 def cause_of(message: Message, app: object) -> CauseEvent:
@@ -77,10 +85,10 @@ class AutomationHandler:
         return runtime.app.rules_read_once()
 
     def handle(self, message: Message, runtime: Runtime, tracking_name: str) -> None:
-        trigger = trigger_of(message)
+        app = runtime.app
+        trigger = ruled_trigger(message, app)
         if trigger is None:
             return
-        app = runtime.app
         for _ in range(ATTEMPTS):
             try:
                 app.run_rules(trigger, cause_of(message, app),
@@ -99,5 +107,5 @@ class AutomationHandler:
         batch rather than per event is what lets the consumer keep up with a steady stream."""
         app = runtime.app
         steps = [(trigger, cause_of(m, app)) for m in messages
-                 if (trigger := trigger_of(m)) is not None]
+                 if (trigger := ruled_trigger(m, app)) is not None]
         app.run_rules_together(steps, Tracking(tracking_name, messages[-1].position))
