@@ -56,3 +56,17 @@ def test_kafka_lag_is_skipped_without_a_broker(report: dict) -> None:
     if os.environ.get("REKINDLE_KAFKA_BOOTSTRAP"):
         pytest.skip("a broker is configured")
     assert report["kafka_lag"] == {"skipped": "REKINDLE_KAFKA_BOOTSTRAP not set"}
+
+
+@pytest.mark.slow
+def test_every_goal_is_judged_against_its_figure(report: dict) -> None:
+    expected = {"api_write.ratio", "api_write.p99_ms", "candidate_history.p50_ms",
+                "projection_catchup.ratio", "rebuild.events_per_s", "import.rows_per_s",
+                "import.peak_rss_mb"}
+    assert set(report["goals"]) == expected
+    for name, verdict in report["goals"].items():
+        part, key = name.split(".")
+        assert verdict["value"] == report[part][key]
+        op, goal = verdict["goal"].split()
+        assert verdict["met"] == (verdict["value"] >= float(goal) if op == ">="
+                                  else verdict["value"] <= float(goal))
