@@ -16,7 +16,7 @@ from domain.errors import VersionConflict
 from domain.settings import Settings
 from domain.user import parse_token
 from projections.adapters import PostgresAdapters
-from projections.database import Database, quiet_checks
+from projections.database import Database, ddl_locked, quiet_checks
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +33,10 @@ class Runtime:
 
     def start(self, *, projections: bool = True, workers: bool = True) -> Runtime:
         self.database.start()
-        self.app = Rekindle(self.database.eventsourcing_env(),
-                            adapters=PostgresAdapters.on(self.database.pool),
-                            settings=self.settings)
+        with ddl_locked(self.database.conninfo, Rekindle.name):
+            self.app = Rekindle(self.database.eventsourcing_env(),
+                                adapters=PostgresAdapters.on(self.database.pool),
+                                settings=self.settings)
         self.app.add_erasure_step(IdempotentAnswers(self.database.pool))
         quiet_checks(self.app.recorder)
         self.bootstrap()

@@ -32,7 +32,7 @@ from psycopg.sql import SQL, Identifier
 from psycopg.types.json import Jsonb
 
 from domain.application import Rekindle
-from projections.database import Database, quiet_checks
+from projections.database import Database, ddl_locked, quiet_checks
 
 log = logging.getLogger(__name__)
 
@@ -364,9 +364,7 @@ class ProjectionService:
     def start(self) -> ProjectionService:
         """Opens every view (creating its tables) and starts following from its position."""
         try:
-            self._app = Rekindle({**self.database.eventsourcing_env(),
-                                  "POSTGRES_POOL_SIZE": "2"})
-            quiet_checks(self._app.recorder)
+            self._app = reading_app(self.database)
             self._reader = Reader(self._app)
             self._workers = ThreadPoolExecutor(thread_name_prefix="projection")
             opened = open_all(self._workers, functools.partial(open_projection, self.database),
@@ -544,6 +542,14 @@ def max_position(database: Database) -> int:
     return int(row[0] or 0)
 
 
+def reading_app(database: Database) -> Rekindle:
+    """The application a projection service or rebuild reads the log through (a small pool)."""
+    with ddl_locked(database.conninfo or "", APP_NAME):
+        app = Rekindle({**database.eventsourcing_env(), "POSTGRES_POOL_SIZE": "2"})
+    quiet_checks(app.recorder)
+    return app
+
+
 def open_projection(database: Database, projection_class: type[ReadProjection], *,
                     drop_first: bool = False) -> tuple[InfrastructureFactory[Any], ReadProjection]:
     """The projection on its view (tables created, after dropping them for a rebuild);
@@ -551,8 +557,9 @@ def open_projection(database: Database, projection_class: type[ReadProjection], 
     env = projection_env(database, projection_class)
     if drop_first:
         env["CREATE_TABLE"] = "n"
-    factory = InfrastructureFactory.construct(env=Environment(projection_class.name, env))
-    view = factory.tracking_recorder(projection_class.view_class)
+    with ddl_locked(database.conninfo or "", projection_class.name):
+        factory = InfrastructureFactory.construct(env=Environment(projection_class.name, env))
+        view = factory.tracking_recorder(projection_class.view_class)
     quiet_checks(view)
     if drop_first:
         view.recreate()
@@ -595,8 +602,7 @@ def rebuild(database: Database, names: Sequence[str] | None = None,
     projections are rebuilt together, reading and decoding the log once.
     """
     _rebuild_marker(database)
-    app = Rekindle({**database.eventsourcing_env(), "POSTGRES_POOL_SIZE": "2"})
-    quiet_checks(app.recorder)
+    app = reading_app(database)
     opened: list[tuple[InfrastructureFactory[Any], ReadProjection]] = []
     try:
         with ThreadPoolExecutor(thread_name_prefix="rebuild") as workers:
