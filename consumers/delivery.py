@@ -80,23 +80,27 @@ def mark_done(runtime: Runtime, tracking_name: str, position: int) -> None:
 
 
 def deliver_together(handler: Handler, messages: Sequence[Message], runtime: Runtime,
-                     progress: Progress) -> bool:
-    """Has a handler that can (`handle_together`) record a batch's effects in one transaction.
+                     progress: Progress) -> None:
+    """Hands a batch's messages that the handler wants and has not done to a handler that can
+    (`handle_together`) record their effects in one transaction.
 
-    False when it cannot, or when that failed (a poison message, a race): the caller then
-    delivers the messages one at a time, with retries and parking, as it always could.
+    When it cannot, or that failed (a poison message, a race), nothing is marked handled and
+    the caller delivers the messages one at a time, with retries and parking, as always.
     """
     together = getattr(handler, "handle_together", None)
-    if together is None or len(messages) < 2:
-        return False
+    if together is None:
+        return
+    wanted = [m for m in messages
+              if handler.wants(m) and not progress.already_done(m.position)]
+    if len(wanted) < 2:
+        return
     try:
-        together(messages, runtime, progress.tracking_name)
+        together(wanted, runtime, progress.tracking_name)
     except Exception as error:
         log.info("%s: %d messages together failed (%r); delivering them one at a time",
-                 handler.name, len(messages), error)
-        return False
-    progress.handled_through(messages[-1].position)
-    return True
+                 handler.name, len(wanted), error)
+        return
+    progress.handled_through(wanted[-1].position)
 
 
 def deliver(handler: Handler, message: Message, runtime: Runtime, tracking_name: str,

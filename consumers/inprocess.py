@@ -190,8 +190,7 @@ class InProcessWorker(Background):
         notifications = self.follower.next_batch(position)
         messages = self.messages.all(notifications)
         with batch_scope(self.handler, self.runtime):
-            deliver_together(self.handler, [m for m in messages if self.handler.wants(m)],
-                             self.runtime, progress)
+            deliver_together(self.handler, messages, self.runtime, progress)
             for message in messages:
                 if self.stopping.is_set():
                     break

@@ -140,36 +140,35 @@ class KafkaWorker(Background):
         """Commits the offsets of what was processed; the tracking position is read and
         recorded once for the records, not once per record."""
         progress = Progress(self.runtime, self.tracking_name(partition.partition))
-        deliver_together(self.handler, self._wanted(records, progress), self.runtime, progress)
+        read = self._read(records)
+        deliver_together(self.handler, [m for m in read.values() if isinstance(m, Message)],
+                         self.runtime, progress)
         done: int | None = None
         try:
             for record in records:
                 if self.stopping.is_set():
                     break
-                self._process(record, progress)
+                self._process(record, progress, read.get(record.offset))
                 done = record.offset
         finally:
             if done is not None:
                 self.consumer.commit({partition: OffsetAndMetadata(done + 1, None, -1)})
         progress.record()
 
-    def _wanted(self, records: list[ConsumerRecord], progress: Progress) -> list[Message]:
-        """The messages still to handle; unreadable ones are left for `_process` to park."""
-        if getattr(self.handler, "handle_together", None) is None:
-            return []
-        wanted = []
+    def _read(self, records: list[ConsumerRecord]) -> dict[int, Message | Exception]:
+        """Each record's message, or why it cannot be read, by offset: read once."""
+        read: dict[int, Message | Exception] = {}
         for record in records:
-            with contextlib.suppress(Exception):
-                message = Message.from_json(record.value)
-                if self.handler.wants(message) and not progress.already_done(message.position):
-                    wanted.append(message)
-        return wanted
+            try:
+                read[record.offset] = Message.from_json(record.value)
+            except Exception as error:
+                read[record.offset] = error
+        return read
 
-    def _process(self, record: ConsumerRecord, progress: Progress) -> None:
-        try:
-            message = Message.from_json(record.value)
-        except Exception as error:
-            self._dead_letter(record, f"unreadable message: {error!r}")
+    def _process(self, record: ConsumerRecord, progress: Progress,
+                 message: Message | Exception | None) -> None:
+        if not isinstance(message, Message):
+            self._dead_letter(record, f"unreadable message: {message!r}")
             return
         if self.handler.wants(message) and not progress.already_done(message.position):
             error = deliver(self.handler, message, self.runtime, progress.tracking_name,
@@ -224,7 +223,11 @@ class AtsInboundWorker(KafkaWorker):
         super().__init__(runtime, _Named("ats-inbound"), topic=ATS_TOPIC,  # type: ignore[arg-type]
                          policy=policy, **consumer_options)
 
-    def _process(self, record: ConsumerRecord, progress: Progress) -> None:
+    def _read(self, records: list[ConsumerRecord]) -> dict[int, Message | Exception]:
+        return {}  # ATS events are not integration messages: handle_ats_message reads them
+
+    def _process(self, record: ConsumerRecord, progress: Progress,
+                 message: Message | Exception | None) -> None:
         from consumers.ats import MalformedAtsMessage, handle_ats_message
 
         for attempt in range(1, self.policy.attempts + 1):
