@@ -16,7 +16,7 @@ from domain.errors import VersionConflict
 from domain.settings import Settings
 from domain.user import parse_token
 from projections.adapters import PostgresAdapters
-from projections.database import Database, ddl_locked, quiet_checks
+from projections.database import Database, quiet_checks
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ class Runtime:
 
     def start(self, *, projections: bool = True, workers: bool = True) -> Runtime:
         self.database.start()
-        with ddl_locked(self.database.conninfo, Rekindle.name):
+        with self.database.ddl_locked(Rekindle.name):
             self.app = Rekindle(self.database.eventsourcing_env(),
                                 adapters=PostgresAdapters.on(self.database.pool),
                                 settings=self.settings)

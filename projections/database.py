@@ -106,6 +106,18 @@ class Database:
         return self._pool
 
     @contextmanager
+    def ddl_locked(self, name: str) -> Iterator[None]:
+        """Holds a lock named `name` across processes while the eventsourcing library creates
+        what it needs at construction (tables, db functions, its migration tracking):
+        processes starting together on a fresh database otherwise race on the catalog and
+        fail (duplicate pg_type, `tuple concurrently updated`). The lock goes with the
+        session."""
+        assert self.conninfo is not None, "start() the database first"
+        with psycopg.connect(self.conninfo, autocommit=True) as conn:
+            conn.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", (DDL_LOCK_SPACE, name))
+            yield
+
+    @contextmanager
     def transaction(self) -> Iterator[psycopg.Cursor]:
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             yield cur
@@ -121,20 +133,7 @@ class Database:
 
 
 _pools: dict[str, ConnectionPool] = {}
-
-
 DDL_LOCK_SPACE = 7240100
-
-
-@contextmanager
-def ddl_locked(conninfo: str, name: str) -> Iterator[None]:
-    """Holds a lock named `name` across processes while the eventsourcing library creates
-    what it needs at construction (tables, db functions, its migration tracking): processes
-    starting together on a fresh database otherwise race on the catalog and fail (duplicate
-    pg_type, `tuple concurrently updated`). The lock goes with the session."""
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", (DDL_LOCK_SPACE, name))
-        yield
 
 
 def create_locked(conn: psycopg.Connection[Any], lock_id: int, ddl: str) -> None:

@@ -32,7 +32,7 @@ from psycopg.sql import SQL, Identifier
 from psycopg.types.json import Jsonb
 
 from domain.application import Rekindle
-from projections.database import Database, ddl_locked, quiet_checks
+from projections.database import Database, quiet_checks
 
 log = logging.getLogger(__name__)
 
@@ -544,7 +544,7 @@ def max_position(database: Database) -> int:
 
 def reading_app(database: Database) -> Rekindle:
     """The application a projection service or rebuild reads the log through (a small pool)."""
-    with ddl_locked(database.conninfo or "", APP_NAME):
+    with database.ddl_locked(APP_NAME):
         app = Rekindle({**database.eventsourcing_env(), "POSTGRES_POOL_SIZE": "2"})
     quiet_checks(app.recorder)
     return app
@@ -557,7 +557,7 @@ def open_projection(database: Database, projection_class: type[ReadProjection], 
     env = projection_env(database, projection_class)
     if drop_first:
         env["CREATE_TABLE"] = "n"
-    with ddl_locked(database.conninfo or "", projection_class.name):
+    with database.ddl_locked(projection_class.name):
         factory = InfrastructureFactory.construct(env=Environment(projection_class.name, env))
         view = factory.tracking_recorder(projection_class.view_class)
     quiet_checks(view)
