@@ -6,7 +6,6 @@ callers can ask the read side to wait for it (read-your-writes).
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
@@ -19,7 +18,6 @@ from eventsourcing.application import (
     project_aggregate,
 )
 from eventsourcing.persistence import (
-    EventStore,
     JSONTranscoder,
     ProcessRecorder,
     Tracking,
@@ -96,23 +94,10 @@ class Rekindle(CrmCommands, IntakeCommands, GdprCommands, Application[UUID]):
             if not processing.events:
                 self.recorder.insert_tracking(tracking)
                 return None
-            recordings = self._tracked_events().put(processing.events, tracking=tracking)
+            recordings = self.events.put(processing.events, tracking=tracking)
             self._take_snapshots(processing)
             self._notify(recordings)
         return recordings[-1].notification.id if recordings else None
-
-    def _tracked_events(self) -> EventStore:
-        """The library's db-function insert path drops `tracking`; tracked saves avoid it."""
-        if getattr(self, "_tracked_store", None) is None:
-            recorder = self.recorder
-            datastore = getattr(recorder, "datastore", None)
-            if getattr(datastore, "enable_db_functions", False):
-                plain = copy.copy(datastore)
-                plain.enable_db_functions = False
-                recorder = type(recorder)(plain, events_table_name=recorder.events_table_name,
-                                          tracking_table_name=recorder.tracking_table_name)
-            self._tracked_store = EventStore(self.mapper, recorder)
-        return self._tracked_store
 
     def load(self, cls: type[T], aggregate_id: UUID, *, missing: type[DomainError] = NotFound) -> T:
         try:
