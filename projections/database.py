@@ -90,8 +90,10 @@ class Database:
             "POSTGRES_USER": str(parts.get("user") or "postgres"),
             "POSTGRES_PASSWORD": str(parts.get("password") or ""),
             # The library's insert function skips the table lock that keeps the log committed
-            # in id order (tests/domain/test_log_order.py): followers would skip events.
+            # in id order (tests/domain/test_log_order.py): followers would skip events. Ours
+            # takes it, and commits in the same statement.
             "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
+            "PROCESS_RECORDER_TOPIC": "projections.recorder:OneStatementProcessRecorder",
             "POSTGRES_POOL_SIZE": os.environ.get("POSTGRES_POOL_SIZE", "8"),
             "POSTGRES_MAX_OVERFLOW": os.environ.get("POSTGRES_MAX_OVERFLOW", "16"),
             "POSTGRES_CONNECT_TIMEOUT": os.environ.get("POSTGRES_CONNECT_TIMEOUT", "1"),

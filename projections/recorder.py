@@ -1,0 +1,80 @@
+"""The event store's recorder: the library's, with each insert one statement that commits.
+
+Every event insert takes the events table's EXCLUSIVE lock, so the log commits in id order
+(README, guarantee 2). The library sends the lock and the insert, waits for their results
+in Python, and only then sends COMMIT: the lock is held across that gap, which in a busy
+process is a wait for the GIL of several milliseconds, and every other writer queues behind
+it. Here one server-side function records the consumer's position (if any), takes the lock
+and inserts; called outside a transaction block, it commits before it answers, so the lock
+is held for the server's own work and the commit's WAL flush only.
+
+The library's own insert function (POSTGRES_ENABLE_DB_FUNCTIONS) is one statement too, but
+skips the lock (tests/domain/test_log_order.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent, Tracking
+from eventsourcing.postgres import PostgresDatastore, PostgresProcessRecorder
+from eventsourcing.utils import retry
+from psycopg.sql import SQL, Identifier
+
+CREATE_FUNCTION = """
+CREATE OR REPLACE FUNCTION {schema}.{function}(
+    events {schema}.{event_type}[], tracking_name text, tracking_position bigint)
+RETURNS SETOF bigint LANGUAGE plpgsql AS $body$
+BEGIN
+    IF tracking_name IS NOT NULL THEN
+        INSERT INTO {schema}.{tracking} VALUES (tracking_name, tracking_position)
+        ON CONFLICT (application_name) DO UPDATE SET notification_id = tracking_position
+        WHERE {schema}.{tracking}.notification_id < tracking_position;
+        IF NOT FOUND THEN
+            RAISE unique_violation USING MESSAGE = format(
+                '%s has already recorded position %s', tracking_name, tracking_position);
+        END IF;
+    END IF;
+    SET LOCAL lock_timeout = '{lock_timeout}s';
+    LOCK TABLE {schema}.{events} IN EXCLUSIVE MODE;
+    NOTIFY {channel};
+    RETURN QUERY
+        INSERT INTO {schema}.{events} (originator_id, originator_version, topic, state)
+        SELECT originator_id, originator_version, topic, state FROM unnest(events)
+        RETURNING notification_id;
+END
+$body$
+"""
+
+
+class OneStatementProcessRecorder(PostgresProcessRecorder):
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events",
+                 tracking_table_name: str = "notification_tracking") -> None:
+        super().__init__(datastore, events_table_name=events_table_name,
+                         tracking_table_name=tracking_table_name)
+        schema = Identifier(datastore.schema)
+        function = Identifier(events_table_name + "_insert")
+        self.one_statement = datastore.single_row_tracking
+        self.sql_create_statements.append(SQL(CREATE_FUNCTION).format(
+            schema=schema, function=function,
+            event_type=Identifier(self.stored_event_type_name),
+            tracking=Identifier(tracking_table_name), events=Identifier(events_table_name),
+            channel=Identifier(self.channel_name), lock_timeout=datastore.lock_timeout))
+        self.insert_statement = SQL(
+            "SELECT notification_id FROM {schema}.{function}(%s, %s, %s) AS notification_id"
+        ).format(schema=schema, function=function)
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(self, stored_events: Sequence[StoredEvent],
+                      **kwargs: Any) -> Sequence[int] | None:
+        if not stored_events or not self.one_statement:
+            return super().insert_events(stored_events, **kwargs)
+        tracking: Tracking | None = kwargs.get("tracking")
+        rows = [self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic,
+                                               e.state) for e in stored_events]
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.insert_statement,
+                         (rows, tracking and tracking.application_name,
+                          tracking and tracking.notification_id), prepare=True)
+            return [row["notification_id"] for row in curs.fetchall()]
