@@ -14,6 +14,7 @@ import contextlib
 import functools
 import logging
 import os
+import re
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -44,6 +45,10 @@ MAX_BACKOFF_S = 10.0  # ... up to this
 IDLE_WAIT_S = 0.25  # longest wait for a NOTIFY before looking again (and for stop())
 LINGER_S = float(os.environ.get("REKINDLE_PROJECTION_LINGER_S", "0.25"))
 DEMAND_POLL_S = 0.02  # how soon a lingering projection someone waits for is applied
+BULK_LAG_EVENTS = int(os.environ.get("REKINDLE_PROJECTION_BULK_LAG", "50000"))
+"""A view at least this far behind (and behind by more events than its tables hold rows)
+catches up without its GIN indexes, then builds them once."""
+_INDEX = re.compile(r"CREATE INDEX IF NOT EXISTS (\w+) ON (\w+)\.(\w+) USING gin", re.S)
 Batch = tuple[Sequence[Notification], list[tuple[Any, Tracking]]]
 _PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 _committed = Condition()  # notified after every committed batch: read-your-writes waiters wake
@@ -77,6 +82,40 @@ class ReadView(PostgresTrackingRecorder):
 
     def position(self) -> int:
         return self.max_tracking_id(APP_NAME) or 0
+
+    def defer_indexes(self, lag: int) -> bool:
+        """Drops the view's GIN indexes (the list filters') for a long catch-up, a cold start
+        or a rebuild: every event then writes far fewer index entries, and `restore_indexes`
+        builds each index once at the end. Only when the lag is long, and longer than the
+        indexed tables are (building afresh must cost less than keeping up). True if dropped.
+
+        A catch-up that dies before the end loses nothing: opening the view creates every
+        missing index (`tables_sql`).
+        """
+        found = [_INDEX.match(s) for s in self.tables_sql]
+        indexes = [m.groups() for m in found if m is not None]
+        if lag < BULK_LAG_EVENTS or not indexes:
+            return False
+        with self.datastore.transaction(commit=True) as cur:
+            tables = sorted({f"{schema}.{table}" for _, schema, table in indexes})
+            held = cur.execute("SELECT coalesce(sum(greatest(reltuples, 0)), 0) AS n "
+                               "FROM pg_class WHERE oid = ANY(%s::regclass[])",
+                               (tables,)).fetchone()["n"]
+            if held >= lag:
+                return False
+            for name, schema, _ in indexes:
+                cur.execute(SQL("DROP INDEX IF EXISTS {}.{}").format(Identifier(schema),
+                                                                    Identifier(name)))
+        log.info("%s: catching up %d events without its GIN indexes", self.__class__.__name__,
+                 lag)
+        return True
+
+    def restore_indexes(self) -> None:
+        """Builds the indexes `defer_indexes` dropped."""
+        with self.datastore.transaction(commit=True) as cur:
+            for statement in self.tables_sql:
+                if _INDEX.match(statement):
+                    cur.execute(SQL(statement), prepare=False)  # type: ignore[arg-type]
 
 
 class ReadProjection(Projection[ReadView]):
@@ -306,6 +345,7 @@ class Follower:
         self.failures = 0
         self.retry_at = 0.0
         self.linger_until = 0.0
+        self.indexes_deferred = False
 
     def due(self, now: float, demanded: set[str]) -> bool:
         """Prompt, done lingering, or waited for."""
@@ -316,14 +356,24 @@ class Follower:
         advanced = position != self.position
         self.position = position
         self.running()
+        if self.indexes_deferred and not full:  # caught up: build the deferred indexes
+            try:
+                self.view.restore_indexes()
+                self.indexes_deferred = False
+            except Exception as error:
+                log.error("projection %s: building its indexes failed: %s; trying again after "
+                          "its next batch", self.name, describe(error))
         if self.projection.lingers and advanced and not full:
             self.linger_until = now + LINGER_S
 
-    def resume(self) -> None:
-        """Reads the position from the tracking table: the only truth after a failure."""
+    def resume(self, head: Callable[[], int]) -> None:
+        """Reads the position from the tracking table: the only truth after a failure. Far
+        behind `head()`, the view catches up with its GIN indexes deferred."""
         if self.position is None:
             self.position = self.view.position()
             self.projection.committed(self.position)
+            if not self.indexes_deferred:
+                self.indexes_deferred = self.view.defer_indexes(head() - self.position)
 
     def running(self) -> None:
         self.failures = 0
@@ -373,7 +423,7 @@ class ProjectionService:
             for _, projection in opened:
                 follower = Follower(projection)
                 self.runners[follower.name] = follower
-                follower.resume()
+                follower.resume(head=functools.partial(max_position, self.database))
                 follower.running()
         except BaseException:
             self.stop()
@@ -430,7 +480,7 @@ class ProjectionService:
         ready = []
         for follower in (f for f in healthy if f.due(now, demanded)):
             try:
-                follower.resume()
+                follower.resume(head=functools.partial(max_position, self.database))
                 ready.append(follower)
             except Exception as error:
                 follower.failed(error)
@@ -638,6 +688,7 @@ def catch_up(app: Rekindle, projections: Sequence[ReadProjection], database: Dat
     """
     head = max_position(database)
     positions = {p.name: p.view.position() for p in projections}
+    deferred = [p for p in projections if p.view.defer_indexes(head - positions[p.name])]
     reader = Reader(app)
     workers = ThreadPoolExecutor(thread_name_prefix="projection")
     try:
@@ -654,6 +705,8 @@ def catch_up(app: Rekindle, projections: Sequence[ReadProjection], database: Dat
                 if isinstance(result, Exception):
                     raise result
                 positions[projection.name] = result
+        for projection in deferred:
+            projection.view.restore_indexes()
     finally:
         workers.shutdown(wait=True)
         reader.close()
