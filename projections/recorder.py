@@ -1,4 +1,5 @@
-"""The event store's recorder: the library's, with each insert one statement that commits.
+"""The event store's recorder: the library's, with each insert one statement that commits, and
+its log reads composed once.
 
 Every event insert takes the events table's EXCLUSIVE lock, so the log commits in id order
 (README, guarantee 2). The library sends the lock and the insert, waits for their results
@@ -10,6 +11,10 @@ is held for the server's own work and the commit's WAL flush only.
 
 The library's own insert function (POSTGRES_ENABLE_DB_FUNCTIONS) is one statement too, but
 skips the lock (tests/domain/test_log_order.py).
+
+Every follower of the log (projections, relay, workers) reads it on every wake-up; the
+library composes that SELECT anew on each call, which cost about as much Python as running
+it. Here each shape of the query is composed once.
 """
 
 from __future__ import annotations
@@ -17,10 +22,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent, Tracking
+from eventsourcing.persistence import (
+    InterfaceError,
+    Notification,
+    OperationalError,
+    StoredEvent,
+    Tracking,
+)
 from eventsourcing.postgres import PostgresDatastore, PostgresProcessRecorder
 from eventsourcing.utils import retry
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Composed, Identifier
 
 CREATE_FUNCTION = """
 CREATE OR REPLACE FUNCTION {schema}.{function}(
@@ -61,6 +72,7 @@ class OneStatementProcessRecorder(PostgresProcessRecorder):
             event_type=Identifier(self.stored_event_type_name),
             tracking=Identifier(tracking_table_name), events=Identifier(events_table_name),
             channel=Identifier(self.channel_name), lock_timeout=datastore.lock_timeout))
+        self._notification_statements: dict[tuple[bool, ...], Composed] = {}
         self.insert_statement = SQL(
             "SELECT notification_id FROM {schema}.{function}(%s, %s, %s) AS notification_id"
         ).format(schema=schema, function=function)
@@ -78,3 +90,31 @@ class OneStatementProcessRecorder(PostgresProcessRecorder):
                          (rows, tracking and tracking.application_name,
                           tracking and tracking.notification_id), prepare=True)
             return [row["notification_id"] for row in curs.fetchall()]
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def select_notifications(self, start: int | None, limit: int, stop: int | None = None,
+                             topics: Sequence[str] = (), *,
+                             inclusive_of_start: bool = True) -> Sequence[Notification]:
+        """The library's query and answer, from a statement composed once per shape."""
+        shape = (start is not None, inclusive_of_start, stop is not None, bool(topics))
+        statement = self._notification_statements.get(shape)
+        if statement is None:
+            statement = self._notification_statements[shape] = self._compose(*shape)
+        params: list[Any] = [p for p, used in ((start, shape[0]), (stop, shape[2])) if used]
+        if topics:
+            params.append(list(topics))
+        params.append(limit)
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, params, prepare=True)
+            return [Notification(id=row["notification_id"], originator_id=row["originator_id"],
+                                 originator_version=row["originator_version"],
+                                 topic=row["topic"], state=bytes(row["state"]))
+                    for row in curs.fetchall()]
+
+    def _compose(self, start: bool, inclusive: bool, stop: bool, topics: bool) -> Composed:
+        conditions = [SQL(text) for text, used in (
+            ("notification_id >= %s" if inclusive else "notification_id > %s", start),
+            ("notification_id <= %s", stop), ("topic = ANY(%s)", topics)) if used]
+        where = SQL(" WHERE ") + SQL(" AND ").join(conditions) if conditions else SQL("")
+        return SQL("SELECT * FROM {}.{}{} ORDER BY notification_id LIMIT %s").format(
+            Identifier(self.datastore.schema), Identifier(self.events_table_name), where)
