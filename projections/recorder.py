@@ -35,7 +35,8 @@ from psycopg.sql import SQL, Composed, Identifier
 
 CREATE_FUNCTION = """
 CREATE OR REPLACE FUNCTION {schema}.{function}(
-    events {schema}.{event_type}[], tracking_name text, tracking_position bigint)
+    ids {id_type}[], versions bigint[], topics text[], states bytea[],
+    tracking_name text, tracking_position bigint)
 RETURNS SETOF bigint LANGUAGE plpgsql AS $body$
 BEGIN
     IF tracking_name IS NOT NULL THEN
@@ -52,7 +53,7 @@ BEGIN
     NOTIFY {channel};
     RETURN QUERY
         INSERT INTO {schema}.{events} (originator_id, originator_version, topic, state)
-        SELECT originator_id, originator_version, topic, state FROM unnest(events)
+        SELECT * FROM unnest(ids, versions, topics, states)
         RETURNING notification_id;
 END
 $body$
@@ -68,13 +69,13 @@ class OneStatementProcessRecorder(PostgresProcessRecorder):
         function = Identifier(events_table_name + "_insert")
         self.one_statement = datastore.single_row_tracking
         self.sql_create_statements.append(SQL(CREATE_FUNCTION).format(
-            schema=schema, function=function,
-            event_type=Identifier(self.stored_event_type_name),
+            schema=schema, function=function, id_type=SQL(datastore.originator_id_type),
             tracking=Identifier(tracking_table_name), events=Identifier(events_table_name),
             channel=Identifier(self.channel_name), lock_timeout=datastore.lock_timeout))
         self._notification_statements: dict[tuple[bool, ...], Composed] = {}
         self.insert_statement = SQL(
-            "SELECT notification_id FROM {schema}.{function}(%s, %s, %s) AS notification_id"
+            "SELECT notification_id FROM {schema}.{function}(%b, %b, %b, %b, %s, %s) "
+            "AS notification_id"
         ).format(schema=schema, function=function)
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
@@ -83,11 +84,12 @@ class OneStatementProcessRecorder(PostgresProcessRecorder):
         if not stored_events or not self.one_statement:
             return super().insert_events(stored_events, **kwargs)
         tracking: Tracking | None = kwargs.get("tracking")
-        rows = [self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic,
-                                               e.state) for e in stored_events]
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self.insert_statement,
-                         (rows, tracking and tracking.application_name,
+                         ([e.originator_id for e in stored_events],
+                          [e.originator_version for e in stored_events],
+                          [e.topic for e in stored_events], [e.state for e in stored_events],
+                          tracking and tracking.application_name,
                           tracking and tracking.notification_id), prepare=True)
             return [row["notification_id"] for row in curs.fetchall()]
 
