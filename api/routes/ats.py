@@ -7,11 +7,11 @@ from typing import Any
 from uuid import UUID
 
 from flask import Response, request
-from flask_smorest import Blueprint
 
 from api import responses
 from api.app import command_response, runtime
 from api.auth import RECRUITERS, current_actor, requires
+from api.blueprint import Blueprint
 from api.errors import ApiError
 from consumers.ats import SIGNATURE_HEADER, signature_valid
 from domain.actor import Actor

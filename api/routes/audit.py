@@ -6,11 +6,11 @@ from typing import Any
 from uuid import UUID
 
 from flask import Response, jsonify
-from flask_smorest import Blueprint
 
 from api import responses
 from api.app import ensure_candidate_visible, pool, runtime, wait_for
 from api.auth import READERS, current_actor, requires
+from api.blueprint import Blueprint
 from api.schemas import ReadArgs
 from domain.errors import NotFound
 from projections import queries

@@ -6,11 +6,11 @@ from typing import Any
 from uuid import UUID
 
 from flask import Response, jsonify
-from flask_smorest import Blueprint
 
 from api import responses
 from api.app import created_response, ensure_candidate_visible, pool, runtime, wait_for
 from api.auth import READERS, RECRUITERS, current_actor, requires
+from api.blueprint import Blueprint
 from api.idempotency import idempotent
 from api.schemas import CandidateArgs, CandidateCreate, CandidateListArgs, CandidatePatch
 from domain.errors import NotFound

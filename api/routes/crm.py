@@ -8,7 +8,6 @@ from typing import Any
 from uuid import UUID
 
 from flask import Response, current_app, jsonify
-from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from api import responses
@@ -22,6 +21,7 @@ from api.auth import (
     current_actor,
     requires,
 )
+from api.blueprint import Blueprint
 from api.errors import ApiError
 from api.idempotency import idempotent
 from api.schemas import PageArgs, ReadArgs, Strict

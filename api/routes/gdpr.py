@@ -6,11 +6,11 @@ from typing import Any
 from uuid import UUID
 
 from flask import Response
-from flask_smorest import Blueprint
 
 from api import responses
 from api.app import command_response, created_response, ensure_candidate_visible, pool, runtime
 from api.auth import ADMINS, RECRUITERS, current_actor, requires
+from api.blueprint import Blueprint
 from api.idempotency import purge_candidate
 from api.routes.candidates import read_candidate
 from api.schemas import Anonymize, ConsentGrant, ConsentRequest, Empty

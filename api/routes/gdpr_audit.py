@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, jsonify
-from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from api import responses
 from api.app import pool, wait_for
 from api.auth import ADMINS, requires
+from api.blueprint import Blueprint
 from api.schemas import PageArgs
 from projections.erasures import REASONS, STATUSES, list_erasures
 

@@ -6,10 +6,10 @@ import logging
 from typing import Any
 
 from flask import Response, jsonify
-from flask_smorest import Blueprint
 
 from api import responses
 from api.app import pool, runtime
+from api.blueprint import Blueprint
 
 log = logging.getLogger(__name__)
 

@@ -10,12 +10,12 @@ from typing import Any
 from uuid import UUID
 
 from flask import Response, jsonify
-from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from api import responses
 from api.app import command_response, pool, runtime, wait_for
 from api.auth import READERS, RECRUITERS, current_actor, requires
+from api.blueprint import Blueprint
 from api.schemas import FileUpload, ReadArgs, Strict
 from consumers.importer import prepare_import
 from domain.commands import Recorded

@@ -7,12 +7,12 @@ from typing import Any
 from uuid import UUID
 
 from flask import Response, jsonify, make_response, request
-from flask_smorest import Blueprint
 from marshmallow import ValidationError as MarshmallowError
 
 from api import responses
 from api.app import command_response, created_response, pool, runtime, wait_for
 from api.auth import ADMINS, READERS, RECRUITERS, current_actor, requires
+from api.blueprint import Blueprint
 from api.errors import ApiError, flatten
 from api.idempotency import idempotent
 from api.schemas import (

@@ -6,11 +6,11 @@ from typing import Any
 from uuid import UUID
 
 from flask import Response, jsonify
-from flask_smorest import Blueprint
 
 from api import responses
 from api.app import command_response, pool, runtime, wait_for
 from api.auth import ADMINS, READERS, current_actor, ensure_may_manage, requires
+from api.blueprint import Blueprint
 from api.idempotency import idempotent
 from api.schemas import Empty, ReadArgs, RoleChange, UserCreate, UserListArgs
 from domain.errors import NotFound
