@@ -45,6 +45,8 @@ MAX_BACKOFF_S = 10.0  # ... up to this
 IDLE_WAIT_S = 0.25  # longest wait for a NOTIFY before looking again (and for stop())
 LINGER_S = float(os.environ.get("REKINDLE_PROJECTION_LINGER_S", "0.25"))
 DEMAND_POLL_S = 0.02  # how soon a lingering projection someone waits for is applied
+PROJECTIONS_CHANNEL = "rekindle_projections"
+"""Every committed batch NOTIFYs '<view name>:<position>' here (projections.watch)."""
 BULK_LAG_EVENTS = int(os.environ.get("REKINDLE_PROJECTION_BULK_LAG", "50000"))
 """A view at least this far behind (and behind by more events than its tables hold rows)
 catches up without its GIN indexes, then builds them once."""
@@ -173,6 +175,8 @@ class ReadProjection(Projection[ReadView]):
             self.after_batch(cur, touched)
             pipeline.sync()  # every earlier result is in: the tracking insert reads its own
             self.view._insert_tracking(cur, batch[-1][1])
+            cur.execute("SELECT pg_notify(%s, %s)", (PROJECTIONS_CHANNEL,
+                                                     f"{self.name}:{self.current_position}"))
         self.committed(batch[-1][1].notification_id)
 
     def _apply_layers(self, cur: Cursor[Any], layers: list[list[tuple[Any, Tracking]]],

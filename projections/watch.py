@@ -1,20 +1,35 @@
 """Read-your-writes in a process that does not run the projections itself.
 
 With Kafka configured, `rekindle serve` runs only the API and `rekindle worker projections`
-(or `worker all`) applies the events elsewhere. A GET with `min_position` then waits on each
-view's tracking table with the library's `TrackingRecorder.wait`.
+(or `worker all`) applies the events elsewhere. Every batch a projection commits NOTIFYs
+`PROJECTIONS_CHANNEL` with the view's name and new position (`ReadProjection.process_batch`);
+a watch LISTENs there, so a 201 or a GET with `min_position` wakes as the view commits. The
+library's `TrackingRecorder.wait` polls instead, first after 100 ms, then 200, 400...
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
+from threading import Condition, Event, Thread
 from time import monotonic
 from typing import Any
 
+import psycopg
 from eventsourcing.persistence import InfrastructureFactory
+from psycopg.sql import SQL, Identifier
 
 from projections.database import Database
-from projections.runner import APP_NAME, catalog, open_projection
+from projections.runner import (
+    IDLE_WAIT_S,
+    MAX_BACKOFF_S,
+    PROJECTIONS_CHANNEL,
+    catalog,
+    describe,
+    open_projection,
+)
+
+log = logging.getLogger(__name__)
 
 
 class ProjectionWatch:
@@ -25,31 +40,75 @@ class ProjectionWatch:
         self.names = names
         self._factories: list[InfrastructureFactory[Any]] = []
         self.views: dict[str, Any] = {}
+        self.positions: dict[str, int] = {}
+        self._changed = Condition()
+        self._listening = Event()
+        self._stopping = Event()
+        self._thread: Thread | None = None
 
-    def start(self) -> ProjectionWatch:
+    def start(self, timeout_s: float = 10.0) -> ProjectionWatch:
+        """Opens the views (creating their tables) and listens; returns once it has."""
         for projection_class in catalog(self.names):
             factory, projection = open_projection(self.database, projection_class)
             self._factories.append(factory)
             self.views[projection_class.name] = projection.view
+        self._thread = Thread(target=self._listen, name="projection-watch", daemon=True)
+        self._thread.start()
+        if not self._listening.wait(timeout_s):
+            log.warning("projection watch is not listening yet; waits time out until it is")
         return self
+
+    def _listen(self) -> None:
+        """LISTENs, then reads every view's position (so nothing committed before is missed),
+        then follows the notifications; starts over on a lost session."""
+        while not self._stopping.is_set():
+            try:
+                with psycopg.connect(self.database.conninfo or "", autocommit=True,
+                                     connect_timeout=2) as conn:
+                    conn.execute(SQL("LISTEN {}").format(Identifier(PROJECTIONS_CHANNEL)))
+                    for name, view in self.views.items():
+                        self._advance(name, view.position())
+                    self._listening.set()
+                    while not self._stopping.is_set():
+                        for notify in conn.notifies(timeout=IDLE_WAIT_S):
+                            name, _, position = notify.payload.rpartition(":")
+                            if name in self.views:
+                                self._advance(name, int(position))
+            except (psycopg.Error, OSError, ValueError) as error:
+                self._listening.clear()
+                log.warning("projection watch lost its session: %s; listening again",
+                            describe(error))
+                self._stopping.wait(MAX_BACKOFF_S / 10)
+
+    def _advance(self, name: str, position: int) -> None:
+        with self._changed:
+            if position > self.positions.get(name, 0):
+                self.positions[name] = position
+                self._changed.notify_all()
 
     def wait(self, position: int | None, timeout: float,
              views: Sequence[str] | None = None) -> bool:
-        """True once the named views (all by default) have tracked `position`; False after
+        """True once the named views (all by default) have committed `position`; False after
         `timeout`."""
         if position is None:
             return True
+        names = [name for name in self.views if views is None or name in views]
         deadline = monotonic() + timeout
-        for name, view in self.views.items():
-            if views is not None and name not in views:
-                continue
-            try:
-                view.wait(APP_NAME, position, timeout=max(0.0, deadline - monotonic()))
-            except TimeoutError:
-                return False
+        with self._changed:
+            while any(self.positions.get(name, 0) < position for name in names):
+                remaining = deadline - monotonic()
+                if remaining <= 0 or self._stopping.is_set():
+                    return False
+                self._changed.wait(remaining)
         return True
 
     def stop(self) -> None:
+        self._stopping.set()
+        with self._changed:
+            self._changed.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
         for factory in self._factories:
             factory.close()
         self._factories.clear()
