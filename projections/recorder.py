@@ -7,14 +7,16 @@ in Python, and only then sends COMMIT: the lock is held across that gap, which i
 process is a wait for the GIL of several milliseconds, and every other writer queues behind
 it. Here one server-side function records the consumer's position (if any), takes the lock
 and inserts; called outside a transaction block, it commits before it answers, so the lock
-is held for the server's own work and the commit's WAL flush only.
+is held for the server's own work and the commit's WAL flush only. It takes the events as
+four arrays, which psycopg sends in binary (the library's composite type goes as text, about
+40 µs of Python per event).
 
 The library's own insert function (POSTGRES_ENABLE_DB_FUNCTIONS) is one statement too, but
 skips the lock (tests/domain/test_log_order.py).
 
 Every follower of the log (projections, relay, workers) reads it on every wake-up; the
-library composes that SELECT anew on each call, which cost about as much Python as running
-it. Here each shape of the query is composed once.
+library composes that SELECT anew on each call, about a third of an empty read's Python.
+Here each shape of the query is composed once.
 """
 
 from __future__ import annotations

@@ -414,6 +414,7 @@ class ProjectionService:
         self._thread: Thread | None = None
         self._listener: psycopg.Connection[Any] | None = None
         self._demanded: set[str] = set()  # lingering views waited for; guarded by _committed
+        self._head = functools.partial(max_position, database)
 
     def start(self) -> ProjectionService:
         """Opens every view (creating its tables) and starts following from its position."""
@@ -427,7 +428,7 @@ class ProjectionService:
             for _, projection in opened:
                 follower = Follower(projection)
                 self.runners[follower.name] = follower
-                follower.resume(head=functools.partial(max_position, self.database))
+                follower.resume(head=self._head)
                 follower.running()
         except BaseException:
             self.stop()
@@ -484,7 +485,7 @@ class ProjectionService:
         ready = []
         for follower in (f for f in healthy if f.due(now, demanded)):
             try:
-                follower.resume(head=functools.partial(max_position, self.database))
+                follower.resume(head=self._head)
                 ready.append(follower)
             except Exception as error:
                 follower.failed(error)
