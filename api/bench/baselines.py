@@ -43,17 +43,30 @@ def bare_commits_per_s(conninfo: str, clients: int, seconds: float) -> float:
     return rate(sum(counts), time.perf_counter() - began)
 
 
-def bare_decode(app: Any, page: int = 1000) -> tuple[int, float]:
-    """Reads every notification in pages and decodes it to a domain event; nothing else."""
-    count = 0
-    began = time.perf_counter()
-    start = 1
-    while True:
-        notifications = app.recorder.select_notifications(start=start, limit=page)
-        if not notifications:
-            break
-        for notification in notifications:
-            app.mapper.to_domain_event(notification)
-        count += len(notifications)
-        start = notifications[-1].id + 1
-    return count, time.perf_counter() - began
+def bare_decode(database: Any, page: int = 1000) -> tuple[int, float]:
+    """Reads every notification in pages and decodes it, nothing else: as a projection's reader
+    does, through an application of its own (so no subject key is cached yet) that fetches
+    each page's keys in one query.
+
+    It once decoded through the application that had just recorded the backlog: the keys it
+    had cached (for 30 s) made the figure depend on how long recording took, from 12,000 to
+    27,000 events/s on the same backlog.
+    """
+    from projections.runner import decode, reading_app
+
+    app = reading_app(database)
+    try:
+        count = 0
+        began = time.perf_counter()
+        after = 0
+        while True:
+            notifications = app.recorder.select_notifications(
+                start=after, limit=page, inclusive_of_start=False)
+            if not notifications:
+                break
+            decode(app, notifications)
+            count += len(notifications)
+            after = notifications[-1].id
+        return count, time.perf_counter() - began
+    finally:
+        app.close()

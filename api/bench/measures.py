@@ -194,7 +194,7 @@ def projection_catchup(store: BacklogStore) -> dict[str, Any]:
 
     if not catalog():
         return {"skipped": "no projections are registered in projections/catalog.py"}
-    decoded, decode_s = baselines.bare_decode(store.runtime.app)
+    decoded, decode_s = baselines.bare_decode(store.runtime.database)
     started = time.perf_counter()
     service = ProjectionService(store.runtime.database).start()
     try:
