@@ -74,7 +74,7 @@ class ProjectionWatch:
                             name, _, position = notify.payload.rpartition(":")
                             if name in self.views:
                                 self._advance(name, int(position))
-            except (psycopg.Error, OSError, ValueError) as error:
+            except Exception as error:  # the database gone, or the views unreadable: retry
                 self._listening.clear()
                 log.warning("projection watch lost its session: %s; listening again",
                             describe(error))

@@ -51,10 +51,20 @@ def test_a_watch_started_after_the_writes_knows_the_views_positions(app, admin, 
 def test_the_watch_listens_again_after_its_session_is_dropped(app, admin, database, watch):
     first = app.create_candidate("Before Drop", ["before@example.com"], admin)
     assert watch.wait(first.position, 10)
+    view = watch.views["profiles"]
+    failures = [persistence.OperationalError("the server is starting up")]
+
+    def position_once_unreadable() -> int:  # as while the database restarts
+        if failures:
+            raise failures.pop()
+        return type(view).position(view)
+
+    view.position = position_once_unreadable
     with psycopg.connect(database.conninfo, autocommit=True) as conn:
         dropped = conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                                "WHERE query LIKE 'LISTEN \"rekindle_projections\"%'").fetchall()
     assert dropped == [(True,)]
     second = app.create_candidate("After Drop", ["after@example.com"], admin)
     assert watch.wait(second.position, 10)
+    assert failures == []
     wait_until(lambda: watch._listening.is_set(), 10, "the watch listening again")
