@@ -3,6 +3,7 @@ again on the same data folder, a load generator, and read-model dumps to compare
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import threading
@@ -71,7 +72,7 @@ class Load:
         started = time.monotonic()
         try:
             response = self.live.request(method, path, body, timeout=20)
-        except OSError as error:
+        except (OSError, http.client.HTTPException) as error:  # e.g. killed mid-answer
             with self._lock:
                 self.outcomes.append(Outcome(method, path, -1, repr(error),
                                              time.monotonic() - started))
