@@ -1,6 +1,10 @@
-"""The event store's recorder reads the log exactly as the library's recorder does."""
+"""The event store's recorder reads the log and each aggregate exactly as the library's
+recorder does."""
 
 from __future__ import annotations
+
+import itertools
+from uuid import UUID
 
 from eventsourcing.postgres import PostgresApplicationRecorder
 
@@ -12,13 +16,19 @@ CREATED = "domain.candidate:Candidate.CandidateCreated"
 UPDATED = "domain.candidate:Candidate.ProfileUpdated"
 
 
-def test_every_shape_of_log_read_gives_what_the_library_gives(app: Rekindle) -> None:
-    assert isinstance(app.recorder, OneStatementProcessRecorder)
+def _six_candidates_updated_once(app: Rekindle) -> list[UUID]:
     admin = Actor(app.create_user("Ada Admin", "ada@example.com", "super_admin",
                                   Actor.system()).id, "super_admin")
+    candidates = []
     for n in range(6):
-        candidate = app.create_candidate(f"Cand {n}", [f"c{n}@example.com"], admin).id
-        app.update_profile(candidate, {"headline": f"Engineer {n}"}, admin)
+        candidates.append(app.create_candidate(f"Cand {n}", [f"c{n}@example.com"], admin).id)
+        app.update_profile(candidates[-1], {"headline": f"Engineer {n}"}, admin)
+    return candidates
+
+
+def test_every_shape_of_log_read_gives_what_the_library_gives(app: Rekindle) -> None:
+    assert isinstance(app.recorder, OneStatementProcessRecorder)
+    _six_candidates_updated_once(app)
     head = app.recorder.max_notification_id()
     library = PostgresApplicationRecorder.select_notifications.__wrapped__  # type: ignore[attr-defined]
     shapes = [dict(start=None, limit=100), dict(start=1, limit=5), dict(start=3, limit=4,
@@ -31,3 +41,17 @@ def test_every_shape_of_log_read_gives_what_the_library_gives(app: Rekindle) -> 
         theirs = library(app.recorder, **shape)
         assert ours == theirs, shape
         assert ours, shape
+
+
+def test_every_shape_of_aggregate_read_gives_what_the_library_gives(app: Rekindle) -> None:
+    candidate = _six_candidates_updated_once(app)[2]
+    for n in range(3):
+        app.update_profile(candidate, {"headline": f"Lead {n}"}, Actor.system())
+    library = PostgresApplicationRecorder.select_events.__wrapped__  # type: ignore[attr-defined]
+    for gt, lte, desc, limit in itertools.product((None, 1), (None, 4), (False, True), (None, 2)):
+        shape = dict(gt=gt, lte=lte, desc=desc, limit=limit)
+        ours = app.recorder.select_events(candidate, **shape)
+        assert ours == library(app.recorder, candidate, **shape), shape
+        assert ours, shape
+    assert [e.originator_version for e in app.recorder.select_events(
+        candidate, gt=1, lte=4, desc=True, limit=2)] == [4, 3]
