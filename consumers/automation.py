@@ -82,7 +82,7 @@ class AutomationHandler:
         return trigger_of(message) is not None
 
     def batch_scope(self, runtime: Runtime) -> AbstractContextManager[None]:
-        return runtime.app.rules_read_once()
+        return runtime.app.read_once_per_batch()
 
     def handle(self, message: Message, runtime: Runtime, tracking_name: str) -> None:
         app = runtime.app

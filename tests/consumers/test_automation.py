@@ -222,7 +222,7 @@ def test_a_worker_batch_reads_the_rules_once_and_the_next_batch_sees_new_ones(
     """A worker handling a batch uses the rules as they were when it read the batch: one
     query for the batch, and a rule created meanwhile counts from the next batch on."""
     app = runtime.app
-    with app.rules_read_once():
+    with app.read_once_per_batch():
         assert app.rules_for("candidate_created") == []
         app.create_rule("Tag everyone", "candidate_created", boss, filter=[],
                         actions=[{"type": "add_tag", "tag": "seen"}])
@@ -312,3 +312,26 @@ def test_finding_a_candidates_opportunities_reads_only_the_log_written_since_the
     finally:
         del app.recorder.select_notifications
     assert starts and min(starts) >= head - 60, (starts, head)
+
+
+def test_a_worker_batch_looks_up_a_candidates_opportunities_in_the_log_once(
+        runtime: Runtime, boss: Actor) -> None:
+    """The engine asks for a candidate's opportunities on every event of a batch; the log is
+    read for them once per batch (everything before the batch's events is in by then), and
+    an opportunity created meanwhile counts from the next batch on."""
+    app = runtime.app
+    sam = app.create_candidate("Sam Silver", ["sam@example.com"], boss).id
+    first = app.add_opportunity(sam, boss, general=True).id
+
+    reads: list[int] = []
+    select = app.recorder.select_notifications
+    app.recorder.select_notifications = lambda **kw: reads.append(kw["start"]) or select(**kw)
+    try:
+        with app.read_once_per_batch():
+            assert app.opportunity_ids_of(sam) == [first]
+            second = app.add_opportunity(sam, boss, general=True).id
+            assert app.opportunity_ids_of(sam) == [first]
+        assert len(reads) == 1
+        assert app.opportunity_ids_of(sam) == [first, second]
+    finally:
+        del app.recorder.select_notifications
