@@ -190,10 +190,13 @@ class BacklogStore:
 
 def projection_catchup(store: BacklogStore) -> dict[str, Any]:
     """Cold start of every registered projection on the backlog, until all reach its head."""
-    from projections.runner import ProjectionService, catalog
+    from projections.runner import ProjectionService, catalog, status
 
     if not catalog():
         return {"skipped": "no projections are registered in projections/catalog.py"}
+    started_at = {row["name"]: row["position"] for row in status(store.runtime.database)}
+    if any(started_at.values()):
+        raise RuntimeError(f"a cold start needs empty views; they are at {started_at}")
     decoded, decode_s = baselines.bare_decode(store.runtime.database)
     started = time.perf_counter()
     service = ProjectionService(store.runtime.database).start()
