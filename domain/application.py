@@ -6,7 +6,7 @@ callers can ask the read side to wait for it (read-your-writes).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
@@ -15,7 +15,6 @@ from eventsourcing.application import (
     AggregateNotFoundError,
     Application,
     ProcessingEvent,
-    project_aggregate,
 )
 from eventsourcing.persistence import (
     JSONTranscoder,
@@ -49,6 +48,18 @@ from domain.settings import ORIGINS, POSTING_STATES, ROLES, Settings
 from domain.user import User
 
 ADMIN_ROLES = ("super_admin", "admin")
+
+
+def collected(aggregates: Sequence[Any], tracking: Tracking | None) -> ProcessingEvent[UUID]:
+    """The aggregates' pending events, as the library's `save` collects them, without its
+    runtime protocol checks (is it an event? can it collect events?): on Python 3.11 they
+    cost about 50 µs per aggregate saved, and ours are always aggregates."""
+    processing = ProcessingEvent[UUID](tracking=tracking)
+    for aggregate in aggregates:
+        if aggregate is not None:
+            processing.events.extend(aggregate.collect_events())
+            processing.aggregates[aggregate.id] = aggregate
+    return processing
 
 
 class Rekindle(CrmCommands, IntakeCommands, GdprCommands, Application[UUID]):
@@ -86,17 +97,13 @@ class Rekindle(CrmCommands, IntakeCommands, GdprCommands, Application[UUID]):
         effect is stored exactly once however often its cause is delivered (a repeat raises
         IntegrityError, which consumers treat as "already done").
         """
-        if tracking is None:
-            recordings = self.save(*aggregates)
-        else:
-            processing = ProcessingEvent[UUID](tracking=tracking)
-            processing.collect_events(*aggregates)
-            if not processing.events:
-                self.recorder.insert_tracking(tracking)
-                return None
-            recordings = self.events.put(processing.events, tracking=tracking)
-            self._take_snapshots(processing)
-            self._notify(recordings)
+        processing = collected(aggregates, tracking)
+        if tracking is not None and not processing.events:
+            self.recorder.insert_tracking(tracking)
+            return None
+        recordings = self._record(processing)
+        self._take_snapshots(processing)
+        self._notify(recordings)
         return recordings[-1].notification.id if recordings else None
 
     def load(self, cls: type[T], aggregate_id: UUID, *, missing: type[DomainError] = NotFound) -> T:
@@ -113,12 +120,17 @@ class Rekindle(CrmCommands, IntakeCommands, GdprCommands, Application[UUID]):
         """Replays a kind that is never snapshotted without first looking for a snapshot.
 
         The repository asks the snapshot store for every aggregate once any kind is
-        snapshotted: a round trip per load that only Rules can use.
+        snapshotted: a round trip per load that only Rules can use. The replay is the
+        library's `project_aggregate` without its assertion that each event is a
+        `CanMutateProtocol`: on Python 3.11 a runtime protocol check costs about 34 µs, per
+        event of every load.
         """
         if self.snapshots is None or any(issubclass(kind, cls) or issubclass(cls, kind)
                                          for kind in self.snapshotting_intervals or {}):
             return self.repository.get(aggregate_id)
-        aggregate = project_aggregate(None, self.events.get(aggregate_id))
+        aggregate = None
+        for event in self.events.get(aggregate_id):
+            aggregate = event.mutate(aggregate)
         if aggregate is None:
             raise AggregateNotFoundError(aggregate_id)
         return aggregate
