@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from uuid import uuid4
 
 import pytest
@@ -54,8 +55,13 @@ def test_opportunity_detail_with_files_referral_archive_copy_and_ats(read_db, st
     assert first["stage"] == "phone_interview" and first["origin"] == "referred"
     assert first["tags"] == ["strong"]
     assert first["general"] is False and first["posting_id"] == str(story.posting_id)
+    assert [f["name"] for f in first["files"]] == ["ada-cv.pdf", "salary.txt"]  # as attached
     files = {f["name"]: f for f in first["files"]}
     assert files["salary.txt"]["secret"] is True
+    assert files["ada-cv.pdf"] == {"id": str(story.plain_file), "name": "ada-cv.pdf",
+                                   "secret": False, "kind": "resume",
+                                   "sha256": hashlib.sha256(b"%PDF cv").hexdigest(), "size": 7,
+                                   "content_type": "application/pdf"}
     assert files["ada-cv.pdf"]["kind"] == "resume" and files["ada-cv.pdf"]["size"] == 7
     assert first["referral"] == {"referrer_id": str(story.recruiter.user_id),
                                  "relationship": "ex-colleague",
