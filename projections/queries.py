@@ -207,27 +207,23 @@ def list_candidates(pool: ConnectionPool, viewer: Actor, *, tag: str | None = No
 
 # --- opportunities ------------------------------------------------------------------------------
 
-_OPPORTUNITY_WITH_FILES = (
-    "SELECT o.*, coalesce((SELECT jsonb_agg(jsonb_build_object("
-    "'id', f.id, 'name', f.name, 'secret', f.secret, 'kind', f.kind, 'sha256', f.sha256, "
-    "'size', f.size, 'content_type', f.content_type) ORDER BY f.attached_at, f.id) "
-    "FROM read.opportunity_files f WHERE f.opportunity_id = o.id "
-    "AND (%(secrets)s OR NOT f.secret)), '[]') AS files FROM read.opportunities o")
-"""An opportunity and the files its viewer may see, in one statement (a 201 renders one)."""
-
-
 def get_opportunity(pool: ConnectionPool, opportunity_id: UUID,
                     viewer: Actor) -> dict[str, Any] | None:
     params = {**_viewer(viewer), "id": opportunity_id,
               "secrets": viewer.role in SECRET_READERS}
     with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-        row = cur.execute(f"{_OPPORTUNITY_WITH_FILES} WHERE o.id = %(id)s AND {_OPP_VISIBLE}",
-                          params).fetchone()
-    if row is None:
-        return None
+        row = cur.execute(f"SELECT * FROM read.opportunities o WHERE o.id = %(id)s AND "
+                          f"{_OPP_VISIBLE}", params).fetchone()
+        if row is None:
+            return None
+        files = cur.execute("SELECT * FROM read.opportunity_files WHERE opportunity_id = %(id)s "
+                            "AND (%(secrets)s OR NOT secret) ORDER BY attached_at, id",
+                            params).fetchall()
     return {
         **_opportunity_summary(row), "candidate_id": str(row["candidate_id"]),
-        "files": row["files"],
+        "files": [{"id": str(f["id"]), "name": f["name"], "secret": f["secret"],
+                   "kind": f["kind"], "sha256": f["sha256"], "size": f["size"],
+                   "content_type": f["content_type"]} for f in files],
         "referral": None if row["referrer_id"] is None else {
             "referrer_id": str(row["referrer_id"]),
             "relationship": row["referral_relationship"], "notes": row["referral_notes"]},
