@@ -16,15 +16,19 @@ from domain.settings import Settings
 log = logging.getLogger(__name__)
 
 
+def listener(app: Any, host: str, port: int, threads: int, max_body: int) -> Any:
+    """Waitress as `rekindle serve` runs it (the bench's empty route is served the same way)."""
+    return create_server(app, host=host, port=port, threads=threads, ident="rekindle",
+                         channel_timeout=60, max_request_body_size=max_body + 65536)
+
+
 def run(settings: Settings, host: str = "127.0.0.1", port: int = 8000, threads: int = 24) -> None:
     """Serves until SIGTERM or SIGINT, then closes the listener and stops the runtime."""
     runtime = Runtime(settings).start()
     server: Any = None
     try:
-        server = create_server(create_app(runtime), host=host, port=port, threads=threads,
-                               ident="rekindle", channel_timeout=60,
-                               max_request_body_size=max(settings.max_file_bytes,
-                                                         settings.max_import_bytes) + 65536)
+        server = listener(create_app(runtime), host, port, threads,
+                          max_body=max(settings.max_file_bytes, settings.max_import_bytes))
         stopping = threading.Event()
 
         def stop(signum: int, _frame: Any) -> None:

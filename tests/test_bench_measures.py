@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
 
 from api.bench.harness import BenchEnv, Sizes
-from api.bench.measures import BacklogStore, projection_catchup, rebuild
+from api.bench.measures import (
+    CLIENTS,
+    BacklogStore,
+    drive,
+    empty_route_flow,
+    projection_catchup,
+    rebuild,
+    silver_medallist_flow,
+)
+from api.bench.serving import Client, Server
+from domain.settings import Settings
 from projections.runner import status
 
 
@@ -51,3 +62,33 @@ def test_a_rebuild_applies_the_whole_store_again(store: BacklogStore) -> None:
     assert set(views_at(store).values()) == {store.head}
     held, created = candidates_in_read_model(store)
     assert held == created > 0
+
+
+@pytest.fixture
+def empty_route(tmp_path: Path) -> Iterator[Server]:
+    server = Server(Settings(data_dir=tmp_path), tmp_path / "empty-route.log",
+                    program=("api.bench.empty_route",)).start()
+    yield server
+    server.stop()
+
+
+def answered(server: Server) -> int:
+    client = Client(server.port, "none")
+    status_code, body, _ = client.call("GET", "/healthz")
+    client.close()
+    assert status_code == 200
+    return body["answered"]
+
+
+@pytest.mark.slow
+def test_the_clients_count_every_answered_call_after_their_warm_up(empty_route: Server) -> None:
+    driven = drive(empty_route.port, "none", 1.0, empty_route_flow)
+    assert driven["calls"] > 0
+    assert answered(empty_route) == driven["calls"] + CLIENTS  # one warm-up call per client
+    assert 0 < driven["p50_ms"] <= driven["p99_ms"]
+
+
+@pytest.mark.slow
+def test_a_flow_that_gets_an_unexpected_answer_fails_the_measure(empty_route: Server) -> None:
+    with pytest.raises(RuntimeError, match="add opportunity: HTTP 404"):
+        drive(empty_route.port, "none", 1.0, silver_medallist_flow)

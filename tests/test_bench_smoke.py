@@ -10,7 +10,8 @@ import sys
 import pytest
 
 REQUIRED = {
-    "api_write": ("commands_per_s", "p50_ms", "p99_ms", "baseline_commits_per_s", "ratio"),
+    "api_write": ("commands_per_s", "p50_ms", "p99_ms", "baseline_commits_per_s", "ratio",
+                  "empty_route_per_s", "empty_route_ratio"),
     "projection_catchup": ("events_per_s", "baseline_decode_per_s", "ratio"),
     "candidate_history": ("p50_ms", "p99_ms", "as_of_p50_ms", "as_of_p99_ms"),
     "rebuild": ("events", "seconds", "events_per_s"),
@@ -43,6 +44,14 @@ def test_every_figure_is_measured_or_skipped_with_a_reason(report: dict, part: s
         value = figures[key]
         assert isinstance(value, int | float) and not isinstance(value, bool), (key, value)
         assert value > 0, (part, key, value)
+
+
+@pytest.mark.slow
+def test_a_route_that_does_nothing_outruns_one_that_records(report: dict) -> None:
+    """The empty route is the stack's floor: it must be measured apart from the real API."""
+    figures = report["api_write"]
+    assert figures["empty_route_per_s"] > figures["commands_per_s"]
+    assert figures["empty_route_ratio"] > figures["ratio"]
 
 
 @pytest.mark.slow

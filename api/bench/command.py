@@ -61,8 +61,8 @@ def run_all(quick: bool) -> dict[str, Any]:
                 results.setdefault("api_write", failed)
                 results.setdefault("candidate_history", failed)
             results["api_write"] = _guarded(
-                "api_write baseline",
-                lambda: measures.with_commit_baseline(env, sizes, results["api_write"]))
+                "api_write baselines",
+                lambda: measures.with_baselines(env, sizes, results["api_write"]))
         skip = measures.missing("projections.runner")
         if skip:
             results["projection_catchup"] = results["rebuild"] = {"skipped": skip}

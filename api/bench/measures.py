@@ -12,14 +12,16 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
 
-from api.bench import baselines, data
+from api.bench import baselines, data, empty_route
 from api.bench.harness import BenchEnv, Sizes, latency_ms, rate, ratio, wait_until
 from api.bench.serving import Client, Server, spawn, terminate
 from domain.actor import Actor
+from domain.settings import Settings
 from domain.user import parse_token
 
 CLIENTS = 16
@@ -63,46 +65,56 @@ def _expect(status: int, body: Any, wanted: int, what: str) -> Any:
     return body
 
 
-def api_write(session: ApiSession, sizes: Sizes) -> dict[str, Any]:
-    """16 keep-alive clients: create a candidate, a general opportunity, then a second one that
-    copies from the first and archives it (seed 000's flow)."""
-    port, token = session.server.port, session.env.token
+def _candidate(n: int) -> dict[str, Any]:
+    return {"name": f"Client Candidate {n}",
+            "emails": [f"client{n}-{uuid.uuid4().hex[:6]}@example.com"],
+            "tags": ["python"], "sources": ["LinkedIn"]}
+
+
+def silver_medallist_flow(client: Client, n: int) -> list[float]:
+    """Create a candidate, a general opportunity, then a second one that copies from the first
+    and archives it (seed 000's flow): three commands, each timed."""
+    status, body, took = client.call("POST", "/v1/candidates", _candidate(n))
+    cid = _expect(status, body, 201, "create candidate")["id"]
+    timings = [took]
+    status, body, took = client.call("POST", f"/v1/candidates/{cid}/opportunities",
+                                     {"general": True, "sources": ["LinkedIn"],
+                                      "tags": ["backend"]})
+    first = _expect(status, body, 201, "add opportunity")["id"]
+    timings.append(took)
+    status, body, took = client.call(
+        "POST", f"/v1/candidates/{cid}/opportunities",
+        {"general": True, "copy_from": {"opportunity_id": first,
+                                        "categories": ["sources", "tags"],
+                                        "archive_source": {"reason": "timing"}}})
+    _expect(status, body, 201, "copy and archive")
+    timings.append(took)
+    return timings
+
+
+def empty_route_flow(client: Client, n: int) -> list[float]:
+    status, body, took = client.call("POST", empty_route.PATH, _candidate(n))
+    _expect(status, body, 201, "empty route")
+    return [took]
+
+
+def drive(port: int, token: str, seconds: float,
+           flow: Callable[[Client, int], list[float]]) -> dict[str, Any]:
+    """CLIENTS keep-alive clients run `flow` once to warm up, then over and over for `seconds`
+    from a common start; every call they time in that window counts."""
     latencies: list[list[float]] = [[] for _ in range(CLIENTS)]
     errors: list[str] = []
     counter = itertools.count()
     go = threading.Barrier(CLIENTS + 1)
     window = {"start": 0.0, "stop": float("inf")}
 
-    def flow(client: Client, measured: list[float] | None) -> None:
-        n = next(counter)
-        email = f"client{n}-{uuid.uuid4().hex[:6]}@example.com"
-        status, body, took = client.call("POST", "/v1/candidates",
-                                         {"name": f"Client Candidate {n}", "emails": [email],
-                                          "tags": ["python"], "sources": ["LinkedIn"]})
-        cid = _expect(status, body, 201, "create candidate")["id"]
-        timings = [took]
-        status, body, took = client.call("POST", f"/v1/candidates/{cid}/opportunities",
-                                         {"general": True, "sources": ["LinkedIn"],
-                                          "tags": ["backend"]})
-        first = _expect(status, body, 201, "add opportunity")["id"]
-        timings.append(took)
-        status, body, took = client.call(
-            "POST", f"/v1/candidates/{cid}/opportunities",
-            {"general": True, "copy_from": {"opportunity_id": first,
-                                            "categories": ["sources", "tags"],
-                                            "archive_source": {"reason": "timing"}}})
-        _expect(status, body, 201, "copy and archive")
-        timings.append(took)
-        if measured is not None:
-            measured.extend(timings)
-
     def run(index: int) -> None:
         client = Client(port, token)
         try:
-            flow(client, None)
+            flow(client, next(counter))
             go.wait()
             while time.perf_counter() < window["stop"]:
-                flow(client, latencies[index])
+                latencies[index].extend(flow(client, next(counter)))
         except Exception as error:  # reported, never counted as throughput
             errors.append(f"{type(error).__name__}: {error}")
             go.abort()
@@ -115,25 +127,44 @@ def api_write(session: ApiSession, sizes: Sizes) -> dict[str, Any]:
     with contextlib.suppress(threading.BrokenBarrierError):
         go.wait(timeout=120)
     window["start"] = time.perf_counter()
-    window["stop"] = window["start"] + sizes.api_seconds
+    window["stop"] = window["start"] + seconds
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - window["start"]
     if errors:
         raise RuntimeError(f"{len(errors)} client(s) failed; first: {errors[0]}")
     samples = [s for per_client in latencies for s in per_client]
-    return {"commands_per_s": rate(len(samples), elapsed), **latency_ms(samples),
-            "commands": len(samples), "clients": CLIENTS}
+    return {"per_s": rate(len(samples), elapsed), **latency_ms(samples), "calls": len(samples)}
 
 
-def with_commit_baseline(env: BenchEnv, sizes: Sizes, figures: dict[str, Any]) -> dict[str, Any]:
-    """Adds bare single-row commits at the same concurrency, run once the API has stopped (it
-    would otherwise compete for the server's connections and the machine's cores)."""
+def api_write(session: ApiSession, sizes: Sizes) -> dict[str, Any]:
+    """16 keep-alive clients, each repeating the silver medallist's flow."""
+    driven = drive(session.server.port, session.env.token, sizes.api_seconds,
+                    silver_medallist_flow)
+    return {"commands_per_s": driven["per_s"], "p50_ms": driven["p50_ms"],
+            "p99_ms": driven["p99_ms"], "commands": driven["calls"], "clients": CLIENTS}
+
+
+def empty_route_per_s(env: BenchEnv, sizes: Sizes) -> dict[str, Any]:
+    """The same clients POSTing the same candidate body to the stack's empty route."""
+    server = Server(Settings(data_dir=env.root / "empty-route"), env.root / "empty-route.log",
+                    program=("api.bench.empty_route",)).start()
+    try:
+        return drive(server.port, env.token, sizes.api_seconds, empty_route_flow)
+    finally:
+        server.stop()
+
+
+def with_baselines(env: BenchEnv, sizes: Sizes, figures: dict[str, Any]) -> dict[str, Any]:
+    """Adds bare single-row commits at the same concurrency, and the empty route's rate, both
+    run once the API has stopped (it would otherwise compete for the machine's cores)."""
     if "commands_per_s" not in figures:
         return figures
     baseline = baselines.bare_commits_per_s(env.conninfo, CLIENTS, sizes.api_seconds)
+    floor = empty_route_per_s(env, sizes)["per_s"]
     return {**figures, "baseline_commits_per_s": baseline,
-            "ratio": ratio(figures["commands_per_s"], baseline)}
+            "ratio": ratio(figures["commands_per_s"], baseline),
+            "empty_route_per_s": floor, "empty_route_ratio": ratio(floor, baseline)}
 
 
 def candidate_history(session: ApiSession, sizes: Sizes) -> dict[str, Any]:

@@ -47,26 +47,30 @@ class Client:
 
 
 class Server:
-    """`python -m api.cli serve` on a free port of 127.0.0.1, on the given database."""
+    """`python -m api.cli serve` (or another `program` taking the same options) on a free port
+    of 127.0.0.1, on the given database."""
 
-    def __init__(self, settings: Settings, log_path: Path, threads: int = 24) -> None:
+    def __init__(self, settings: Settings, log_path: Path, threads: int = 24,
+                 program: tuple[str, ...] = ("api.cli", "serve")) -> None:
         self.settings = settings
         self.port = free_port()
         self.log_path = log_path
         self.threads = threads
+        self.program = program
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout_s: float = 60.0) -> Server:
+        module, *command = self.program
         self.process = spawn(self.settings, self.log_path,
-                             ["serve", "--host", "127.0.0.1", "--port", str(self.port),
-                              "--threads", str(self.threads)])
-        wait_until(self._ready, timeout_s, "rekindle serve to answer /healthz")
+                             [*command, "--host", "127.0.0.1", "--port", str(self.port),
+                              "--threads", str(self.threads)], module=module)
+        wait_until(self._ready, timeout_s, f"{module} to answer /healthz")
         return self
 
     def _ready(self) -> bool:
         if self.process is not None and self.process.poll() is not None:
             tail = self.log_path.read_text(errors="replace")[-2000:]
-            raise RuntimeError(f"rekindle serve exited with {self.process.returncode}: {tail}")
+            raise RuntimeError(f"{self.program[0]} exited with {self.process.returncode}: {tail}")
         try:
             conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1)
             conn.request("GET", "/healthz")
@@ -81,8 +85,9 @@ class Server:
         self.process = None
 
 
-def spawn(settings: Settings, log_path: Path, args: list[str]) -> subprocess.Popen[bytes]:
-    """`python -m api.cli ARGS` on the settings' database, its output in `log_path`."""
+def spawn(settings: Settings, log_path: Path, args: list[str],
+          module: str = "api.cli") -> subprocess.Popen[bytes]:
+    """`python -m MODULE ARGS` on the settings' database, its output in `log_path`."""
     env = {**os.environ, "REKINDLE_KAFKA_BOOTSTRAP": settings.kafka_bootstrap or "",
            "REKINDLE_DATABASE_URL": settings.database_url or "",
            "REKINDLE_DATA_DIR": str(settings.data_dir),
@@ -90,7 +95,7 @@ def spawn(settings: Settings, log_path: Path, args: list[str]) -> subprocess.Pop
            "REKINDLE_LOG_LEVEL": "WARNING"}
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:
-        return subprocess.Popen([sys.executable, "-m", "api.cli", *args], env=env, stdout=log,
+        return subprocess.Popen([sys.executable, "-m", module, *args], env=env, stdout=log,
                                 stderr=subprocess.STDOUT)
 
 
