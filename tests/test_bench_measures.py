@@ -14,12 +14,12 @@ from api.bench.measures import (
     BacklogStore,
     drive,
     empty_route_flow,
+    empty_route_server,
     projection_catchup,
     rebuild,
     silver_medallist_flow,
 )
 from api.bench.serving import Client, Server
-from domain.settings import Settings
 from projections.runner import status
 
 
@@ -66,8 +66,7 @@ def test_a_rebuild_applies_the_whole_store_again(store: BacklogStore) -> None:
 
 @pytest.fixture
 def empty_route(tmp_path: Path) -> Iterator[Server]:
-    server = Server(Settings(data_dir=tmp_path), tmp_path / "empty-route.log",
-                    program=("api.bench.empty_route",)).start()
+    server = empty_route_server(tmp_path).start()
     yield server
     server.stop()
 

@@ -5,7 +5,6 @@ validation, the aggregate, the events, the read model)."""
 
 from __future__ import annotations
 
-import sys
 import threading
 
 import click
@@ -49,4 +48,4 @@ def main(host: str, port: int, threads: int) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -13,6 +13,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -145,10 +146,15 @@ def api_write(session: ApiSession, sizes: Sizes) -> dict[str, Any]:
             "p99_ms": driven["p99_ms"], "commands": driven["calls"], "clients": CLIENTS}
 
 
-def empty_route_per_s(env: BenchEnv, sizes: Sizes) -> dict[str, Any]:
-    """The same clients POSTing the same candidate body to the stack's empty route."""
-    server = Server(Settings(data_dir=env.root / "empty-route"), env.root / "empty-route.log",
-                    program=("api.bench.empty_route",)).start()
+def empty_route_server(folder: Path) -> Server:
+    """The stack's empty route (api/bench/empty_route.py), served as `rekindle serve` serves."""
+    return Server(Settings(data_dir=folder), folder / "empty-route.log",
+                  program=("api.bench.empty_route",))
+
+
+def drive_empty_route(env: BenchEnv, sizes: Sizes) -> dict[str, Any]:
+    """The same clients POSTing the same candidate body to the empty route."""
+    server = empty_route_server(env.root / "empty-route").start()
     try:
         return drive(server.port, env.token, sizes.api_seconds, empty_route_flow)
     finally:
@@ -161,7 +167,7 @@ def with_baselines(env: BenchEnv, sizes: Sizes, figures: dict[str, Any]) -> dict
     if "commands_per_s" not in figures:
         return figures
     baseline = baselines.bare_commits_per_s(env.conninfo, CLIENTS, sizes.api_seconds)
-    floor = empty_route_per_s(env, sizes)["per_s"]
+    floor = drive_empty_route(env, sizes)["per_s"]
     return {**figures, "baseline_commits_per_s": baseline,
             "ratio": ratio(figures["commands_per_s"], baseline),
             "empty_route_per_s": floor, "empty_route_ratio": ratio(floor, baseline)}
