@@ -101,7 +101,13 @@ def test_form_rule_pool_tag_notification_and_ats_intake(deployment: Deployment) 
     members = wait_until(lambda: api.request(
         "GET", f"/v1/pools/{pool_id}/members").json()["items"])
     sam = members[0]["id"]
-    profile = api.request("GET", f"/v1/candidates/{sam}").json()
+
+    def tagged_profile() -> dict | None:
+        """The pools and profiles views each follow the log at their own pace."""
+        profile = api.request("GET", f"/v1/candidates/{sam}").json()
+        return profile if profile["tags"] else None
+
+    profile = wait_until(tagged_profile, what="the rule's tag on the profile")
     assert "warm-lead" in profile["tags"] and profile["consent"]["status"] == "granted"
     notes = wait_until(lambda: api.request(
         "GET", f"/v1/notifications?recipient_id={rita['id']}").json()["items"])
