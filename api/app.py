@@ -1,6 +1,6 @@
 """The Flask application: request limits, security headers, access log, OpenAPI, blueprints.
 
-Route modules (this team's and others') share the helpers here: `runtime()`, `pool()`,
+Route modules share the helpers here: `rekindle()` (the command service), `pool()`,
 `command_response`, `created_response`, `wait_for`, plus `requires` / `current_actor` from
 api/auth.py and the argument schemas of api/schemas.py.
 """
@@ -19,12 +19,11 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from api import errors, responses
-from api.auth import Authenticator, current_actor, current_user_id
+from api.auth import Authenticator, current_user_id
 from api.errors import ApiError
-from api.idempotency import POSITION_HEADER, create_table
-from domain.commands import Recorded
-from domain.errors import NotFound
-from projections import queries
+from api.idempotency import POSITION_HEADER
+from domain.recorded import Recorded
+from domain.service import Rekindle
 
 log = logging.getLogger("rekindle.access")
 
@@ -82,6 +81,11 @@ def runtime() -> Any:
     return current_app.extensions["rekindle.runtime"]
 
 
+def rekindle() -> Rekindle:
+    """The command service."""
+    return runtime().rekindle
+
+
 def pool() -> Any:
     return runtime().database.pool
 
@@ -104,7 +108,7 @@ def position_of(recorded: Recorded) -> int:
     """A command that changed nothing still answers with a position: the store's latest."""
     if recorded.position is not None:
         return recorded.position
-    return int(runtime().app.recorder.max_notification_id() or 0)
+    return rekindle().store.head()
 
 
 def command_response(recorded: Recorded, body: Any = None, status: int = 200) -> Response:
@@ -191,10 +195,9 @@ def create_app(rt: Any) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["rekindle.runtime"] = rt
     app.extensions["rekindle.auth"] = Authenticator(rt)
-    create_table(rt.database.pool)
 
     api = RekindleApi(app, spec_kwargs={
-        "info": {"description": "Event-sourced talent CRM. Contract: API.md."},
+        "info": {"description": "Event-sourced talent CRM."},
     })
     api.spec.plugins.append(MultipartFormPlugin())
     api.ma_plugin.converter.add_attribute_function(responses.null_or_nested)
@@ -231,10 +234,3 @@ def create_app(rt: Any) -> Flask:
 
     return app
 
-
-def ensure_candidate_visible(candidate_id: Any) -> None:
-    """A limited team member sees only candidates of their hiring teams: others look missing."""
-    actor = current_actor()
-    if actor.role == "limited_team_member" and not queries.candidate_visible(
-            pool(), candidate_id, actor):
-        raise NotFound(f"no candidate with id {candidate_id}", {"id": str(candidate_id)})

@@ -20,16 +20,14 @@ from uuid import UUID
 from flask import current_app, g, request
 
 from api.errors import ApiError
+from domain.access import ADMINS, READERS, RECRUITERS
 from domain.actor import Actor
 from domain.errors import Forbidden, NotFound, Unauthorized
-from domain.settings import ROLES
 from domain.user import User, parse_token
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-ADMINS = ("super_admin", "admin")
-RECRUITERS = ("super_admin", "admin", "team_member", "limited_team_member")
-READERS = ROLES
+__all__ = ["ADMINS", "READERS", "RECRUITERS", "Authenticator", "current_actor", "requires"]
 VERIFIED_TTL_S = 60.0
 
 
@@ -99,12 +97,13 @@ class UserCache:
 
     def get(self, user_id: UUID) -> User:
         """The current User (NotFound if there is none)."""
-        app = self.runtime.app
+        store = self.runtime.rekindle.store
         with self._lock:
             cached = self._users.get(user_id)
-        if cached is not None and not list(app.events.get(user_id, gt=cached.version, limit=1)):
+        if cached is not None and not store.recorder.select_events(user_id, gt=cached.version,
+                                                                  limit=1):
             return cached
-        user = app.load(User, user_id)
+        user = store.load(User, user_id)
         with self._lock:
             if len(self._users) >= self.max_users:
                 self._users.clear()
@@ -194,14 +193,3 @@ def requires(*roles: str) -> Callable[[F], F]:
 
     return decorate
 
-
-def ensure_may_manage(user_id: UUID) -> None:
-    """Tokens: a user manages their own; an admin anyone's but a super_admin's (no escalation)."""
-    actor = current_actor()
-    if actor.user_id == user_id:
-        return
-    if actor.role not in ADMINS:
-        raise Forbidden("only admins manage other users' tokens")
-    target = current_app.extensions["rekindle.runtime"].app.load(User, user_id)
-    if target.role == "super_admin" and actor.role != "super_admin":
-        raise Forbidden("only a super_admin manages a super_admin's tokens")

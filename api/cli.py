@@ -11,9 +11,9 @@ import warnings
 
 import click
 
-from api.bench.command import bench
+from domain.access import ROLES
 from domain.actor import Actor
-from domain.settings import ROLES, Settings
+from domain.settings import Settings
 
 GC_THRESHOLDS = (20_000, 10, 10)
 SWITCH_INTERVAL_S = 0.001
@@ -126,23 +126,33 @@ def users() -> None:
 @click.option("--role", required=True, type=click.Choice(ROLES))
 def users_create(name: str, email: str, role: str) -> None:
     """Create a user and print their token (shown once)."""
-    from api.runtime import Runtime
+    from api.bootstrap import Runtime
     from domain.errors import DomainError
 
     with Runtime() as runtime:
         runtime.start(projections=False, workers=False)
         try:
-            created = runtime.app.create_user(name, email, role, Actor.system())
+            created = runtime.rekindle.users.create(name, email, role, Actor.system())
         except DomainError as error:
             raise click.ClickException(f"{error.code}: {error.message}") from None
         click.echo(f"user {created.id}")
         click.echo(f"token {created.extra['token']}")
 
 
-main.add_command(bench)
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "help_option_names": []})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def bench(args: tuple[str, ...]) -> None:
+    """Measure every speed figure against baselines of the same run (--help for options)."""
+    from api.bench.command import bench as run_bench
+
+    run_bench.main(list(args), prog_name="rekindle bench", standalone_mode=True)
+
+
 from projections.cli import projections_group  # noqa: E402, I001
 main.add_command(projections_group)
-from consumers.cli import worker  # noqa: E402, I001
+from api.worker_cli import worker  # noqa: E402, I001
 main.add_command(worker)
 from api.import_cli import import_command  # noqa: E402, I001
 main.add_command(import_command)

@@ -19,7 +19,6 @@ from psycopg_pool import ConnectionPool
 
 from api.auth import current_actor
 from api.errors import ApiError
-from projections.database import create_locked
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -27,31 +26,6 @@ HEADER = "Idempotency-Key"
 POSITION_HEADER = "X-Rekindle-Position"
 TTL = "24 hours"
 NOT_STORED = frozenset({409, 429})
-
-SCHEMA_SQL = """
-CREATE SCHEMA IF NOT EXISTS rekindle;
-CREATE TABLE IF NOT EXISTS rekindle.idempotency_keys (
-    user_id uuid NOT NULL,
-    key text NOT NULL,
-    request_hash text NOT NULL,
-    status integer,
-    body text,
-    position bigint,
-    candidate_id uuid,
-    created_at timestamptz NOT NULL DEFAULT now(),
-    expires_at timestamptz NOT NULL,
-    PRIMARY KEY (user_id, key)
-);
-CREATE INDEX IF NOT EXISTS idempotency_keys_candidate
-    ON rekindle.idempotency_keys (candidate_id) WHERE candidate_id IS NOT NULL;
-CREATE INDEX IF NOT EXISTS idempotency_keys_expiry ON rekindle.idempotency_keys (expires_at);
-"""
-
-
-def create_table(pool: ConnectionPool) -> None:
-    with pool.connection() as conn:
-        create_locked(conn, 7240002, SCHEMA_SQL)
-
 
 def purge_candidate(pool: ConnectionPool, candidate_id: UUID) -> int:
     """Forgets stored answers about a candidate (they may hold personal data): GDPR erasure."""
@@ -186,3 +160,13 @@ class _Discard(Exception):
     def __init__(self, response: Response) -> None:
         super().__init__("discarded")
         self.response = response
+
+
+class IdempotentAnswers:
+    """Erasure step: stored answers about the candidate (they echo its data) are forgotten."""
+
+    def __init__(self, pool: ConnectionPool) -> None:
+        self.pool = pool
+
+    def __call__(self, candidate_id: UUID) -> None:
+        purge_candidate(self.pool, candidate_id)

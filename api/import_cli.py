@@ -21,14 +21,14 @@ def import_command(file: Path, pool_id: UUID | None, tags: str, source: str | No
     """Import candidates from a .csv or .xlsx file (header row names the columns)."""
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from api.runtime import Runtime
-    from consumers.importer import prepare_import
+    from api.bootstrap import Runtime
+    from api.intake.importer import prepare_import
     from domain.errors import DomainError
 
     with Runtime() as runtime:
         runtime.start(projections=False, workers=False)
         try:
-            prepared = prepare_import(runtime.app, file, Actor.system(), source=source,
+            prepared = prepare_import(runtime.rekindle, file, Actor.system(), source=source,
                                       pool_id=pool_id,
                                       tags=[t.strip() for t in re.split(r"[,;]", tags)
                                             if t.strip()])

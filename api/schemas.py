@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
-from domain.opportunity import COPY_CATEGORIES, FILE_KINDS
-from domain.settings import ORIGINS, POSTING_STATES, ROLES
+from domain.access import ROLES
+from domain.opportunity import COPY_CATEGORIES, FILE_KINDS, ORIGINS
+from domain.posting import POSTING_STATES
 
 MAX_PAGE = 500
 

@@ -10,7 +10,7 @@ from typing import Any
 from waitress import create_server
 
 from api.app import create_app
-from api.runtime import Runtime
+from api.bootstrap import Runtime
 from domain.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -34,9 +34,10 @@ from consumers.messages import Message
 from domain.actor import Actor
 from domain.errors import DomainError, NotFound, ValidationFailed
 from domain.opportunity import Opportunity
+from domain.store import EventStore
 
 if TYPE_CHECKING:
-    from api.runtime import Runtime
+    from consumers.context import Context
 
 log = logging.getLogger(__name__)
 
@@ -81,14 +82,14 @@ def signature_valid(secret: str | None, body: bytes, header: str | None) -> bool
 # --- inbound --------------------------------------------------------------------------------------
 
 
-def handle_ats_message(raw: bytes, runtime: Runtime) -> None:
+def handle_ats_message(raw: bytes, runtime: Context) -> None:
     """Records one inbound ATS event; raises MalformedAtsMessage for input that never will be."""
     try:
         doc = json.loads(raw)
     except (UnicodeDecodeError, ValueError) as error:
         raise MalformedAtsMessage(f"not JSON: {error}") from None
     try:
-        runtime.app.receive_ats_event(doc, Actor.system())
+        runtime.rekindle.ats.receive(doc, Actor.system())
     except ValidationFailed as error:
         raise MalformedAtsMessage(f"{error.message}: {sorted(error.details)}") from None
 
@@ -205,11 +206,11 @@ class AtsSender:
     def wants(self, message: Message) -> bool:
         return message.aggregate_type == "Opportunity" and message.type == "ApplicationSentToATS"
 
-    def handle(self, message: Message, runtime: Runtime, tracking_name: str) -> None:
-        app = runtime.app
+    def handle(self, message: Message, runtime: Context, tracking_name: str) -> None:
+        store, ats = runtime.rekindle.store, runtime.rekindle.ats
         tracking = Tracking(tracking_name, message.position)
-        if not self._still_pending(app, message):
-            self._track_only(app, tracking)
+        if not self._still_pending(store, message):
+            self._track_only(store, tracking)
             return
         settings = runtime.settings
         if not settings.ats_url:
@@ -218,7 +219,7 @@ class AtsSender:
             client = AtsClient(settings.ats_url, timeout_s=settings.ats_timeout_s,
                                max_attempts=settings.ats_max_attempts, secret=settings.ats_secret)
             try:
-                payload, external_id = app.ats_payload(message.aggregate_id)
+                payload, external_id = ats.payload(message.aggregate_id)
                 delivered = client.send_application(
                     payload, external_id, idempotency_key(message.aggregate_id, message.event_id))
                 outcome = {"application_id": delivered.application_id,
@@ -228,8 +229,8 @@ class AtsSender:
             except NotFound as error:
                 outcome = {"error": error.message}
         try:
-            app.record_ats_outcome(message.aggregate_id, Actor.system(), tracking=tracking,
-                                   **outcome)
+            ats.record_outcome(message.aggregate_id, Actor.system(), tracking=tracking,
+                               **outcome)
         except IntegrityError:
             log.info("ATS outcome for %s was already recorded", message.aggregate_id)
             return
@@ -237,18 +238,18 @@ class AtsSender:
             park_on_dlq(settings.kafka_bootstrap, message, outcome["error"])
 
     @staticmethod
-    def _still_pending(app: Any, message: Message) -> bool:
+    def _still_pending(store: EventStore, message: Message) -> bool:
         """Only the latest send of a still-pending application is delivered."""
         try:
-            opportunity = app.load(Opportunity, message.aggregate_id)
+            opportunity = store.load(Opportunity, message.aggregate_id)
         except DomainError:
             return False
         if opportunity.ats is None or opportunity.ats["status"] != "pending":
             return False
-        later = app.recorder.select_events(message.aggregate_id, gt=message.version)
+        later = store.recorder.select_events(message.aggregate_id, gt=message.version)
         return not any(e.topic.endswith("ApplicationSentToATS") for e in later)
 
     @staticmethod
-    def _track_only(app: Any, tracking: Tracking) -> None:
+    def _track_only(store: EventStore, tracking: Tracking) -> None:
         with contextlib.suppress(IntegrityError):
-            app.record(tracking=tracking)
+            store.record(tracking=tracking)

@@ -1,10 +1,9 @@
-"""The rule engine (seed 004, 2.1) as a worker handler, on either transport.
+"""The rule engine (domain/rule_engine.py) as a worker handler, on either transport.
 
-Each integration message that maps to a trigger runs the enabled rules of that trigger
-(domain/crm.py `run_rules`); every effect of the message and the handler's tracking commit
-in one transaction, so a redelivered message changes nothing. Effects carry their cause
-(rule id, event id, depth): a rule never reacts to its own effects, and chains stop at
-depth 3.
+Each integration message that maps to a trigger runs the enabled rules of that trigger;
+every effect of the message and the handler's tracking commit in one transaction, so a
+redelivered message changes nothing. Effects carry their cause (rule id, event id, depth):
+a rule never reacts to its own effects, and chains stop at depth 3.
 """
 
 from __future__ import annotations
@@ -18,13 +17,13 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError, Tracking
 
 from consumers.messages import Message
-from domain.crm import CauseEvent
 from domain.errors import NotFound, VersionConflict
 from domain.opportunity import Opportunity
+from domain.rule_engine import CauseEvent, RuleEngine
 
 if TYPE_CHECKING:
-    from api.runtime import Runtime
-    from domain.application import Rekindle
+    from consumers.context import Context
+    from domain.store import EventStore
 
 log = logging.getLogger(__name__)
 
@@ -44,14 +43,14 @@ def trigger_of(message: Message) -> str | None:
     return TRIGGERS.get(message.type)
 
 
-def ruled_trigger(message: Message, app: Rekindle) -> str | None:
+def ruled_trigger(message: Message, engine: RuleEngine) -> str | None:
     """The message's trigger if an enabled rule has it: the others need no cause looked up
     (which may load the opportunity) and record nothing."""
     trigger = trigger_of(message)
-    return trigger if trigger is not None and app.rules_for(trigger) else None
+    return trigger if trigger is not None and engine.rules_for(trigger) else None
 
 
-def cause_of(message: Message, app: object) -> CauseEvent:
+def cause_of(message: Message, store: EventStore) -> CauseEvent:
     """Which candidate (and opportunity, form) the event is about."""
     opportunity_id = form_id = None
     if message.aggregate_type == "Opportunity":
@@ -59,7 +58,7 @@ def cause_of(message: Message, app: object) -> CauseEvent:
         candidate_id = message.data.get("candidate_id")
         if candidate_id is None:
             try:
-                candidate_id = app.load(Opportunity, opportunity_id).candidate_id
+                candidate_id = store.load(Opportunity, opportunity_id).candidate_id
             except NotFound:
                 candidate_id = None
     elif message.aggregate_type == "TalentForm":
@@ -81,31 +80,31 @@ class AutomationHandler:
     def wants(self, message: Message) -> bool:
         return trigger_of(message) is not None
 
-    def batch_scope(self, runtime: Runtime) -> AbstractContextManager[None]:
-        return runtime.app.read_once_per_batch()
+    def batch_scope(self, runtime: Context) -> AbstractContextManager[None]:
+        return runtime.rekindle.lookups.read_once_per_batch()
 
-    def handle(self, message: Message, runtime: Runtime, tracking_name: str) -> None:
-        app = runtime.app
-        trigger = ruled_trigger(message, app)
+    def handle(self, message: Message, runtime: Context, tracking_name: str) -> None:
+        engine, store = runtime.rekindle.automation, runtime.rekindle.store
+        trigger = ruled_trigger(message, engine)
         if trigger is None:
             return
         for _ in range(ATTEMPTS):
             try:
-                app.run_rules(trigger, cause_of(message, app),
-                              Tracking(tracking_name, message.position))
+                engine.run([(trigger, cause_of(message, store))],
+                           Tracking(tracking_name, message.position))
                 return
             except IntegrityError:
-                done = app.recorder.max_tracking_id(tracking_name)
+                done = store.recorder.max_tracking_id(tracking_name)
                 if done is not None and done >= message.position:
                     log.debug("automation: %s already handled", message.event_id)
                     return
         raise VersionConflict(f"rule effects for {message.event_id} kept losing races")
 
-    def handle_together(self, messages: Sequence[Message], runtime: Runtime,
+    def handle_together(self, messages: Sequence[Message], runtime: Context,
                         tracking_name: str) -> None:
         """One transaction for a batch's effects: a commit (and the event table's lock) per
         batch rather than per event is what lets the consumer keep up with a steady stream."""
-        app = runtime.app
-        steps = [(trigger, cause_of(m, app)) for m in messages
-                 if (trigger := ruled_trigger(m, app)) is not None]
-        app.run_rules_together(steps, Tracking(tracking_name, messages[-1].position))
+        engine, store = runtime.rekindle.automation, runtime.rekindle.store
+        steps = [(trigger, cause_of(m, store)) for m in messages
+                 if (trigger := ruled_trigger(m, engine)) is not None]
+        engine.run(steps, Tracking(tracking_name, messages[-1].position))

@@ -20,7 +20,7 @@ from consumers.handlers import Handler
 from consumers.messages import Message
 
 if TYPE_CHECKING:
-    from api.runtime import Runtime
+    from consumers.context import Context
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class Progress:
     and those that record events track them in the same transaction).
     """
 
-    def __init__(self, runtime: Runtime, tracking_name: str, done: int | None = None) -> None:
+    def __init__(self, runtime: Context, tracking_name: str, done: int | None = None) -> None:
         self.runtime = runtime
         self.tracking_name = tracking_name
         self._done = done
@@ -61,7 +61,8 @@ class Progress:
         if position <= self._handled:
             return True
         if self._done is None:
-            self._done = self.runtime.app.recorder.max_tracking_id(self.tracking_name) or 0
+            recorder = self.runtime.rekindle.store.recorder
+            self._done = recorder.max_tracking_id(self.tracking_name) or 0
         return position <= self._done
 
     def handled_through(self, position: int) -> None:
@@ -73,13 +74,13 @@ class Progress:
             mark_done(self.runtime, self.tracking_name, self.reached)
 
 
-def mark_done(runtime: Runtime, tracking_name: str, position: int) -> None:
+def mark_done(runtime: Context, tracking_name: str, position: int) -> None:
     """Records the position a handler reached when it recorded nothing itself."""
     with contextlib.suppress(IntegrityError):
-        runtime.app.recorder.insert_tracking(Tracking(tracking_name, position))
+        runtime.rekindle.store.recorder.insert_tracking(Tracking(tracking_name, position))
 
 
-def deliver_together(handler: Handler, messages: Sequence[Message], runtime: Runtime,
+def deliver_together(handler: Handler, messages: Sequence[Message], runtime: Context,
                      progress: Progress) -> None:
     """Hands a batch's messages that the handler wants and has not done to a handler that can
     (`handle_together`) record their effects in one transaction.
@@ -103,7 +104,7 @@ def deliver_together(handler: Handler, messages: Sequence[Message], runtime: Run
     progress.handled_through(wanted[-1].position)
 
 
-def deliver(handler: Handler, message: Message, runtime: Runtime, tracking_name: str,
+def deliver(handler: Handler, message: Message, runtime: Context, tracking_name: str,
             policy: RetryPolicy, stopping: threading.Event) -> BaseException | None:
     """Calls the handler until it succeeds; returns the last error if every attempt failed.
 

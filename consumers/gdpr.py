@@ -26,37 +26,15 @@ from psycopg_pool import ConnectionPool
 from consumers.messages import Message
 from domain.actor import Actor
 from domain.errors import DomainError
-from projections.database import create_locked
 
 if TYPE_CHECKING:
-    from api.runtime import Runtime
+    from consumers.context import Context
 
 log = logging.getLogger(__name__)
 
-SCHEMA_SQL = """
-CREATE TABLE IF NOT EXISTS rekindle.gdpr_deadlines (
-    candidate_id uuid NOT NULL,
-    kind text NOT NULL CHECK (kind IN ('consent', 'expiry', 'deletion')),
-    due_at timestamptz NOT NULL,
-    version integer NOT NULL,
-    PRIMARY KEY (candidate_id, kind)
-);
-CREATE INDEX IF NOT EXISTS gdpr_deadlines_due ON rekindle.gdpr_deadlines (kind, due_at);
-"""
 FOLLOWED = ("ConsentRequested", "ConsentGranted", "ConsentRevoked", "ConsentExpired",
             "DeletionRequested", "CandidateAnonymized")
 BATCH = 500
-
-_ready: set[int] = set()
-
-
-def ensure_schema(pool: ConnectionPool) -> None:
-    if id(pool) in _ready:
-        return
-    with pool.connection() as conn:
-        create_locked(conn, 7240008, SCHEMA_SQL)
-    _ready.add(id(pool))
-
 
 # --- the index ----------------------------------------------------------------------------------
 
@@ -124,9 +102,8 @@ class GdprHandler:
     def wants(self, message: Message) -> bool:
         return message.aggregate_type == "Candidate" and message.type in FOLLOWED
 
-    def handle(self, message: Message, runtime: Runtime, tracking_name: str) -> None:
+    def handle(self, message: Message, runtime: Context, tracking_name: str) -> None:
         pool = runtime.database.pool
-        ensure_schema(pool)
         settings = runtime.settings
         apply(pool, message, settings.anonymize_grace_days, settings.deletion_delay_days)
 
@@ -134,16 +111,15 @@ class GdprHandler:
 # --- the chores ---------------------------------------------------------------------------------
 
 
-def expire_consents(runtime: Runtime, now: datetime) -> int:
+def expire_consents(runtime: Context, now: datetime) -> int:
     """Expires consent requests past their deadline, then anonymizes expired profiles whose
     grace period is over (reason "expiry"). Returns how many events were recorded."""
     pool = runtime.database.pool
-    ensure_schema(pool)
-    app, system = runtime.app, Actor.system()
+    consent, system = runtime.rekindle.consent, Actor.system()
     recorded = 0
     for candidate_id in due(pool, "consent", now):
         try:
-            result = app.expire_consent(candidate_id, system, now=now)
+            result = consent.expire(candidate_id, system, at=now)
         except DomainError as error:
             log.warning("consent expiry for %s skipped: %s", candidate_id, error.message)
         else:
@@ -155,19 +131,19 @@ def expire_consents(runtime: Runtime, now: datetime) -> int:
     return recorded + _anonymize_due(runtime, "expiry", now)
 
 
-def process_deletions(runtime: Runtime, now: datetime) -> int:
+def process_deletions(runtime: Context, now: datetime) -> int:
     """Anonymizes candidates whose deletion request is older than `deletion_delay_days`."""
-    ensure_schema(runtime.database.pool)
     return _anonymize_due(runtime, "deletion", now)
 
 
-def _anonymize_due(runtime: Runtime, kind: str, now: datetime) -> int:
+def _anonymize_due(runtime: Context, kind: str, now: datetime) -> int:
     """Hands each due row to the domain, which re-checks; a row it finds early is moved."""
     pool = runtime.database.pool
     anonymized = 0
     for candidate_id in due(pool, kind, now):
         try:
-            result = runtime.app.anonymize_if_due(candidate_id, Actor.system(), now=now)
+            result = runtime.rekindle.consent.anonymize_if_due(candidate_id, Actor.system(),
+                                                               at=now)
         except DomainError as error:
             log.warning("anonymization of %s skipped: %s", candidate_id, error.message)
             done(pool, candidate_id, kind, now)
@@ -179,18 +155,3 @@ def _anonymize_due(runtime: Runtime, kind: str, now: datetime) -> int:
                          result.extra["version"])
     return anonymized
 
-
-class IdempotentAnswers:
-    """Erasure step: stored Idempotency-Key answers about the candidate (they echo its data)."""
-
-    def __init__(self, pool: ConnectionPool) -> None:
-        self.pool = pool
-        self.ready = False
-
-    def __call__(self, candidate_id: UUID) -> None:
-        from api.idempotency import create_table, purge_candidate
-
-        if not self.ready:
-            create_table(self.pool)
-            self.ready = True
-        purge_candidate(self.pool, candidate_id)

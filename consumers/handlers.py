@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from consumers.messages import Message
 
 if TYPE_CHECKING:
-    from api.runtime import Runtime
+    from consumers.context import Context
 
 
 class Handler(Protocol):
@@ -27,10 +27,10 @@ class Handler(Protocol):
 
     def wants(self, message: Message) -> bool: ...
 
-    def handle(self, message: Message, runtime: Runtime, tracking_name: str) -> None: ...
+    def handle(self, message: Message, runtime: Context, tracking_name: str) -> None: ...
 
 
-def batch_scope(handler: Handler, runtime: Runtime) -> AbstractContextManager[Any]:
+def batch_scope(handler: Handler, runtime: Context) -> AbstractContextManager[Any]:
     """What a handler holds while it handles one batch read from the log (its optional
     `batch_scope(runtime)`, e.g. reading the automation rules once per batch)."""
     scope = getattr(handler, "batch_scope", None)

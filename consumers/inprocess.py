@@ -22,24 +22,13 @@ from consumers.background import Background
 from consumers.delivery import Abandoned, Progress, RetryPolicy, deliver, deliver_together
 from consumers.handlers import Handler, batch_scope
 from consumers.messages import Message
-from projections.database import create_locked
 from projections.runner import preload_keys
 
 if TYPE_CHECKING:
-    from api.runtime import Runtime
+    from consumers.context import Context
 
 log = logging.getLogger(__name__)
 
-PARKED_SQL = """
-CREATE TABLE IF NOT EXISTS rekindle.parked_messages (
-    handler text NOT NULL,
-    position bigint NOT NULL,
-    event_id uuid NOT NULL,
-    error text NOT NULL,
-    parked_at timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (handler, event_id)
-)
-"""
 BATCH = 500
 BATCH_INTERVAL_S = 0.1  # a worker reads the log at most once per interval (NotificationFollower)
 
@@ -53,7 +42,7 @@ class NotificationFollower:
     spell is still picked up at once.
     """
 
-    def __init__(self, runtime: Runtime, stopping: threading.Event,
+    def __init__(self, runtime: Context, stopping: threading.Event,
                  idle_wait_s: float = 0.5, interval_s: float = BATCH_INTERVAL_S) -> None:
         self.runtime = runtime
         self.stopping = stopping
@@ -64,7 +53,7 @@ class NotificationFollower:
 
     def next_batch(self, after: int, limit: int = BATCH) -> Sequence[Notification]:
         """Notifications after `after`; waits up to idle_wait_s for new ones if there are none."""
-        recorder = self.runtime.app.recorder
+        recorder = self.runtime.rekindle.store.recorder
         self.stopping.wait(max(0.0, self._last_read + self.interval_s - monotonic()))
         self._last_read = monotonic()
         found = recorder.select_notifications(start=after, limit=limit, inclusive_of_start=False)
@@ -77,7 +66,7 @@ class NotificationFollower:
         try:
             if self._listener is None:
                 self._listener = psycopg.connect(self.runtime.database.conninfo, autocommit=True)
-                channel = self.runtime.app.recorder.channel_name
+                channel = self.runtime.rekindle.store.recorder.channel_name
                 self._listener.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
             for _ in self._listener.notifies(timeout=self.idle_wait_s, stop_after=1):
                 pass
@@ -91,8 +80,9 @@ class NotificationFollower:
             self._listener = None
 
 
-def to_message(runtime: Runtime, notification: Notification) -> Message:
-    return Message.from_event(runtime.app.mapper.to_domain_event(notification), notification.id)
+def to_message(runtime: Context, notification: Notification) -> Message:
+    event = runtime.rekindle.store.mapper.to_domain_event(notification)
+    return Message.from_event(event, notification.id)
 
 
 class DecodedMessages:
@@ -103,7 +93,7 @@ class DecodedMessages:
     consumers/messages.py), so keeping the most recent ones in memory erases nothing late.
     """
 
-    def __init__(self, runtime: Runtime, size: int = 4 * BATCH) -> None:
+    def __init__(self, runtime: Context, size: int = 4 * BATCH) -> None:
         self.runtime = runtime
         self.size = size
         self._messages: OrderedDict[int, Message] = OrderedDict()
@@ -112,7 +102,7 @@ class DecodedMessages:
     def all(self, notifications: Sequence[Notification]) -> list[Message]:
         with self._lock:
             missing = [n for n in notifications if n.id not in self._messages]
-        preload_keys(self.runtime.app, missing)
+        preload_keys(self.runtime.rekindle.store, missing)
         return [self(n) for n in notifications]
 
     def __call__(self, notification: Notification) -> Message:
@@ -127,12 +117,7 @@ class DecodedMessages:
         return found
 
 
-def ensure_parking(runtime: Runtime) -> None:
-    with runtime.database.pool.connection() as conn:
-        create_locked(conn, 7240010, PARKED_SQL)
-
-
-def park(runtime: Runtime, handler_name: str, position: int, event_id: object,
+def park(runtime: Context, handler_name: str, position: int, event_id: object,
          error: BaseException | str) -> None:
     """Keeps a message a handler could not process, with the reason, for an operator."""
     with runtime.database.pool.connection() as conn:
@@ -146,7 +131,7 @@ def park(runtime: Runtime, handler_name: str, position: int, event_id: object,
 class InProcessWorker(Background):
     """One handler's thread, following the log from the handler's tracking position."""
 
-    def __init__(self, runtime: Runtime, handler: Handler, *,
+    def __init__(self, runtime: Context, handler: Handler, *,
                  policy: RetryPolicy | None = None, idle_wait_s: float = 0.5,
                  messages: DecodedMessages | None = None) -> None:
         self.runtime = runtime
@@ -157,17 +142,13 @@ class InProcessWorker(Background):
         super().__init__(f"worker-{handler.name}")
         self.follower = NotificationFollower(runtime, self.stopping, idle_wait_s)
 
-    def start(self) -> InProcessWorker:
-        ensure_parking(self.runtime)
-        return super().start()
-
     def _run(self) -> None:
         position: int | None = None
         try:
             while not self.stopping.is_set():
                 try:
                     if position is None:
-                        position = self.runtime.app.recorder.max_tracking_id(
+                        position = self.runtime.rekindle.store.recorder.max_tracking_id(
                             self.tracking_name) or 0
                     position = self._one_batch(position)
                 except Abandoned:

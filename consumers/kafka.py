@@ -33,7 +33,7 @@ from consumers.messages import Message
 if TYPE_CHECKING:
     from kafka.consumer.fetcher import ConsumerRecord
 
-    from api.runtime import Runtime
+    from consumers.context import Context
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def ensure_topics(bootstrap: str, topics: tuple[str, ...] = TOPICS,
 class KafkaWorker(Background):
     """Runs one handler as a member of its consumer group, in a thread, until stopped."""
 
-    def __init__(self, runtime: Runtime, handler: Handler, *, topic: str = EVENTS_TOPIC,
+    def __init__(self, runtime: Context, handler: Handler, *, topic: str = EVENTS_TOPIC,
                  policy: RetryPolicy | None = None, session_timeout_ms: int = 6000,
                  heartbeat_interval_ms: int = 1000, max_poll_interval_ms: int = 30000,
                  max_poll_records: int = 100) -> None:
@@ -218,7 +218,7 @@ class AtsInboundWorker(KafkaWorker):
     retries.
     """
 
-    def __init__(self, runtime: Runtime, *, policy: RetryPolicy | None = None,
+    def __init__(self, runtime: Context, *, policy: RetryPolicy | None = None,
                  **consumer_options: Any) -> None:
         super().__init__(runtime, _Named("ats-inbound"), topic=ATS_TOPIC,  # type: ignore[arg-type]
                          policy=policy, **consumer_options)

@@ -18,7 +18,7 @@ from consumers.kafka import NOTIFICATIONS_TOPIC, close_producer, producer_config
 from consumers.messages import Message
 
 if TYPE_CHECKING:
-    from api.runtime import Runtime
+    from consumers.context import Context
 
 NOTIFICATION_EVENT = "NotificationRecorded"
 
@@ -50,7 +50,7 @@ class NotificationPublisher:
     def wants(self, message: Message) -> bool:
         return message.type == NOTIFICATION_EVENT
 
-    def handle(self, message: Message, runtime: Runtime, tracking_name: str) -> None:
+    def handle(self, message: Message, runtime: Context, tracking_name: str) -> None:
         bootstrap = runtime.settings.kafka_bootstrap
         if bootstrap is None:
             return

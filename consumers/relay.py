@@ -21,30 +21,22 @@ from kafka import KafkaProducer
 from consumers.background import Background
 from consumers.inprocess import NotificationFollower, to_message
 from consumers.kafka import EVENTS_TOPIC, close_producer, ensure_topics, producer_config
-from projections.database import create_locked
 from projections.runner import preload_keys
+from projections.schema import RELAY_LEADER_LOCKS
 
 if TYPE_CHECKING:
-    from api.runtime import Runtime
+    from consumers.context import Context
 
 log = logging.getLogger(__name__)
 
-RELAY_LOCK_SPACE = 7240005
 RELAY_INTERVAL_S = 0.05
 """The relay reads the log at most this often: a batch, not a broker flush, per commit."""
-POSITIONS_SQL = """
-CREATE TABLE IF NOT EXISTS rekindle.relay_positions (
-    name text PRIMARY KEY,
-    position bigint NOT NULL,
-    updated_at timestamptz NOT NULL DEFAULT now()
-)
-"""
 
 
 class Relay(Background):
     """Publishes the notification log to Kafka, in order, at least once."""
 
-    def __init__(self, runtime: Runtime, *, name: str = "relay", topic: str = EVENTS_TOPIC,
+    def __init__(self, runtime: Context, *, name: str = "relay", topic: str = EVENTS_TOPIC,
                  batch_size: int = 500, max_backoff_s: float = 5.0,
                  idle_wait_s: float = 0.5, interval_s: float = RELAY_INTERVAL_S,
                  delivery_timeout_ms: int = 10000) -> None:
@@ -57,11 +49,6 @@ class Relay(Background):
         super().__init__(f"relay-{name}")
         self.follower = NotificationFollower(runtime, self.stopping, idle_wait_s, interval_s)
         self.producer: KafkaProducer | None = None
-
-    def start(self) -> Relay:
-        with self.runtime.database.pool.connection() as conn:
-            create_locked(conn, 7240011, POSITIONS_SQL)
-        return super().start()
 
     def position(self) -> int:
         """The last position the broker acknowledged (0 before the first)."""
@@ -84,7 +71,7 @@ class Relay(Background):
             try:
                 conn = psycopg.connect(self.runtime.database.conninfo, autocommit=True)
                 got = conn.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))",
-                                   (RELAY_LOCK_SPACE, self.name)).fetchone()[0]
+                                   (RELAY_LEADER_LOCKS, self.name)).fetchone()[0]
                 if got:
                     return conn
                 conn.close()
@@ -131,7 +118,7 @@ class Relay(Background):
     def _publish(self, batch: Sequence[Notification]) -> None:
         producer = self._producer()
         futures = []
-        preload_keys(self.runtime.app, batch)
+        preload_keys(self.runtime.rekindle.store, batch)
         for notification in batch:
             message = to_message(self.runtime, notification)
             futures.append(producer.send(

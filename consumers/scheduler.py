@@ -1,4 +1,4 @@
-"""Chores that run on a clock (`rekindle schedule`, or a thread of `rekindle serve`).
+"""Chores that run on a clock (`rekindle worker scheduler`, or a thread of `rekindle serve`).
 
 Each chore takes the runtime and "now" and returns how many things it did; the scheduler
 runs them every `scheduler_interval_s` (5 s by default), so a reminder fires at most one
@@ -15,27 +15,27 @@ from typing import TYPE_CHECKING
 from consumers.gdpr import expire_consents, process_deletions
 
 if TYPE_CHECKING:
-    from api.runtime import Runtime
+    from consumers.context import Context
 
 log = logging.getLogger(__name__)
 
 
-def fire_due_reminders(runtime: Runtime, now: datetime) -> int:
+def fire_due_reminders(runtime: Context, now: datetime) -> int:
     """Reminders past their due time become ReminderDue plus a notification for the assignee."""
     from projections.crm_queries import due_reminder_ids
 
     ids = due_reminder_ids(runtime.database.pool, now)
-    return runtime.app.fire_due_reminders(now, reminder_ids=ids)
+    return runtime.rekindle.reminders.fire_due(ids, at=now)
 
 
-CHORES: list[Callable[[Runtime, datetime], int]] = [
+CHORES: list[Callable[[Context, datetime], int]] = [
     fire_due_reminders,
     expire_consents,
     process_deletions,
 ]
 
 
-def run_due_chores(runtime: Runtime, now: datetime | None = None) -> int:
+def run_due_chores(runtime: Context, now: datetime | None = None) -> int:
     """Runs every chore once; one failing chore never stops the others."""
     now = now or datetime.now(UTC)
     done = 0

@@ -8,7 +8,6 @@ the log to Kafka and each handler is a consumer group.
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
@@ -16,14 +15,19 @@ from typing import TYPE_CHECKING, Any, Protocol
 from consumers.background import Background
 from consumers.delivery import RetryPolicy
 from consumers.handlers import Handler, registered_handlers
+from consumers.scheduler import run_due_chores
 
 if TYPE_CHECKING:
-    from api.runtime import Runtime
+    from consumers.context import Context
 
 log = logging.getLogger(__name__)
 
 NON_HANDLER_WORKERS = ("relay", "projections", "scheduler")
-WORKER_NAMES = (*NON_HANDLER_WORKERS, "automation", "ats", "notifications", "all")
+
+
+def worker_names() -> tuple[str, ...]:
+    """What `rekindle worker NAME` accepts: every handler runs as a process of its own."""
+    return (*NON_HANDLER_WORKERS, *(h.name for h in registered_handlers()), "all")
 
 
 class Worker(Protocol):
@@ -76,23 +80,9 @@ class LoopWorker(Background):
             self.stopping.wait(self.interval_s)
 
 
-def scheduler_step(runtime: Runtime) -> Callable[[], Any] | None:
-    """The CRM engineer's `consumers.scheduler.run_due_chores`, if that module exists."""
-    try:
-        module = importlib.import_module("consumers.scheduler")
-    except ModuleNotFoundError as error:
-        if error.name != "consumers.scheduler":
-            raise
-        return None
-    run_due_chores = getattr(module, "run_due_chores", None)
-    return None if run_due_chores is None else (lambda: run_due_chores(runtime))
-
-
-def start_scheduler(runtime: Runtime) -> LoopWorker | None:
-    step = scheduler_step(runtime)
-    if step is None:
-        return None
-    return LoopWorker("scheduler", step, runtime.settings.scheduler_interval_s).start()
+def start_scheduler(runtime: Context) -> LoopWorker:
+    return LoopWorker("scheduler", lambda: run_due_chores(runtime),
+                      runtime.settings.scheduler_interval_s).start()
 
 
 def select_handlers(names: Sequence[str] | None) -> list[Handler]:
@@ -102,7 +92,7 @@ def select_handlers(names: Sequence[str] | None) -> list[Handler]:
     return [h for h in handlers if h.name in names]
 
 
-def start_in_process(runtime: Runtime, names: Sequence[str] | None = None, *,
+def start_in_process(runtime: Context, names: Sequence[str] | None = None, *,
                      scheduler: bool = True, policy: RetryPolicy | None = None) -> WorkerGroup:
     """Every registered handler (or those named) fed from the notification log, in threads."""
     from consumers.inprocess import DecodedMessages, InProcessWorker
@@ -112,13 +102,11 @@ def start_in_process(runtime: Runtime, names: Sequence[str] | None = None, *,
     for handler in select_handlers(names):
         group.add(InProcessWorker(runtime, handler, policy=policy, messages=messages).start())
     if scheduler:
-        worker = start_scheduler(runtime)
-        if worker is not None:
-            group.add(worker)
+        group.add(start_scheduler(runtime))
     return group
 
 
-def start_kafka(runtime: Runtime, names: Sequence[str] | None = None, *, relay: bool = True,
+def start_kafka(runtime: Context, names: Sequence[str] | None = None, *, relay: bool = True,
                 scheduler: bool = True, policy: RetryPolicy | None = None) -> WorkerGroup:
     """The relay and one consumer group per handler (or those named), against Kafka."""
     from consumers.kafka import AtsInboundWorker, KafkaWorker
@@ -132,13 +120,11 @@ def start_kafka(runtime: Runtime, names: Sequence[str] | None = None, *, relay: 
     if names is None or "ats" in names:
         group.add(AtsInboundWorker(runtime, policy=policy).start())
     if scheduler:
-        worker = start_scheduler(runtime)
-        if worker is not None:
-            group.add(worker)
+        group.add(start_scheduler(runtime))
     return group
 
 
-def start_named(runtime: Runtime, name: str, skip: Sequence[str] = ()) -> WorkerGroup:
+def start_named(runtime: Context, name: str, skip: Sequence[str] = ()) -> WorkerGroup:
     """What `rekindle worker NAME` runs: one worker, or all of them (but `skip`) with `all`."""
     kafka = runtime.settings.kafka_bootstrap is not None
     group = WorkerGroup()
@@ -153,10 +139,7 @@ def start_named(runtime: Runtime, name: str, skip: Sequence[str] = ()) -> Worker
 
         group.add(Relay(runtime).start())
     elif name == "scheduler":
-        worker = start_scheduler(runtime)
-        if worker is None:
-            raise ValueError("no scheduler is installed (consumers/scheduler.py)")
-        group.add(worker)
+        group.add(start_scheduler(runtime))
     elif name == "all":
         scheduler = "scheduler" not in skip
         group.add(start_kafka(runtime, scheduler=scheduler) if kafka

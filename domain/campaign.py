@@ -25,5 +25,7 @@ class Campaign(Aggregate):
 
     @event("CampaignSent")
     def send(self, candidate_ids: list[UUID], skipped: list[dict[str, Any]], by: Actor) -> None:
+        """Earlier sends were recorded here, on the campaign; they are now recorded on each
+        candidate (Candidate.CampaignSent), and this event is only ever read back."""
         self.sent_to += [c for c in candidate_ids if c not in self.sent_to]
         self.skipped += skipped

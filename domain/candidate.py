@@ -42,6 +42,7 @@ class Candidate(Aggregate):
         self.deletion_requested_at: datetime | None = None
         self.anonymized_at: datetime | None = None
         self.external_ids: dict[str, str] = {}
+        self.campaigns_sent: list[UUID] = []
         self.created_by = by.user_id
 
     # --- reading ------------------------------------------------------------------------------
@@ -118,6 +119,18 @@ class Candidate(Aggregate):
     @event("ExternalIdLinked")
     def link_external_id(self, system: str, external_id: str, by: Actor) -> None:
         self.external_ids[system] = external_id
+
+    # --- campaigns ----------------------------------------------------------------------------
+
+    @event("CampaignSent")
+    def receive_campaign(self, campaign_id: UUID, by: Actor) -> None:
+        """The campaign goes to this candidate (the mailer sends it): at most once each."""
+        if campaign_id not in self.campaigns_sent:
+            self.campaigns_sent.append(campaign_id)
+
+    @event("CampaignSkipped")
+    def skip_campaign(self, campaign_id: UUID, reason: str, by: Actor) -> None:
+        """A send of the campaign that did not go to this candidate, and why."""
 
     # --- consent and GDPR ---------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from domain.actor import Actor
 from domain.errors import NotGeneral, OpportunityActive, OpportunityArchived, ValidationFailed
 from domain.personal import Personal
 
+ORIGINS = ("sourced", "applied", "referred", "agency", "university", "internal")
 COPY_CATEGORIES = ("files", "resumes", "sources", "tags", "referral")
 FILE_KINDS = ("file", "resume")
 

@@ -1,6 +1,7 @@
 """What the domain needs from the outside world, as protocols.
 
-The PostgreSQL adapters that implement them live in projections/.
+The PostgreSQL adapters that implement them live in projections/; tests/unit has in-memory
+ones.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ class KeyStore(Protocol):
     """One encryption key per data subject (a candidate or a user): destroying it erases them."""
 
     def create_key(self, subject_id: UUID) -> bytes: ...
+
+    def create_keys(self, subject_ids: list[UUID]) -> None: ...
 
     def key_for(self, subject_id: UUID) -> bytes | None: ...
 
@@ -35,14 +38,28 @@ class EmailIndex(Protocol):
     def claim(self, email: str, candidate_id: UUID) -> UUID | None:
         """Claims the address; returns the other owner if it is taken."""
 
+    def claim_many(self, claims: list[tuple[str, UUID]]) -> dict[str, UUID]:
+        """Claims many distinct addresses; returns the taken ones with their owners."""
+
     def release(self, candidate_id: UUID, emails: list[str] | None = None) -> None: ...
 
     def owner(self, email: str) -> UUID | None: ...
 
 
+class ExternalIds(Protocol):
+    """Which candidate another system (the ATS) knows under which id."""
+
+    def link(self, system: str, external_id: str, candidate_id: UUID) -> None: ...
+
+    def find(self, system: str, external_id: str) -> UUID | None: ...
+
+    def forget(self, candidate_id: UUID) -> None: ...
+
+
 class Adapters(Protocol):
-    """The outside world, as one bundle handed to the application."""
+    """The outside world, as one bundle handed to the command service."""
 
     keys: KeyStore
     files: FileStore
     emails: EmailIndex
+    external_ids: ExternalIds

@@ -8,7 +8,10 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.actor import Actor
 from domain.errors import PostingNotOpen
-from domain.settings import OPEN_POSTING_STATES
+
+POSTING_STATES = ("draft", "pending", "published", "internal", "closed")
+OPEN_POSTING_STATES = ("published", "internal")
+"""Only postings in these states can be chosen for a new opportunity."""
 
 
 class Posting(Aggregate):

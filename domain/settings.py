@@ -27,10 +27,6 @@ DEFAULT_ARCHIVE_REASONS = (
     "unresponsive",
     "other",
 )
-ORIGINS = ("sourced", "applied", "referred", "agency", "university", "internal")
-ROLES = ("super_admin", "admin", "team_member", "limited_team_member", "auditor")
-POSTING_STATES = ("draft", "pending", "published", "internal", "closed")
-OPEN_POSTING_STATES = ("published", "internal")
 
 
 def _csv(value: str | None, default: tuple[str, ...]) -> tuple[str, ...]:

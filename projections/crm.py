@@ -8,10 +8,13 @@ candidate's key is gone, both live (on CandidateAnonymized) and in a rebuild.
 from __future__ import annotations
 
 from typing import Any, ClassVar
+from uuid import uuid5
 
 from psycopg import Cursor
 from psycopg.types.json import Jsonb
 
+from domain.candidate import Candidate
+from domain.rule_run import RuleRun
 from projections.runner import ReadProjection, ReadView
 
 TABLES_SQL = (
@@ -31,9 +34,10 @@ TABLES_SQL = (
         updated_at timestamptz NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS crm_rules_created ON read.crm_rules (created_at, id)",
     """CREATE TABLE IF NOT EXISTS read.crm_rule_runs (
-        rule_id uuid NOT NULL, version integer NOT NULL, cause_event_id uuid NOT NULL,
+        run_id uuid PRIMARY KEY, rule_id uuid NOT NULL, cause_event_id uuid NOT NULL,
         candidate_id uuid, effects jsonb NOT NULL, skipped jsonb NOT NULL,
-        ran_at timestamptz NOT NULL, PRIMARY KEY (rule_id, version))""",
+        ran_at timestamptz NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS crm_rule_runs_rule ON read.crm_rule_runs (rule_id, ran_at)",
     """CREATE TABLE IF NOT EXISTS read.crm_forms (
         id uuid PRIMARY KEY, title text NOT NULL, pool_id uuid, consent_text text,
         submissions integer NOT NULL DEFAULT 0, created_at timestamptz NOT NULL)""",
@@ -56,9 +60,11 @@ TABLES_SQL = (
         sent_count integer NOT NULL DEFAULT 0, skipped_count integer NOT NULL DEFAULT 0,
         created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS read.crm_campaign_deliveries (
-        campaign_id uuid NOT NULL, version integer NOT NULL, candidate_id uuid NOT NULL,
+        position bigint NOT NULL, campaign_id uuid NOT NULL, candidate_id uuid NOT NULL,
         status text NOT NULL, reason text, at timestamptz NOT NULL,
-        PRIMARY KEY (campaign_id, version, candidate_id))""",
+        PRIMARY KEY (position, candidate_id))""",
+    "CREATE INDEX IF NOT EXISTS crm_campaign_deliveries_campaign "
+    "ON read.crm_campaign_deliveries (campaign_id, status)",
     """CREATE TABLE IF NOT EXISTS read.crm_imports (
         id uuid PRIMARY KEY, status text NOT NULL, file_format text NOT NULL,
         source text NOT NULL, pool_id uuid, tags text[] NOT NULL,
@@ -76,6 +82,7 @@ MAX_KEPT_ERRORS = 1000  # an import keeps its first thousand row errors, like th
 class CrmView(ReadView):
     tables_sql = TABLES_SQL
     tables = TABLES
+    schema_version = 2  # rule runs and campaign sends recorded on their own aggregates
 
 
 def _rule_of(e: Any) -> Any:
@@ -88,7 +95,8 @@ class CrmProjection(ReadProjection):
     name = "crm"
     lingers = True
     view_class: ClassVar[type[ReadView]] = CrmView
-    barriers = frozenset({"CandidateAnonymized"})  # touches the candidate's reminders
+    # touch other aggregates' rows: the candidate's reminders, a campaign's counts
+    barriers = frozenset({"CandidateAnonymized", "CampaignSent", "CampaignSkipped"})
 
     # --- pools --------------------------------------------------------------------------------
 
@@ -140,13 +148,18 @@ class CrmProjection(ReadProjection):
                     (e.timestamp, e.originator_id))
 
     def on_RuleRan(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
-        cur.execute("WITH ran AS (INSERT INTO read.crm_rule_runs (rule_id, version, "
+        """A RuleRun; or, from before runs had aggregates of their own, a run on the Rule."""
+        if isinstance(e, RuleRun.RuleRan):
+            run_id, rule_id = e.originator_id, e.rule_id
+        else:
+            run_id, rule_id = uuid5(e.originator_id, str(e.originator_version)), e.originator_id
+        cur.execute("WITH ran AS (INSERT INTO read.crm_rule_runs (run_id, rule_id, "
                     "cause_event_id, candidate_id, effects, skipped, ran_at) VALUES "
                     "(%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING rule_id) "
-                    "UPDATE read.crm_rules SET runs = runs + 1, last_run_at = %s "
-                    "WHERE id IN (SELECT rule_id FROM ran)",
-                    (e.originator_id, e.originator_version, e.cause_event_id, e.candidate_id,
-                     Jsonb(e.effects), Jsonb(e.skipped), e.at, e.at))
+                    "UPDATE read.crm_rules SET runs = runs + 1, "
+                    "last_run_at = greatest(last_run_at, %s) WHERE id IN (SELECT rule_id FROM ran)",
+                    (run_id, rule_id, e.cause_event_id, e.candidate_id, Jsonb(e.effects),
+                     Jsonb(e.skipped), e.at, e.at))
 
     # --- forms --------------------------------------------------------------------------------
 
@@ -224,16 +237,29 @@ class CrmProjection(ReadProjection):
                     (e.originator_id, e.name, e.subject, e.body, e.timestamp, e.timestamp))
 
     def on_CampaignSent(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
-        rows = [(e.originator_id, e.originator_version, c, "sent", None, e.timestamp)
-                for c in e.candidate_ids]
-        rows += [(e.originator_id, e.originator_version, s["candidate_id"], "skipped",
-                  s["reason"], e.timestamp) for s in e.skipped]
-        cur.executemany("INSERT INTO read.crm_campaign_deliveries (campaign_id, version, "
+        """Sent to a candidate; or, from before sends were recorded on each candidate, one
+        send on the Campaign naming them all."""
+        if isinstance(e, Candidate.CampaignSent):
+            self._deliveries(cur, e, e.campaign_id, [(e.originator_id, "sent", None)])
+        else:
+            self._deliveries(cur, e, e.originator_id,
+                             [(c, "sent", None) for c in e.candidate_ids]
+                             + [(x["candidate_id"], "skipped", x["reason"]) for x in e.skipped])
+
+    def on_CampaignSkipped(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
+        self._deliveries(cur, e, e.campaign_id, [(e.originator_id, "skipped", e.reason)])
+
+    def _deliveries(self, cur: Cursor[Any], e: Any, campaign_id: Any,
+                    rows: list[tuple[Any, str, str | None]]) -> None:
+        cur.executemany("INSERT INTO read.crm_campaign_deliveries (position, campaign_id, "
                         "candidate_id, status, reason, at) VALUES (%s, %s, %s, %s, %s, %s) "
-                        "ON CONFLICT DO NOTHING", rows)
+                        "ON CONFLICT DO NOTHING",
+                        [(self.current_position, campaign_id, candidate_id, status, reason,
+                          e.timestamp) for candidate_id, status, reason in rows])
         cur.execute("UPDATE read.crm_campaigns SET updated_at = %s, "
-                    "sent_count = (SELECT count(*) FROM read.crm_campaign_deliveries "
+                    "sent_count = (SELECT count(DISTINCT candidate_id) "
+                    "FROM read.crm_campaign_deliveries "
                     "WHERE campaign_id = %s AND status = 'sent'), "
                     "skipped_count = (SELECT count(*) FROM read.crm_campaign_deliveries "
                     "WHERE campaign_id = %s AND status = 'skipped') WHERE id = %s",
-                    (e.timestamp, e.originator_id, e.originator_id, e.originator_id))
+                    (e.timestamp, campaign_id, campaign_id, campaign_id))

@@ -14,43 +14,46 @@ from uuid import UUID
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
-from projections.queries import decode_cursor, encode_cursor, page_limit
+from domain.access import scope_of
+from domain.actor import Actor
+from projections import visibility as seen
+from projections.paging import decode_cursor, iso, page, page_limit, text_or_none
 
 VIEWS = ("crm", "profiles")  # the projections whose tables these queries read
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def _str(value: Any) -> str | None:
-    return str(value) if value is not None else None
-
-
-def _list(pool: ConnectionPool, table: str, where: list[str], args: list[Any],
+def _list(pool: ConnectionPool, table: str, where: list[str], params: dict[str, Any],
           render: Callable[[dict[str, Any]], dict[str, Any]], limit: int | None,
           cursor: str | None, key: str = "created_at", id_column: str = "id") -> dict[str, Any]:
-    """One page ordered by (key, id); `table` and the columns are this module's constants."""
+    """One page ordered by (key, id); `table`, the columns and the clauses (with named
+    parameters) are this module's own."""
     limit = page_limit(limit)
     after = decode_cursor(cursor)
     where = list(where)
+    params = {**params, "limit": limit + 1}
     if after is not None:
-        where.append(f"({key}, {id_column}) > (%s, %s)")
-        args = [*args, datetime.fromisoformat(after[0]), UUID(after[1])]
+        where.append(f"({key}, {id_column}) > (%(after_at)s, %(after_id)s)")
+        params.update(after_at=after[0], after_id=after[1])
     sql = (f"SELECT * FROM {table}" + (" WHERE " + " AND ".join(where) if where else "")
-           + f" ORDER BY {key}, {id_column} LIMIT %s")
+           + f" ORDER BY {key}, {id_column} LIMIT %(limit)s")
     with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-        rows = cur.execute(sql, (*args, limit + 1)).fetchall()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    last = rows[-1] if rows and more else None
-    return {"items": [render(r) for r in rows],
-            "next_cursor": encode_cursor(last[key], last[id_column]) if last else None}
+        rows = cur.execute(sql, params).fetchall()
+    return page(rows, limit, render, key, id_column)
 
 
-def _one(pool: ConnectionPool, sql: str, args: tuple[Any, ...]) -> dict[str, Any] | None:
+def _one(pool: ConnectionPool, sql: str, args: Any) -> dict[str, Any] | None:
     with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
         return cur.execute(sql, args).fetchone()
+
+
+def _sees_candidate(viewer: Actor, column: str) -> tuple[str, dict[str, Any]]:
+    """A clause on a candidate id column: the viewer sees that candidate."""
+    scope = scope_of(viewer)
+    if scope.everything:
+        return "true", {}
+    clause = seen.candidate_visible(scope, "vc")
+    return (f"EXISTS (SELECT 1 FROM read.candidates vc WHERE vc.id = {column} AND {clause})",
+            seen.params(scope))
 
 
 # --- pools --------------------------------------------------------------------------------------
@@ -58,36 +61,39 @@ def _one(pool: ConnectionPool, sql: str, args: tuple[Any, ...]) -> dict[str, Any
 
 def _pool(row: dict[str, Any]) -> dict[str, Any]:
     return {"id": str(row["id"]), "name": row["name"], "description": row["description"],
-            "members": row.get("members", 0), "created_at": _iso(row["created_at"])}
+            "members": row.get("members", 0), "created_at": iso(row["created_at"])}
 
 
-def get_pool(pool: ConnectionPool, pool_id: UUID) -> dict[str, Any] | None:
+def get_pool(pool: ConnectionPool, pool_id: UUID, viewer: Actor) -> dict[str, Any] | None:
+    """The pool, with how many of its members the viewer sees."""
+    visible, params = _sees_candidate(viewer, "m.candidate_id")
     row = _one(pool, "SELECT p.*, (SELECT count(*) FROM read.crm_pool_members m "
-                     "WHERE m.pool_id = p.id) AS members FROM read.crm_pools p WHERE p.id = %s",
-               (pool_id,))
+                     f"WHERE m.pool_id = p.id AND {visible}) AS members "
+                     "FROM read.crm_pools p WHERE p.id = %(id)s", {**params, "id": pool_id})
     return _pool(row) if row else None
 
 
 def list_pools(pool: ConnectionPool, *, limit: int | None = None,
                cursor: str | None = None) -> dict[str, Any]:
-    return _list(pool, "read.crm_pools", [], [], _pool, limit, cursor)
+    return _list(pool, "read.crm_pools", [], {}, _pool, limit, cursor)
 
 
 def _member(row: dict[str, Any]) -> dict[str, Any]:
     return {"id": str(row["candidate_id"]), "name": row["name"],
             "emails": list(row["emails"] or []), "tags": list(row["tags"] or []),
-            "consent": {"status": row["consent_status"]}, "added_at": _iso(row["added_at"]),
-            "added_by_rule": _str(row["added_by_rule"])}
+            "consent": {"status": row["consent_status"]}, "added_at": iso(row["added_at"]),
+            "added_by_rule": text_or_none(row["added_by_rule"])}
 
 
-def pool_members(pool: ConnectionPool, pool_id: UUID, *, limit: int | None = None,
-                 cursor: str | None = None) -> dict[str, Any]:
-    """Candidate summaries of a pool's members, in the order they joined."""
+def pool_members(pool: ConnectionPool, pool_id: UUID, viewer: Actor, *,
+                 limit: int | None = None, cursor: str | None = None) -> dict[str, Any]:
+    """Summaries of the pool's members the viewer sees, in the order they joined."""
     table = ("(SELECT m.candidate_id, m.pool_id, m.added_at, m.added_by_rule, c.name, c.emails, "
              "c.tags, c.consent_status FROM read.crm_pool_members m "
              "LEFT JOIN read.candidates c ON c.id = m.candidate_id) AS members")
-    return _list(pool, table, ["pool_id = %s"], [pool_id], _member, limit, cursor,
-                 key="added_at", id_column="candidate_id")
+    visible, params = _sees_candidate(viewer, "members.candidate_id")
+    return _list(pool, table, ["pool_id = %(pool_id)s", visible], {**params, "pool_id": pool_id},
+                 _member, limit, cursor, key="added_at", id_column="candidate_id")
 
 
 # --- rules --------------------------------------------------------------------------------------
@@ -96,8 +102,8 @@ def pool_members(pool: ConnectionPool, pool_id: UUID, *, limit: int | None = Non
 def _rule(row: dict[str, Any]) -> dict[str, Any]:
     return {"id": str(row["id"]), "name": row["name"], "trigger": row["trigger"],
             "enabled": row["enabled"], "filter": row["filter"], "actions": row["actions"],
-            "runs": row["runs"], "last_run_at": _iso(row["last_run_at"]),
-            "created_at": _iso(row["created_at"]), "updated_at": _iso(row["updated_at"])}
+            "runs": row["runs"], "last_run_at": iso(row["last_run_at"]),
+            "created_at": iso(row["created_at"]), "updated_at": iso(row["updated_at"])}
 
 
 def get_rule(pool: ConnectionPool, rule_id: UUID) -> dict[str, Any] | None:
@@ -107,26 +113,27 @@ def get_rule(pool: ConnectionPool, rule_id: UUID) -> dict[str, Any] | None:
     rule = _rule(row)
     with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
         runs = cur.execute("SELECT * FROM read.crm_rule_runs WHERE rule_id = %s "
-                           "ORDER BY version DESC LIMIT 20", (rule_id,)).fetchall()
+                           "ORDER BY ran_at DESC, run_id LIMIT 20", (rule_id,)).fetchall()
     rule["recent_runs"] = [{"cause_event_id": str(r["cause_event_id"]),
-                            "candidate_id": _str(r["candidate_id"]), "effects": r["effects"],
-                            "skipped": r["skipped"], "ran_at": _iso(r["ran_at"])} for r in runs]
+                            "candidate_id": text_or_none(r["candidate_id"]),
+                            "effects": r["effects"],
+                            "skipped": r["skipped"], "ran_at": iso(r["ran_at"])} for r in runs]
     return rule
 
 
 def list_rules(pool: ConnectionPool, *, trigger: str | None = None, limit: int | None = None,
                cursor: str | None = None) -> dict[str, Any]:
-    where, args = ([], []) if trigger is None else (["trigger = %s"], [trigger])
-    return _list(pool, "read.crm_rules", where, args, _rule, limit, cursor)
+    where = [] if trigger is None else ["trigger = %(trigger)s"]
+    return _list(pool, "read.crm_rules", where, {"trigger": trigger}, _rule, limit, cursor)
 
 
 # --- forms --------------------------------------------------------------------------------------
 
 
 def _form(row: dict[str, Any]) -> dict[str, Any]:
-    return {"id": str(row["id"]), "title": row["title"], "pool_id": _str(row["pool_id"]),
+    return {"id": str(row["id"]), "title": row["title"], "pool_id": text_or_none(row["pool_id"]),
             "consent_text": row["consent_text"], "submissions": row["submissions"],
-            "created_at": _iso(row["created_at"])}
+            "created_at": iso(row["created_at"])}
 
 
 def get_form(pool: ConnectionPool, form_id: UUID) -> dict[str, Any] | None:
@@ -136,7 +143,7 @@ def get_form(pool: ConnectionPool, form_id: UUID) -> dict[str, Any] | None:
 
 def list_forms(pool: ConnectionPool, *, limit: int | None = None,
                cursor: str | None = None) -> dict[str, Any]:
-    return _list(pool, "read.crm_forms", [], [], _form, limit, cursor)
+    return _list(pool, "read.crm_forms", [], {}, _form, limit, cursor)
 
 
 # --- reminders and notifications ----------------------------------------------------------------
@@ -144,9 +151,10 @@ def list_forms(pool: ConnectionPool, *, limit: int | None = None,
 
 def _reminder(row: dict[str, Any]) -> dict[str, Any]:
     return {"id": str(row["id"]), "candidate_id": str(row["candidate_id"]),
-            "assignee_id": str(row["assignee_id"]), "due_at": _iso(row["due_at"]),
-            "note": row["note"], "status": row["status"], "created_by": _str(row["created_by"]),
-            "rule_id": _str(row["rule_id"]), "created_at": _iso(row["created_at"])}
+            "assignee_id": str(row["assignee_id"]), "due_at": iso(row["due_at"]),
+            "note": row["note"], "status": row["status"],
+            "created_by": text_or_none(row["created_by"]),
+            "rule_id": text_or_none(row["rule_id"]), "created_at": iso(row["created_at"])}
 
 
 def get_reminder(pool: ConnectionPool, reminder_id: UUID) -> dict[str, Any] | None:
@@ -154,18 +162,21 @@ def get_reminder(pool: ConnectionPool, reminder_id: UUID) -> dict[str, Any] | No
     return _reminder(row) if row else None
 
 
-def list_reminders(pool: ConnectionPool, *, assignee_id: UUID | None = None,
+def list_reminders(pool: ConnectionPool, viewer: Actor, *, assignee_id: UUID | None = None,
                    candidate_id: UUID | None = None, due_before: datetime | None = None,
                    status: str | None = None, limit: int | None = None,
                    cursor: str | None = None) -> dict[str, Any]:
-    where: list[str] = []
-    args: list[Any] = []
-    for column, value in (("assignee_id = %s", assignee_id), ("candidate_id = %s", candidate_id),
-                          ("due_at < %s", due_before), ("status = %s", status)):
+    """Reminders on candidates the viewer sees."""
+    visible, params = _sees_candidate(viewer, "candidate_id")
+    where = [visible]
+    for clause, name, value in (("assignee_id = %(assignee_id)s", "assignee_id", assignee_id),
+                                ("candidate_id = %(candidate_id)s", "candidate_id", candidate_id),
+                                ("due_at < %(due_before)s", "due_before", due_before),
+                                ("status = %(status)s", "status", status)):
         if value is not None:
-            where.append(column)
-            args.append(value)
-    return _list(pool, "read.crm_reminders", where, args, _reminder, limit, cursor)
+            where.append(clause)
+            params[name] = value
+    return _list(pool, "read.crm_reminders", where, params, _reminder, limit, cursor)
 
 
 def due_reminder_ids(pool: ConnectionPool, now: datetime, limit: int = 1000) -> list[UUID]:
@@ -180,15 +191,16 @@ def due_reminder_ids(pool: ConnectionPool, now: datetime, limit: int = 1000) -> 
 
 def _notification(row: dict[str, Any]) -> dict[str, Any]:
     return {"id": str(row["id"]), "recipient_id": str(row["recipient_id"]),
-            "candidate_id": _str(row["candidate_id"]), "message": row["message"],
-            "reason": row["reason"], "rule_id": _str(row["rule_id"]),
-            "created_at": _iso(row["created_at"])}
+            "candidate_id": text_or_none(row["candidate_id"]), "message": row["message"],
+            "reason": row["reason"], "rule_id": text_or_none(row["rule_id"]),
+            "created_at": iso(row["created_at"])}
 
 
 def list_notifications(pool: ConnectionPool, *, recipient_id: UUID | None = None,
                        limit: int | None = None, cursor: str | None = None) -> dict[str, Any]:
-    where, args = ([], []) if recipient_id is None else (["recipient_id = %s"], [recipient_id])
-    return _list(pool, "read.crm_notifications", where, args, _notification, limit, cursor)
+    where = [] if recipient_id is None else ["recipient_id = %(recipient_id)s"]
+    return _list(pool, "read.crm_notifications", where, {"recipient_id": recipient_id},
+                 _notification, limit, cursor)
 
 
 # --- campaigns ----------------------------------------------------------------------------------
@@ -197,7 +209,7 @@ def list_notifications(pool: ConnectionPool, *, recipient_id: UUID | None = None
 def _campaign(row: dict[str, Any]) -> dict[str, Any]:
     return {"id": str(row["id"]), "name": row["name"], "subject": row["subject"],
             "body": row["body"], "sent_count": row["sent_count"],
-            "skipped_count": row["skipped_count"], "created_at": _iso(row["created_at"])}
+            "skipped_count": row["skipped_count"], "created_at": iso(row["created_at"])}
 
 
 def get_campaign(pool: ConnectionPool, campaign_id: UUID) -> dict[str, Any] | None:
@@ -208,7 +220,7 @@ def get_campaign(pool: ConnectionPool, campaign_id: UUID) -> dict[str, Any] | No
     with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
         skipped = cur.execute("SELECT candidate_id, reason FROM read.crm_campaign_deliveries "
                               "WHERE campaign_id = %s AND status = 'skipped' "
-                              "ORDER BY version, candidate_id LIMIT 500",
+                              "ORDER BY position, candidate_id LIMIT 500",
                               (campaign_id,)).fetchall()
     campaign["skipped"] = [{"candidate_id": str(r["candidate_id"]), "reason": r["reason"]}
                            for r in skipped]
@@ -217,7 +229,7 @@ def get_campaign(pool: ConnectionPool, campaign_id: UUID) -> dict[str, Any] | No
 
 def list_campaigns(pool: ConnectionPool, *, limit: int | None = None,
                    cursor: str | None = None) -> dict[str, Any]:
-    return _list(pool, "read.crm_campaigns", [], [], _campaign, limit, cursor)
+    return _list(pool, "read.crm_campaigns", [], {}, _campaign, limit, cursor)
 
 
 # --- imports ------------------------------------------------------------------------------------
@@ -233,5 +245,5 @@ def get_import(pool: ConnectionPool, import_id: UUID) -> dict[str, Any] | None:
             "rows_imported": row["rows_imported"], "rows_duplicate": row["rows_duplicate"],
             "rows_failed": row["rows_failed"], "errors": row["errors"],
             "failure": row["failure"], "source": row["source"],
-            "pool_id": _str(row["pool_id"]), "tags": list(row["tags"]),
-            "created_at": _iso(row["created_at"]), "updated_at": _iso(row["updated_at"])}
+            "pool_id": text_or_none(row["pool_id"]), "tags": list(row["tags"]),
+            "created_at": iso(row["created_at"]), "updated_at": iso(row["updated_at"])}

@@ -15,31 +15,10 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool
 
 from domain.settings import Settings
+from projections.schema import LIBRARY_DDL_LOCKS, MIGRATION_LOCK, TABLES_SQL
 
 log = logging.getLogger(__name__)
 
-SCHEMA_SQL = """
-CREATE SCHEMA IF NOT EXISTS rekindle;
-CREATE SCHEMA IF NOT EXISTS read;
-CREATE TABLE IF NOT EXISTS rekindle.subject_keys (
-    subject_id uuid PRIMARY KEY,
-    key bytea NOT NULL,
-    created_at timestamptz NOT NULL DEFAULT now()
-);
-CREATE TABLE IF NOT EXISTS rekindle.file_blobs (
-    candidate_id uuid NOT NULL,
-    sha256 text NOT NULL,
-    content_type text NOT NULL,
-    content bytea NOT NULL,
-    created_at timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (candidate_id, sha256)
-);
-CREATE TABLE IF NOT EXISTS rekindle.email_claims (
-    email text PRIMARY KEY,
-    candidate_id uuid NOT NULL
-);
-CREATE INDEX IF NOT EXISTS email_claims_candidate ON rekindle.email_claims (candidate_id);
-"""
 
 
 class Database:
@@ -76,7 +55,7 @@ class Database:
 
     def migrate(self) -> None:
         with psycopg.connect(self.conninfo, autocommit=True) as conn:
-            create_locked(conn, 7240001, SCHEMA_SQL)
+            create_locked(conn, MIGRATION_LOCK, TABLES_SQL)
 
     def eventsourcing_env(self) -> dict[str, str]:
         """The environment the eventsourcing library reads to reach the same server."""
@@ -99,8 +78,6 @@ class Database:
             "POSTGRES_CONNECT_TIMEOUT": os.environ.get("POSTGRES_CONNECT_TIMEOUT", "1"),
             "POSTGRES_CONN_MAX_AGE": "600",
             "POSTGRES_PRE_PING": "y",
-            "REKINDLE_ADAPTERS": "projections.adapters:adapters_from_env",
-            "REKINDLE_CONNINFO": self.conninfo,
         }
 
     @property
@@ -118,7 +95,7 @@ class Database:
         session."""
         assert self.conninfo is not None, "start() the database first"
         with psycopg.connect(self.conninfo, autocommit=True) as conn:
-            conn.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", (DDL_LOCK_SPACE, name))
+            conn.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", (LIBRARY_DDL_LOCKS, name))
             yield
 
     @contextmanager
@@ -137,7 +114,6 @@ class Database:
 
 
 _pools: dict[str, ConnectionPool] = {}
-DDL_LOCK_SPACE = 7240100
 
 
 def create_locked(conn: psycopg.Connection[Any], lock_id: int, ddl: str) -> None:

@@ -9,15 +9,13 @@ still does); anonymization completes it. Reasons: `request`, `expiry`, `admin`.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, ClassVar
-from uuid import UUID
 
 from psycopg import Cursor
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
-from projections.queries import decode_cursor, encode_cursor
+from projections.paging import decode_cursor, iso, page, page_limit, text_or_none
 from projections.runner import ReadProjection, ReadView
 
 TABLES_SQL = (
@@ -81,30 +79,25 @@ class ErasuresProjection(ReadProjection):
 
 
 def _render(row: dict[str, Any]) -> dict[str, Any]:
-    def when(value: datetime | None) -> str | None:
-        return value.isoformat() if value else None
-
-    def ident(value: UUID | None) -> str | None:
-        return str(value) if value else None
-
     return {
         "candidate_id": str(row["candidate_id"]),
         "status": row["status"],
         "reason": row["reason"],
-        "deletion_requested_at": when(row["deletion_requested_at"]),
-        "deletion_requested_by": ident(row["deletion_requested_by"]),
-        "consent_expired_at": when(row["consent_expired_at"]),
-        "anonymized_at": when(row["anonymized_at"]),
-        "anonymized_by": ident(row["anonymized_by"]),
+        "deletion_requested_at": iso(row["deletion_requested_at"]),
+        "deletion_requested_by": text_or_none(row["deletion_requested_by"]),
+        "consent_expired_at": iso(row["consent_expired_at"]),
+        "anonymized_at": iso(row["anonymized_at"]),
+        "anonymized_by": text_or_none(row["anonymized_by"]),
         "anonymized_by_role": row["anonymized_by_role"],
-        "opened_at": when(row["opened_at"]),
+        "opened_at": iso(row["opened_at"]),
     }
 
 
 def list_erasures(pool: ConnectionPool, *, status: str | None = None,
-                  reason: str | None = None, limit: int = 50,
+                  reason: str | None = None, limit: int | None = None,
                   cursor: str | None = None) -> dict[str, Any]:
     """Erasure records, oldest first, as `{items, next_cursor}`."""
+    limit = page_limit(limit)
     after = decode_cursor(cursor)
     where, params = ["TRUE"], []
     if status is not None:
@@ -122,9 +115,4 @@ def list_erasures(pool: ConnectionPool, *, status: str | None = None,
         rows = cur.execute(
             f"SELECT * FROM read.erasures WHERE {' AND '.join(where)} "
             "ORDER BY opened_at, candidate_id LIMIT %s", (*params, limit + 1)).fetchall()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    last = rows[-1] if more else None
-    return {"items": [_render(r) for r in rows],
-            "next_cursor": encode_cursor(last["opened_at"], last["candidate_id"])
-            if last else None}
+    return page(rows, limit, _render, "opened_at", "candidate_id")

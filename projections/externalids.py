@@ -10,32 +10,12 @@ from uuid import UUID
 
 from psycopg_pool import ConnectionPool
 
-from projections.database import create_locked
-
-SCHEMA_SQL = """
-CREATE TABLE IF NOT EXISTS rekindle.external_ids (
-    system text NOT NULL,
-    external_id text NOT NULL,
-    candidate_id uuid NOT NULL,
-    PRIMARY KEY (system, external_id)
-);
-CREATE INDEX IF NOT EXISTS external_ids_candidate ON rekindle.external_ids (candidate_id);
-"""
-
 
 class PostgresExternalIds:
     def __init__(self, pool: ConnectionPool) -> None:
         self.pool = pool
-        self._ready = False
-
-    def _ensure(self) -> None:
-        if not self._ready:
-            with self.pool.connection() as conn:
-                create_locked(conn, 7240005, SCHEMA_SQL)
-            self._ready = True
 
     def link(self, system: str, external_id: str, candidate_id: UUID) -> None:
-        self._ensure()
         with self.pool.connection() as conn:
             conn.execute(
                 "INSERT INTO rekindle.external_ids (system, external_id, candidate_id) "
@@ -44,7 +24,6 @@ class PostgresExternalIds:
                 (system, external_id, candidate_id))
 
     def find(self, system: str, external_id: str) -> UUID | None:
-        self._ensure()
         with self.pool.connection() as conn:
             row = conn.execute("SELECT candidate_id FROM rekindle.external_ids "
                                "WHERE system = %s AND external_id = %s",
@@ -52,7 +31,6 @@ class PostgresExternalIds:
         return row[0] if row else None
 
     def forget(self, candidate_id: UUID) -> None:
-        self._ensure()
         with self.pool.connection() as conn:
             conn.execute("DELETE FROM rekindle.external_ids WHERE candidate_id = %s",
                          (candidate_id,))

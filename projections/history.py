@@ -1,9 +1,10 @@
 """Audit history and point-in-time profiles, read from the event store (not the projections).
 
-Events come from the application's events table by originator id, in notification order,
-decoded with the application's mapper, so erased personal values show as null. The only
-thing taken from a projection is which opportunities a candidate has (an immutable fact
-that OpportunityCreated records); their events themselves are read from the store.
+Events come from the events table by originator id, in notification order, decoded with the
+store's mapper, so erased personal values show as null. Which of a candidate's
+opportunities the viewer sees comes from the read side (projections/visibility.py); their
+events are read from the store. Secret files appear only to those the access policy lets
+see them (`domain.access.sees_file`): their attachment and removal are left out for others.
 """
 
 from __future__ import annotations
@@ -18,17 +19,20 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 from psycopg_pool import ConnectionPool
 
+from domain.access import Scope, scope_of, sees_file
 from domain.actor import Actor
-from domain.application import Rekindle
 from domain.candidate import Candidate
 from domain.opportunity import Opportunity
 from domain.personal import Personal
+from domain.store import EventStore
+from projections.paging import iso
+from projections.queries import candidate_visible, get_opportunity, visible_opportunity_ids
 
 _META = {"originator_id", "originator_version", "timestamp", "originator_topic"}
 
 
-def _events_table(app: Rekindle) -> str:
-    return f"public.{app.name.lower()}_events"
+def _events_table(store: EventStore) -> str:
+    return f"public.{store.name.lower()}_events"
 
 
 def _render(value: Any) -> Any:
@@ -67,21 +71,31 @@ def _kind(event_class: type) -> tuple[str | None, str]:
     return (topic_class[0] if len(topic_class) > 1 else None), event_class.__name__
 
 
-def _load(app: Rekindle, pool: ConnectionPool, ids: Iterable[UUID]) -> list[tuple[int, Any]]:
+def _load(store: EventStore, pool: ConnectionPool, ids: Iterable[UUID],
+          scope: Scope) -> list[tuple[int, Any]]:
+    """The events of these aggregates in recorded order, as the scope may see them."""
     with pool.connection() as conn:
         rows = conn.execute(
             f"SELECT notification_id, originator_id, originator_version, topic, state "
-            f"FROM {_events_table(app)} WHERE originator_id = ANY(%s) ORDER BY notification_id",
-            (list(ids),)).fetchall()
-    return [(n, app.mapper.to_domain_event(StoredEvent(o, v, t, bytes(s))))
-            for n, o, v, t, s in rows]
+            f"FROM {_events_table(store)} WHERE originator_id = ANY(%s) "
+            "ORDER BY notification_id", (list(ids),)).fetchall()
+    events = [(n, store.mapper.to_domain_event(StoredEvent(o, v, t, bytes(s))))
+              for n, o, v, t, s in rows]
+    return events if scope.secret_files else _without_secret_files(events, scope)
 
 
-def _opportunity_ids(pool: ConnectionPool, candidate_id: UUID) -> list[UUID]:
-    with pool.connection() as conn:
-        rows = conn.execute("SELECT id FROM read.opportunities WHERE candidate_id = %s",
-                            (candidate_id,)).fetchall()
-    return [r[0] for r in rows]
+def _without_secret_files(events: list[tuple[int, Any]], scope: Scope) -> list[tuple[int, Any]]:
+    secret: set[UUID] = set()
+    kept = []
+    for position, event in events:
+        kind = type(event).__name__
+        if kind == "FileAttached" and not sees_file(scope, event.file["secret"]):
+            secret.add(event.file["id"])
+            continue
+        if kind == "FileRemoved" and event.file_id in secret:
+            continue
+        kept.append((position, event))
+    return kept
 
 
 def _item(position: int, event: Any) -> dict[str, Any]:
@@ -99,23 +113,32 @@ def _item(position: int, event: Any) -> dict[str, Any]:
     }
 
 
-def candidate_history(app: Rekindle, pool: ConnectionPool,
-                      candidate_id: UUID) -> list[dict[str, Any]]:
-    """Every event of the candidate and of its opportunities, in recorded order."""
-    ids = [candidate_id, *_opportunity_ids(pool, candidate_id)]
-    return [_item(n, e) for n, e in _load(app, pool, ids)]
+def candidate_history(store: EventStore, pool: ConnectionPool, candidate_id: UUID,
+                      viewer: Actor) -> list[dict[str, Any]]:
+    """Every event of the candidate and of the opportunities the viewer sees, in recorded
+    order; [] for a candidate unknown or out of the viewer's scope."""
+    if not candidate_visible(pool, candidate_id, viewer):
+        return []
+    ids = [candidate_id, *visible_opportunity_ids(pool, candidate_id, viewer)]
+    return [_item(n, e) for n, e in _load(store, pool, ids, scope_of(viewer))]
 
 
-def opportunity_history(app: Rekindle, pool: ConnectionPool,
-                        opportunity_id: UUID) -> list[dict[str, Any]]:
-    return [_item(n, e) for n, e in _load(app, pool, [opportunity_id])]
+def opportunity_history(store: EventStore, pool: ConnectionPool, opportunity_id: UUID,
+                        viewer: Actor) -> list[dict[str, Any]]:
+    if get_opportunity(pool, opportunity_id, viewer) is None:
+        return []
+    return [_item(n, e) for n, e in _load(store, pool, [opportunity_id], scope_of(viewer))]
 
 
-def candidate_as_of(app: Rekindle, pool: ConnectionPool, candidate_id: UUID,
-                    at: datetime) -> dict[str, Any] | None:
-    """The profile as it was at `at`, replayed from events (None if it did not exist yet)."""
+def candidate_as_of(store: EventStore, pool: ConnectionPool, candidate_id: UUID,
+                    at: datetime, viewer: Actor) -> dict[str, Any] | None:
+    """The profile as it was at `at`, replayed from events, with the opportunities the
+    viewer sees (None if it did not exist yet, or is out of the viewer's scope)."""
+    if not candidate_visible(pool, candidate_id, viewer):
+        return None
+    ids = [candidate_id, *visible_opportunity_ids(pool, candidate_id, viewer)]
     aggregates: dict[UUID, Any] = {}
-    for _, event in _load(app, pool, [candidate_id, *_opportunity_ids(pool, candidate_id)]):
+    for _, event in _load(store, pool, ids, scope_of(viewer)):
         if event.timestamp > at:
             continue
         aggregates[event.originator_id] = event.mutate(aggregates.get(event.originator_id))
@@ -127,10 +150,6 @@ def candidate_as_of(app: Rekindle, pool: ConnectionPool, candidate_id: UUID,
     return _profile(candidate, opportunities)
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
 def _profile(c: Candidate, opportunities: list[Opportunity]) -> dict[str, Any]:
     profile = c.profile
     summaries = [{
@@ -138,24 +157,24 @@ def _profile(c: Candidate, opportunities: list[Opportunity]) -> dict[str, Any]:
         "general": o.general, "owner_id": str(o.owner_id), "stage": o.stage, "origin": o.origin,
         "sources": list(o.sources), "tags": list(o.tags),
         "archived": None if o.archived is None else {
-            "reason": o.archived["reason"], "at": _iso(o.archived["at"]),
+            "reason": o.archived["reason"], "at": iso(o.archived["at"]),
             "by": str(o.archived["by"])},
-        "created_at": _iso(o.created_on),
+        "created_at": iso(o.created_on),
     } for o in opportunities]
     return {
         "id": str(c.id), **profile, "tags": list(c.tags), "sources": list(c.sources),
         "origin": c.origin, "pools": [str(p) for p in c.pool_ids],
         "external_ids": dict(c.external_ids),
-        "consent": {"status": c.consent.status, "deadline": _iso(c.consent.deadline),
-                    "granted_at": _iso(c.consent.granted_at)},
+        "consent": {"status": c.consent.status, "deadline": iso(c.consent.deadline),
+                    "granted_at": iso(c.consent.granted_at)},
         "gdpr": {"deletion_requested": c.deletion_requested_at is not None,
                  "anonymized": c.anonymized_at is not None,
-                 "deletion_requested_at": _iso(c.deletion_requested_at),
-                 "anonymized_at": _iso(c.anonymized_at)},
+                 "deletion_requested_at": iso(c.deletion_requested_at),
+                 "anonymized_at": iso(c.anonymized_at)},
         "opportunity_tags": sorted({t for o in opportunities for t in o.tags}),
         "opportunity_sources": sorted({s for o in opportunities for s in o.sources}),
         "archive_reasons": sorted({o.archived["reason"] for o in opportunities if o.archived}),
         "stages": sorted({o.stage for o in opportunities}),
-        "created_at": _iso(c.created_on), "updated_at": _iso(c.modified_on),
+        "created_at": iso(c.created_on), "updated_at": iso(c.modified_on),
         "opportunities": summaries,
     }

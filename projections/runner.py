@@ -32,14 +32,15 @@ from psycopg import Cursor
 from psycopg.sql import SQL, Identifier
 from psycopg.types.json import Jsonb
 
-from domain.application import Rekindle
+from domain.store import NAME, EventStore
 from projections.database import Database, quiet_checks
+from projections.stores import open_store
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = int(os.environ.get("REKINDLE_PROJECTION_BATCH", "1000"))
 READ_SCHEMA = "read"
-APP_NAME = Rekindle.name
+APP_NAME = NAME
 MIN_BACKOFF_S = 0.5  # first retry of a failed projection; doubles per failure ...
 MAX_BACKOFF_S = 10.0  # ... up to this
 IDLE_WAIT_S = 0.25  # longest wait for a NOTIFY before looking again (and for stop())
@@ -62,6 +63,9 @@ class ReadView(PostgresTrackingRecorder):
     tables_sql: ClassVar[Sequence[str]] = ()
     tables: ClassVar[Sequence[str]] = ()
     views: ClassVar[Sequence[str]] = ()
+    schema_version: ClassVar[int] = 1
+    """Raised when `tables_sql` changes shape: a view found with another version is dropped
+    and rebuilt from the log when it is opened."""
 
     def __init__(self, datastore: Any, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
@@ -224,14 +228,14 @@ def rows(columns: str) -> str:
     return f"jsonb_to_recordset(%s) AS r({columns})"
 
 
-def preload_keys(app: Rekindle, notifications: Sequence[Notification]) -> None:
+def preload_keys(app: EventStore, notifications: Sequence[Notification]) -> None:
     """Fetches the keys of the batch's subjects in one query, not one per event decoded."""
-    keys = getattr(app.adapters, "keys", None)
-    if keys is not None and hasattr(keys, "preload"):
+    keys = app.keys
+    if hasattr(keys, "preload"):
         keys.preload(list({n.originator_id for n in notifications}))
 
 
-def decode(app: Rekindle, notifications: Sequence[Notification]) -> list[tuple[Any, Tracking]]:
+def decode(app: EventStore, notifications: Sequence[Notification]) -> list[tuple[Any, Tracking]]:
     """Maps notifications to events, fetching the subjects' keys in one query first."""
     preload_keys(app, notifications)
     mapper: Mapper[Any] = app.mapper
@@ -242,7 +246,7 @@ class Reader:
     """Reads and decodes the log in batches; while one batch is applied, the next full one is
     fetched and decoded in a helper thread (decoding then overlaps the database's work)."""
 
-    def __init__(self, app: Rekindle) -> None:
+    def __init__(self, app: EventStore) -> None:
         self.app = app
         self._ahead: tuple[int, Future[Batch]] | None = None
         self._helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="projection-reader")
@@ -407,7 +411,7 @@ class ProjectionService:
         self.names = names
         self.runners: dict[str, Follower] = {}
         self._factories: list[InfrastructureFactory[Any]] = []
-        self._app: Rekindle | None = None
+        self._app: EventStore | None = None
         self._reader: Reader | None = None
         self._workers: ThreadPoolExecutor | None = None
         self._stopping = Event()
@@ -597,12 +601,9 @@ def max_position(database: Database) -> int:
     return int(row[0] or 0)
 
 
-def reading_app(database: Database) -> Rekindle:
-    """The application a projection service or rebuild reads the log through (a small pool)."""
-    with database.ddl_locked(APP_NAME):
-        app = Rekindle({**database.eventsourcing_env(), "POSTGRES_POOL_SIZE": "2"})
-    quiet_checks(app.recorder)
-    return app
+def reading_app(database: Database) -> EventStore:
+    """The store a projection service or rebuild reads the log through (a small pool)."""
+    return open_store(database, pool_size=2)
 
 
 def open_projection(database: Database, projection_class: type[ReadProjection], *,
@@ -615,10 +616,31 @@ def open_projection(database: Database, projection_class: type[ReadProjection], 
     with database.ddl_locked(projection_class.name):
         factory = InfrastructureFactory.construct(env=Environment(projection_class.name, env))
         view = factory.tracking_recorder(projection_class.view_class)
-    quiet_checks(view)
-    if drop_first:
-        view.recreate()
+        quiet_checks(view)
+        if drop_first or _shape_of(database, projection_class.name, view) != view.schema_version:
+            view.recreate()
+            _record_shape(database, projection_class.name, view.schema_version)
     return factory, projection_class(view=view)
+
+
+def _shape_of(database: Database, name: str, view: ReadView) -> int:
+    """The version of the shape the view's tables were created with. Views from before
+    versions were recorded have the first shape; a new, empty view gets the current one."""
+    with database.pool.connection() as conn:
+        row = conn.execute("SELECT version FROM rekindle.view_versions WHERE name = %s",
+                           (name,)).fetchone()
+    if row is not None:
+        return int(row[0])
+    version = 1 if view.position() > 0 else view.schema_version
+    _record_shape(database, name, version)
+    return version
+
+
+def _record_shape(database: Database, name: str, version: int) -> None:
+    with database.pool.connection() as conn:
+        conn.execute("INSERT INTO rekindle.view_versions (name, version) VALUES (%s, %s) "
+                     "ON CONFLICT (name) DO UPDATE SET version = EXCLUDED.version",
+                     (name, version))
 
 
 def open_all(workers: ThreadPoolExecutor,
@@ -642,12 +664,6 @@ def open_all(workers: ThreadPoolExecutor,
     return opened
 
 
-def _rebuild_marker(database: Database) -> None:
-    with database.pool.connection() as conn:
-        conn.execute("CREATE TABLE IF NOT EXISTS rekindle.projection_rebuilds ("
-                     "name text PRIMARY KEY, started_at timestamptz NOT NULL DEFAULT now())")
-
-
 def rebuild(database: Database, names: Sequence[str] | None = None,
             progress: Callable[[str, int, int], None] | None = None) -> dict[str, int]:
     """Drops and rebuilds projections from the event store; a killed rebuild resumes.
@@ -656,7 +672,6 @@ def rebuild(database: Database, names: Sequence[str] | None = None,
     continues from the projection's tracking position instead of dropping it again. All
     projections are rebuilt together, reading and decoding the log once.
     """
-    _rebuild_marker(database)
     app = reading_app(database)
     opened: list[tuple[InfrastructureFactory[Any], ReadProjection]] = []
     try:
@@ -685,7 +700,7 @@ def _open_for_rebuild(database: Database, projection_class: type[ReadProjection]
     return open_projection(database, projection_class, drop_first=not resumed)
 
 
-def catch_up(app: Rekindle, projections: Sequence[ReadProjection], database: Database,
+def catch_up(app: EventStore, projections: Sequence[ReadProjection], database: Database,
              progress: Callable[[str, int, int], None] | None = None) -> dict[str, int]:
     """Applies every recorded event after each view's position; returns the positions.
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from api.bootstrap import command_service
 from domain.actor import Actor
-from domain.application import Rekindle
+from domain.service import Rekindle
 from domain.settings import Settings
-from projections.adapters import PostgresAdapters
 from projections.database import Database
 
 pytest_plugins = ["tests.kafka_fixture"]
@@ -65,9 +65,7 @@ def database(settings: Settings) -> Iterator[Database]:
 
 @pytest.fixture
 def app(database: Database) -> Iterator[Rekindle]:
-    application = Rekindle(database.eventsourcing_env(),
-                           adapters=PostgresAdapters.on(database.pool),
-                           settings=database.settings)
+    application = command_service(database)
     yield application
     application.close()
 
@@ -75,5 +73,5 @@ def app(database: Database) -> Iterator[Rekindle]:
 @pytest.fixture
 def admin(app: Rekindle) -> Actor:
     """A super_admin, as the bootstrap token would create."""
-    user = app.create_user("Ada Admin", "ada@example.com", "super_admin", Actor.system())
+    user = app.users.create("Ada Admin", "ada@example.com", "super_admin", Actor.system())
     return Actor(user.id, "super_admin")

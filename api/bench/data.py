@@ -56,7 +56,7 @@ def record_backlog(app: Any, events: int, by: Actor) -> int:
             batch.extend(story)
             pending += sum(len(a.pending_events) for a in story)
         app.adapters.keys.create_keys([a.id for a in batch if isinstance(a, Candidate)])
-        app.save(*batch)
+        app.store.save(*batch)
         recorded += pending
     return recorded
 
@@ -84,7 +84,7 @@ def record_long_history(app: Any, events: int, by: Actor) -> tuple[UUID, datetim
         written += 1
         i += 1
         if written % EVENTS_PER_SAVE == 0 or written == events:
-            app.save(candidate, opportunity)
+            app.store.save(candidate, opportunity)
             if halfway is None and written >= events // 2:
                 halfway = datetime.now(UTC)
     return cid, halfway or datetime.now(UTC)
@@ -109,6 +109,6 @@ def record_candidate(app: Any, n: int, by: Actor) -> UUID:
     """One CandidateCreated in its own commit (the write a steady event stream is made of)."""
     cid = Candidate.create_id()
     app.adapters.keys.create_key(cid)
-    app.save(Candidate(personal=Personal(cid, _profile(n)), tags=[], sources=["Career fair"],
+    app.store.save(Candidate(personal=Personal(cid, _profile(n)), tags=[], sources=["Career fair"],
                        origin="sourced", by=by, id=cid))
     return cid

@@ -7,8 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from api.runtime import Runtime
-from consumers.importer import prepare_import
+from api.bootstrap import Runtime
+from api.intake.importer import prepare_import
 from domain.actor import Actor
 from domain.user import parse_token
 
@@ -19,7 +19,7 @@ def main(path: str) -> None:
         token = runtime.settings.bootstrap_token
         assert token, "REKINDLE_BOOTSTRAP_TOKEN names the importing super_admin"
         by = Actor(parse_token(token)[0], "super_admin")
-        job = prepare_import(runtime.app, Path(path), by).run()
+        job = prepare_import(runtime.rekindle, Path(path), by).run()
         print(json.dumps(job.summary(), default=str))
 
 

@@ -4,7 +4,6 @@ missing. Numbers come only from work that was checked to have happened."""
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import itertools
 import os
 import subprocess
@@ -26,18 +25,6 @@ from domain.settings import Settings
 from domain.user import parse_token
 
 CLIENTS = 16
-
-
-def missing(*modules: str) -> str | None:
-    """Why a measurement cannot run yet: the first of its modules that does not exist."""
-    for name in modules:
-        try:
-            found = importlib.util.find_spec(name)
-        except ModuleNotFoundError:
-            found = None
-        if found is None:
-            return f"{name} is not in this build"
-    return None
 
 
 def admin_actor(env: BenchEnv) -> Actor:
@@ -176,13 +163,13 @@ def with_baselines(env: BenchEnv, sizes: Sizes, figures: dict[str, Any]) -> dict
 def candidate_history(session: ApiSession, sizes: Sizes) -> dict[str, Any]:
     """GET the full history of a candidate with `history_events` events, and its profile as of
     halfway through."""
-    from api.runtime import Runtime
+    from api.bootstrap import Runtime
 
     with Runtime(session.settings) as runtime:
         runtime.start(projections=False, workers=False)
-        cid, halfway = data.record_long_history(runtime.app, sizes.history_events,
+        cid, halfway = data.record_long_history(runtime.rekindle, sizes.history_events,
                                                 admin_actor(session.env))
-        head = runtime.app.recorder.max_notification_id()
+        head = runtime.rekindle.store.head()
     client = Client(session.server.port, session.env.token)
     try:
         history: list[float] = []
@@ -213,13 +200,13 @@ class BacklogStore:
     """A database holding a generated backlog, shared by projection_catchup and rebuild."""
 
     def __init__(self, env: BenchEnv, sizes: Sizes) -> None:
-        from api.runtime import Runtime
+        from api.bootstrap import Runtime
 
         self.runtime = Runtime(env.fresh_settings("backlog"))
         self.runtime.start(projections=False, workers=False)
-        self.events = data.record_backlog(self.runtime.app, sizes.backlog_events,
+        self.events = data.record_backlog(self.runtime.rekindle, sizes.backlog_events,
                                           admin_actor(env))
-        self.head = self.runtime.app.recorder.max_notification_id() or 0
+        self.head = self.runtime.rekindle.store.head() or 0
 
     def close(self) -> None:
         self.runtime.stop()
@@ -307,14 +294,14 @@ def kafka_lag(env: BenchEnv, sizes: Sizes) -> dict[str, Any]:
     consumer behind relay -> Kafka, each a `rekindle worker` process of its own as deployed.
     Lag = the effect event's timestamp (taken as the rule's action runs, just before its
     commit) minus the moment the cause's commit returned."""
-    from api.runtime import Runtime
+    from api.bootstrap import Runtime
 
     settings = env.fresh_settings("kafka", kafka=True)
     by = admin_actor(env)
     with Runtime(settings) as runtime:
         runtime.start(projections=False, workers=False)
-        app = runtime.app
-        app.create_rule("bench: tag every new candidate", "candidate_created", by, filter=[],
+        app = runtime.rekindle
+        app.rules.create("bench: tag every new candidate", "candidate_created", by, filter=[],
                         actions=[{"type": "add_tag", "tag": LAG_TAG}])
         logs = {name: env.root / f"worker-{name}.log" for name in ("relay", "automation")}
         workers = [spawn(settings, log, ["worker", name]) for name, log in logs.items()]
@@ -335,7 +322,7 @@ def _steady_lag(app: Any, by: Actor, sizes: Sizes, workers: list[Any]) -> dict[s
 
     committed: dict[Any, datetime] = {}
     lags: list[float] = []
-    seen = {"position": app.recorder.max_notification_id() or 0}
+    seen = {"position": app.store.recorder.max_notification_id() or 0}
 
     def create(n: int) -> None:
         cid = data.record_candidate(app, n, by)
@@ -345,12 +332,12 @@ def _steady_lag(app: Any, by: Actor, sizes: Sizes, workers: list[Any]) -> dict[s
         for worker in workers:
             if worker.poll() is not None:
                 raise RuntimeError(f"a worker exited with {worker.returncode}: {worker.args}")
-        for notification in app.recorder.select_notifications(
+        for notification in app.store.recorder.select_notifications(
                 start=seen["position"], limit=1000, inclusive_of_start=False):
             seen["position"] = notification.id
             if notification.originator_id not in committed:
                 continue
-            event = app.mapper.to_domain_event(notification)
+            event = app.store.mapper.to_domain_event(notification)
             if type(event).__name__ == "CandidateTagged" and event.tag == LAG_TAG:
                 cause_at = committed.pop(event.originator_id)
                 lags.append(max(0.0, (event.timestamp - cause_at).total_seconds()))

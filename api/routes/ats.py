@@ -9,7 +9,7 @@ from uuid import UUID
 from flask import Response, request
 
 from api import responses
-from api.app import command_response, runtime
+from api.app import command_response, rekindle, runtime
 from api.auth import RECRUITERS, current_actor, requires
 from api.blueprint import Blueprint
 from api.errors import ApiError
@@ -26,7 +26,7 @@ blp = Blueprint("ats", __name__, url_prefix="/v1",
 @responses.command(blp, 202, responses.AtsQueued)
 def send_to_ats(opportunity_id: UUID) -> Response:
     """Marks the application pending; the "ats" worker delivers it (retries, then failure)."""
-    recorded = runtime().app.send_to_ats(opportunity_id, current_actor())
+    recorded = rekindle().ats.send(opportunity_id, current_actor())
     return command_response(recorded, {"id": str(opportunity_id), "ats": {
         "status": "pending", "external_id": None, "last_error": None}}, 202)
 
@@ -48,7 +48,7 @@ def receive_ats_event() -> Response:
         raise ApiError("bad_request", "the body is not valid JSON") from None
     if not isinstance(message, dict):
         raise ValidationFailed("the message must be a JSON object", {"_schema": ["not an object"]})
-    recorded = rt.app.receive_ats_event(message, Actor.system())
+    recorded = rekindle().ats.receive(message, Actor.system())
     if recorded.extra.get("replayed"):
         return command_response(recorded, {"status": "duplicate",
                                            "event_id": str(message["event_id"])}, 200)

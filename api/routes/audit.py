@@ -8,12 +8,11 @@ from uuid import UUID
 from flask import Response, jsonify
 
 from api import responses
-from api.app import ensure_candidate_visible, pool, runtime, wait_for
+from api.app import pool, rekindle, wait_for
 from api.auth import READERS, current_actor, requires
 from api.blueprint import Blueprint
 from api.schemas import ReadArgs
 from domain.errors import NotFound
-from projections import queries
 
 blp = Blueprint("audit", __name__, url_prefix="/v1", description="History and audit")
 
@@ -30,8 +29,7 @@ def candidate_history(args: dict[str, Any], candidate_id: UUID) -> Response:
     from projections import history
 
     wait_for(args.get("min_position"))
-    ensure_candidate_visible(candidate_id)
-    found = history.candidate_history(runtime().app, pool(), candidate_id)
+    found = history.candidate_history(rekindle().store, pool(), candidate_id, current_actor())
     if not found:
         raise NotFound(f"no candidate with id {candidate_id}", {"id": str(candidate_id)})
     return jsonify(_items(found))
@@ -45,9 +43,8 @@ def opportunity_history(args: dict[str, Any], opportunity_id: UUID) -> Response:
     from projections import history
 
     wait_for(args.get("min_position"))
-    if queries.get_opportunity(pool(), opportunity_id, current_actor()) is None:
-        raise NotFound(f"no opportunity with id {opportunity_id}", {"id": str(opportunity_id)})
-    found = history.opportunity_history(runtime().app, pool(), opportunity_id)
+    found = history.opportunity_history(rekindle().store, pool(), opportunity_id,
+                                        current_actor())
     if not found:
         raise NotFound(f"no opportunity with id {opportunity_id}", {"id": str(opportunity_id)})
     return jsonify(_items(found))

@@ -8,7 +8,7 @@ from uuid import UUID
 from flask import Response, jsonify
 
 from api import responses
-from api.app import created_response, ensure_candidate_visible, pool, runtime, wait_for
+from api.app import created_response, pool, rekindle, wait_for
 from api.auth import READERS, RECRUITERS, current_actor, requires
 from api.blueprint import Blueprint
 from api.idempotency import idempotent
@@ -33,7 +33,7 @@ def create_candidate(args: dict[str, Any]) -> Response:
     """An email already on a live candidate: 409 duplicate_candidate naming that candidate."""
     fields = {k: args.get(k) for k in ("phones", "location", "headline", "links", "tags",
                                        "sources", "origin")}
-    recorded = runtime().app.create_candidate(args["name"], args["emails"], current_actor(),
+    recorded = rekindle().candidates.create(args["name"], args["emails"], current_actor(),
                                               **fields)
     fallback = {"id": str(recorded.id), "name": args["name"], "emails": args["emails"],
                 **{k: v for k, v in fields.items() if v is not None}}
@@ -50,8 +50,8 @@ def get_candidate(args: dict[str, Any], candidate_id: UUID) -> Response:
     if args.get("as_of") is not None:
         from projections import history
 
-        ensure_candidate_visible(candidate_id)
-        found = history.candidate_as_of(runtime().app, pool(), candidate_id, args["as_of"])
+        found = history.candidate_as_of(rekindle().store, pool(), candidate_id, args["as_of"],
+                                        current_actor())
     else:
         found = queries.get_candidate(pool(), candidate_id, current_actor())
     if found is None:
@@ -77,7 +77,6 @@ def list_candidates(args: dict[str, Any]) -> Response:
 @requires(*RECRUITERS)
 @blp.arguments(CandidatePatch)
 def update_candidate(args: dict[str, Any], candidate_id: UUID) -> Response:
-    ensure_candidate_visible(candidate_id)
-    recorded = runtime().app.update_profile(candidate_id, args, current_actor())
+    recorded = rekindle().candidates.update_profile(candidate_id, args, current_actor())
     return created_response(recorded, read_candidate(candidate_id), {"id": str(candidate_id)},
                             200, views=queries.VIEWS)

@@ -1,5 +1,5 @@
-"""CRM routes (seed 004): pools, automation rules, talent forms, reminders, notifications,
-campaigns, and putting known candidates forward for a new posting."""
+"""CRM routes: pools, automation rules, talent forms, reminders, notifications, campaigns,
+and putting known candidates forward for a new posting."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from flask import Response, current_app, jsonify
 from marshmallow import fields, validate
 
 from api import responses
-from api.app import command_response, created_response, pool, runtime, wait_for
+from api.app import command_response, created_response, pool, rekindle, runtime, wait_for
 from api.auth import (
     ADMINS,
     READERS,
@@ -25,13 +25,11 @@ from api.blueprint import Blueprint
 from api.errors import ApiError
 from api.idempotency import idempotent
 from api.schemas import PageArgs, ReadArgs, Strict
-from domain.errors import Forbidden, NotFound
+from domain import access
+from domain.errors import NotFound
 from domain.reminder import REMINDER_STATES
 from domain.rule import TRIGGERS
 from projections import crm_queries as q
-from projections import queries
-
-LIMITED = "limited_team_member"
 
 blp = Blueprint("crm", __name__, url_prefix="/v1", description="Talent CRM: pools, rules, "
                 "talent forms, reminders, notifications, campaigns")
@@ -134,9 +132,9 @@ def _found(item: dict[str, Any] | None, kind: str, item_id: UUID) -> Response:
 @blp.arguments(PoolCreate)
 @idempotent(candidate_field=None)
 def create_pool(args: dict[str, Any]) -> Response:
-    recorded = runtime().app.create_pool(args["name"], current_actor(),
+    recorded = rekindle().pools.create(args["name"], current_actor(),
                                          description=args.get("description"))
-    return created_response(recorded, lambda: q.get_pool(pool(), recorded.id),
+    return created_response(recorded, lambda: q.get_pool(pool(), recorded.id, current_actor()),
                             {"id": str(recorded.id), "name": args["name"].strip(),
                              "description": args.get("description")}, views=q.VIEWS)
 
@@ -156,7 +154,7 @@ def list_pools(args: dict[str, Any]) -> Response:
 @blp.arguments(ReadArgs, location="query")
 def get_pool(args: dict[str, Any], pool_id: UUID) -> Response:
     wait_for(args.get("min_position"), q.VIEWS)
-    return _found(q.get_pool(pool(), pool_id), "pool", pool_id)
+    return _found(q.get_pool(pool(), pool_id, current_actor()), "pool", pool_id)
 
 
 @blp.route("/pools/<uuid:pool_id>", methods=["PATCH"])
@@ -164,9 +162,9 @@ def get_pool(args: dict[str, Any], pool_id: UUID) -> Response:
 @requires(*RECRUITERS)
 @blp.arguments(PoolChange)
 def change_pool(args: dict[str, Any], pool_id: UUID) -> Response:
-    recorded = runtime().app.change_pool(pool_id, current_actor(), name=args.get("name"),
+    recorded = rekindle().pools.change(pool_id, current_actor(), name=args.get("name"),
                                          description=args.get("description"))
-    return created_response(recorded, lambda: q.get_pool(pool(), pool_id),
+    return created_response(recorded, lambda: q.get_pool(pool(), pool_id, current_actor()),
                             {"id": str(pool_id)}, 200, views=q.VIEWS)
 
 
@@ -175,7 +173,7 @@ def change_pool(args: dict[str, Any], pool_id: UUID) -> Response:
 @requires(*RECRUITERS)
 @blp.arguments(Members)
 def add_members(args: dict[str, Any], pool_id: UUID) -> Response:
-    recorded = runtime().app.add_to_pool(pool_id, args["candidate_ids"], current_actor())
+    recorded = rekindle().pools.add_members(pool_id, args["candidate_ids"], current_actor())
     return command_response(recorded, {"id": str(pool_id),
                                        "added": [str(c) for c in args["candidate_ids"]]})
 
@@ -184,7 +182,7 @@ def add_members(args: dict[str, Any], pool_id: UUID) -> Response:
 @responses.command(blp, 200, responses.MemberRemoved)
 @requires(*RECRUITERS)
 def remove_member(pool_id: UUID, candidate_id: UUID) -> Response:
-    recorded = runtime().app.remove_from_pool(pool_id, candidate_id, current_actor())
+    recorded = rekindle().pools.remove_member(pool_id, candidate_id, current_actor())
     return command_response(recorded, {"id": str(pool_id), "removed": str(candidate_id)})
 
 
@@ -194,24 +192,11 @@ def remove_member(pool_id: UUID, candidate_id: UUID) -> Response:
 @blp.arguments(PageArgs, location="query")
 def list_members(args: dict[str, Any], pool_id: UUID) -> Response:
     wait_for(args.get("min_position"), q.VIEWS)
-    if q.get_pool(pool(), pool_id) is None:
+    viewer = current_actor()
+    if q.get_pool(pool(), pool_id, viewer) is None:
         raise NotFound(f"no pool with id {pool_id}", {"id": str(pool_id)})
-    page = q.pool_members(pool(), pool_id, limit=args["limit"], cursor=args.get("cursor"))
-    viewer = current_actor()
-    if viewer.role == LIMITED:
-        page["items"] = [m for m in page["items"]
-                         if queries.candidate_visible(pool(), UUID(m["id"]), viewer)]
-    return jsonify(page)
-
-
-def _own_for_limited(requested: UUID | None) -> UUID | None:
-    """A limited team member reads only their own reminders and notifications."""
-    viewer = current_actor()
-    if viewer.role != LIMITED:
-        return requested
-    if requested is not None and requested != viewer.user_id:
-        raise Forbidden("a limited team member reads only their own items")
-    return viewer.user_id
+    return jsonify(q.pool_members(pool(), pool_id, viewer, limit=args["limit"],
+                                  cursor=args.get("cursor")))
 
 
 # --- rules --------------------------------------------------------------------------------------
@@ -223,7 +208,7 @@ def _own_for_limited(requested: UUID | None) -> UUID | None:
 @blp.arguments(RuleCreate)
 @idempotent(candidate_field=None)
 def create_rule(args: dict[str, Any]) -> Response:
-    recorded = runtime().app.create_rule(args["name"], args["trigger"], current_actor(),
+    recorded = rekindle().rules.create(args["name"], args["trigger"], current_actor(),
                                          filter=args["filter"], actions=args["actions"],
                                          enabled=args["enabled"])
     return created_response(recorded, lambda: q.get_rule(pool(), recorded.id),
@@ -255,7 +240,7 @@ def get_rule(args: dict[str, Any], rule_id: UUID) -> Response:
 @requires(*ADMINS)
 @blp.arguments(RuleChange)
 def change_rule(args: dict[str, Any], rule_id: UUID) -> Response:
-    recorded = runtime().app.change_rule(rule_id, current_actor(), **args)
+    recorded = rekindle().rules.change(rule_id, current_actor(), **args)
     return created_response(recorded, lambda: q.get_rule(pool(), rule_id),
                             {"id": str(rule_id)}, 200, views=q.VIEWS)
 
@@ -269,7 +254,7 @@ def change_rule(args: dict[str, Any], rule_id: UUID) -> Response:
 @blp.arguments(FormCreate)
 @idempotent(candidate_field=None)
 def create_form(args: dict[str, Any]) -> Response:
-    recorded = runtime().app.create_form(args["title"], current_actor(),
+    recorded = rekindle().forms.create(args["title"], current_actor(),
                                          pool_id=args.get("pool_id"),
                                          consent_text=args.get("consent_text"))
     return created_response(recorded, lambda: q.get_form(pool(), recorded.id),
@@ -308,7 +293,7 @@ def submit_form(args: dict[str, Any], form_id: UUID) -> Response:
         raise ApiError("rate_limited", "too many form submissions from this address; wait a "
                        "minute", headers={"Retry-After": "60"})
     limiter.failed(address)
-    recorded = runtime().app.submit_form(form_id, args["name"], args["email"],
+    recorded = rekindle().forms.submit(form_id, args["name"], args["email"],
                                          consent=args["consent"], phone=args.get("phone"),
                                          interests=args["interests"])
     return command_response(recorded, {"status": "accepted"}, 202)
@@ -323,7 +308,7 @@ def submit_form(args: dict[str, Any], form_id: UUID) -> Response:
 @blp.arguments(ReminderCreate)
 @idempotent()
 def set_reminder(args: dict[str, Any], candidate_id: UUID) -> Response:
-    recorded = runtime().app.set_reminder(candidate_id, args["due_at"], args["note"],
+    recorded = rekindle().reminders.set(candidate_id, args["due_at"], args["note"],
                                           current_actor(), assignee_id=args.get("assignee_id"))
     return created_response(recorded, lambda: q.get_reminder(pool(), recorded.id),
                             {"id": str(recorded.id), "candidate_id": str(candidate_id),
@@ -337,8 +322,9 @@ def set_reminder(args: dict[str, Any], candidate_id: UUID) -> Response:
 @blp.arguments(ReminderListArgs, location="query")
 def list_reminders(args: dict[str, Any]) -> Response:
     wait_for(args.get("min_position"), q.VIEWS)
+    viewer = current_actor()
     return jsonify(q.list_reminders(
-        pool(), assignee_id=_own_for_limited(args.get("assignee_id")),
+        pool(), viewer, assignee_id=access.addressed_to(viewer, args.get("assignee_id")),
         candidate_id=args.get("candidate_id"),
         due_before=args.get("due_before"), status=args.get("status"), limit=args["limit"],
         cursor=args.get("cursor")))
@@ -348,7 +334,7 @@ def list_reminders(args: dict[str, Any]) -> Response:
 @responses.command(blp, 200, responses.Reminder)
 @requires(*RECRUITERS)
 def dismiss_reminder(reminder_id: UUID) -> Response:
-    recorded = runtime().app.dismiss_reminder(reminder_id, current_actor())
+    recorded = rekindle().reminders.dismiss(reminder_id, current_actor())
     return command_response(recorded, {"id": str(reminder_id), "status": "dismissed"})
 
 
@@ -359,7 +345,8 @@ def dismiss_reminder(reminder_id: UUID) -> Response:
 def list_notifications(args: dict[str, Any]) -> Response:
     wait_for(args.get("min_position"), q.VIEWS)
     return jsonify(q.list_notifications(pool(),
-                                        recipient_id=_own_for_limited(args.get("recipient_id")),
+                                        recipient_id=access.addressed_to(
+                                            current_actor(), args.get("recipient_id")),
                                         limit=args["limit"], cursor=args.get("cursor")))
 
 
@@ -372,7 +359,7 @@ def list_notifications(args: dict[str, Any]) -> Response:
 @blp.arguments(CampaignCreate)
 @idempotent(candidate_field=None)
 def create_campaign(args: dict[str, Any]) -> Response:
-    recorded = runtime().app.create_campaign(args["name"], args["subject"], args["body"],
+    recorded = rekindle().campaigns.create(args["name"], args["subject"], args["body"],
                                              current_actor())
     return created_response(recorded, lambda: q.get_campaign(pool(), recorded.id),
                             {"id": str(recorded.id), "name": args["name"].strip(),
@@ -385,7 +372,7 @@ def create_campaign(args: dict[str, Any]) -> Response:
 @blp.arguments(CampaignSend)
 @idempotent(candidate_field=None)
 def send_campaign(args: dict[str, Any], campaign_id: UUID) -> Response:
-    recorded = runtime().app.send_campaign(campaign_id, current_actor(),
+    recorded = rekindle().campaigns.send(campaign_id, current_actor(),
                                            candidate_ids=args.get("candidate_ids"),
                                            pool_id=args.get("pool_id"))
     return command_response(recorded, {"id": str(campaign_id), **recorded.extra}, 202)
@@ -409,7 +396,7 @@ def list_campaigns(args: dict[str, Any]) -> Response:
     return jsonify(q.list_campaigns(pool(), limit=args["limit"], cursor=args.get("cursor")))
 
 
-# --- seed 004 step 4 ----------------------------------------------------------------------------
+# --- a new position for known candidates --------------------------------------------------
 
 
 @blp.route("/postings/<uuid:posting_id>/put-forward", methods=["POST"])
@@ -419,5 +406,6 @@ def list_campaigns(args: dict[str, Any]) -> Response:
 @idempotent(candidate_field=None)
 def put_forward(args: dict[str, Any], posting_id: UUID) -> Response:
     """Creates one opportunity for the posting per candidate not already on it."""
-    recorded = runtime().app.put_forward(args["candidate_ids"], posting_id, current_actor())
+    recorded = rekindle().opportunities.put_forward(args["candidate_ids"], posting_id,
+                                                    current_actor())
     return command_response(recorded, {"posting_id": str(posting_id), **recorded.extra}, 201)

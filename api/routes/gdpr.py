@@ -8,7 +8,7 @@ from uuid import UUID
 from flask import Response
 
 from api import responses
-from api.app import command_response, created_response, ensure_candidate_visible, pool, runtime
+from api.app import command_response, created_response, pool, rekindle
 from api.auth import ADMINS, RECRUITERS, current_actor, requires
 from api.blueprint import Blueprint
 from api.idempotency import purge_candidate
@@ -30,8 +30,7 @@ def _changed(recorded: Any, candidate_id: UUID) -> Response:
 @blp.arguments(ConsentRequest)
 def request_consent(args: dict[str, Any], candidate_id: UUID) -> Response:
     """Without an answer by the deadline the profile is deleted."""
-    ensure_candidate_visible(candidate_id)
-    recorded = runtime().app.request_consent(candidate_id, current_actor(),
+    recorded = rekindle().consent.request(candidate_id, current_actor(),
                                              deadline_days=args.get("deadline_days"))
     return _changed(recorded, candidate_id)
 
@@ -41,8 +40,7 @@ def request_consent(args: dict[str, Any], candidate_id: UUID) -> Response:
 @requires(*RECRUITERS)
 @blp.arguments(ConsentGrant)
 def grant_consent(args: dict[str, Any], candidate_id: UUID) -> Response:
-    ensure_candidate_visible(candidate_id)
-    recorded = runtime().app.grant_consent(candidate_id, current_actor(),
+    recorded = rekindle().consent.grant(candidate_id, current_actor(),
                                            channel=args.get("channel"),
                                            purposes=args.get("purposes"))
     return _changed(recorded, candidate_id)
@@ -53,8 +51,7 @@ def grant_consent(args: dict[str, Any], candidate_id: UUID) -> Response:
 @requires(*RECRUITERS)
 @blp.arguments(Empty)
 def revoke_consent(args: dict[str, Any], candidate_id: UUID) -> Response:
-    ensure_candidate_visible(candidate_id)
-    recorded = runtime().app.revoke_consent(candidate_id, current_actor())
+    recorded = rekindle().consent.revoke(candidate_id, current_actor())
     return _changed(recorded, candidate_id)
 
 
@@ -64,8 +61,7 @@ def revoke_consent(args: dict[str, Any], candidate_id: UUID) -> Response:
 @blp.arguments(Empty)
 def request_deletion(args: dict[str, Any], candidate_id: UUID) -> Response:
     """From then on, copying between the candidate's opportunities is refused."""
-    ensure_candidate_visible(candidate_id)
-    recorded = runtime().app.request_deletion(candidate_id, current_actor())
+    recorded = rekindle().consent.request_deletion(candidate_id, current_actor())
     return _changed(recorded, candidate_id)
 
 
@@ -75,6 +71,6 @@ def request_deletion(args: dict[str, Any], candidate_id: UUID) -> Response:
 @blp.arguments(Anonymize)
 def anonymize(args: dict[str, Any], candidate_id: UUID) -> Response:
     """Destroys the candidate's key and files; ids and non-personal facts remain."""
-    recorded = runtime().app.anonymize(candidate_id, args["reason"], current_actor())
+    recorded = rekindle().consent.anonymize(candidate_id, args["reason"], current_actor())
     purge_candidate(pool(), candidate_id)
     return command_response(recorded, {"id": str(candidate_id), "anonymized": True})

@@ -13,13 +13,13 @@ from flask import Response, jsonify
 from marshmallow import fields, validate
 
 from api import responses
-from api.app import command_response, pool, runtime, wait_for
+from api.app import command_response, pool, rekindle, wait_for
 from api.auth import READERS, RECRUITERS, current_actor, requires
 from api.blueprint import Blueprint
+from api.intake.importer import prepare_import
 from api.schemas import FileUpload, ReadArgs, Strict
-from consumers.importer import prepare_import
-from domain.commands import Recorded
 from domain.errors import NotFound
+from domain.recorded import Recorded
 from projections import crm_queries
 
 blp = Blueprint("imports", __name__, url_prefix="/v1",
@@ -43,17 +43,17 @@ class ImportForm(Strict):
 @responses.command(blp, 202, responses.ImportStatus)
 def start_import(form: dict[str, Any], files: dict[str, Any]) -> Response:
     """Checks the file (format, size, header), then imports it in the background."""
-    app = runtime().app
-    path = _spool(files["file"], app.settings.max_import_bytes)
+    service = rekindle()
+    path = _spool(files["file"], service.settings.max_import_bytes)
     try:
-        prepared = prepare_import(app, path, current_actor(), source=form.get("source"),
+        prepared = prepare_import(service, path, current_actor(), source=form.get("source"),
                                   pool_id=form.get("pool_id"), tags=_split(form.get("tags")),
                                   delete_after=True)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
     prepared.run_in_background()
-    return command_response(Recorded(prepared.id, _position(app)),
+    return command_response(Recorded(prepared.id, None),
                             {"id": str(prepared.id), "status": "running"}, 202)
 
 
@@ -83,9 +83,5 @@ def _spool(upload: Any, limit: int) -> Path:
 
 def _split(tags: str | None) -> list[str]:
     return [t.strip() for t in re.split(r"[,;]", tags or "") if t.strip()]
-
-
-def _position(app: Any) -> int | None:
-    return app.recorder.max_notification_id()
 
 

@@ -10,8 +10,8 @@ from flask import Response, jsonify, make_response, request
 from marshmallow import ValidationError as MarshmallowError
 
 from api import responses
-from api.app import command_response, created_response, pool, runtime, wait_for
-from api.auth import ADMINS, READERS, RECRUITERS, current_actor, requires
+from api.app import command_response, created_response, pool, rekindle, runtime, wait_for
+from api.auth import READERS, RECRUITERS, current_actor, requires
 from api.blueprint import Blueprint
 from api.errors import ApiError, flatten
 from api.idempotency import idempotent
@@ -27,7 +27,7 @@ from api.schemas import (
     Stage,
     Tags,
 )
-from domain.errors import Forbidden, NotFound, ValidationFailed
+from domain.errors import NotFound, ValidationFailed
 from projections import queries
 
 blp = Blueprint("opportunities", __name__, url_prefix="/v1", description="Opportunities")
@@ -51,7 +51,7 @@ def _changed(recorded: Any, opportunity_id: UUID) -> Response:
 @idempotent()
 def add_opportunity(args: dict[str, Any], candidate_id: UUID) -> Response:
     """For a posting (published or internal) or general; may copy from and archive another."""
-    recorded = runtime().app.add_opportunity(candidate_id, current_actor(), **args)
+    recorded = rekindle().opportunities.add(candidate_id, current_actor(), **args)
     fallback = {"id": str(recorded.id), "candidate_id": str(candidate_id),
                 "posting_id": str(args["posting_id"]) if args.get("posting_id") else None,
                 "general": bool(args.get("general"))}
@@ -75,7 +75,7 @@ def get_opportunity(args: dict[str, Any], opportunity_id: UUID) -> Response:
 @requires(*RECRUITERS)
 @blp.arguments(Archive)
 def archive(args: dict[str, Any], opportunity_id: UUID) -> Response:
-    recorded = runtime().app.archive_opportunity(opportunity_id, args["reason"],
+    recorded = rekindle().opportunities.archive(opportunity_id, args["reason"],
                                                  current_actor())
     return _changed(recorded, opportunity_id)
 
@@ -85,7 +85,7 @@ def archive(args: dict[str, Any], opportunity_id: UUID) -> Response:
 @requires(*RECRUITERS)
 @blp.arguments(Empty)
 def unarchive(args: dict[str, Any], opportunity_id: UUID) -> Response:
-    recorded = runtime().app.unarchive_opportunity(opportunity_id, current_actor())
+    recorded = rekindle().opportunities.unarchive(opportunity_id, current_actor())
     return _changed(recorded, opportunity_id)
 
 
@@ -94,7 +94,7 @@ def unarchive(args: dict[str, Any], opportunity_id: UUID) -> Response:
 @requires(*RECRUITERS)
 @blp.arguments(Convert)
 def convert(args: dict[str, Any], opportunity_id: UUID) -> Response:
-    recorded = runtime().app.convert_opportunity(opportunity_id, args["posting_id"],
+    recorded = rekindle().opportunities.convert(opportunity_id, args["posting_id"],
                                                  current_actor())
     return _changed(recorded, opportunity_id)
 
@@ -104,7 +104,7 @@ def convert(args: dict[str, Any], opportunity_id: UUID) -> Response:
 @requires(*RECRUITERS)
 @blp.arguments(Stage)
 def change_stage(args: dict[str, Any], opportunity_id: UUID) -> Response:
-    recorded = runtime().app.change_stage(opportunity_id, args["stage"], current_actor())
+    recorded = rekindle().opportunities.change_stage(opportunity_id, args["stage"], current_actor())
     return _changed(recorded, opportunity_id)
 
 
@@ -113,7 +113,7 @@ def change_stage(args: dict[str, Any], opportunity_id: UUID) -> Response:
 @requires(*RECRUITERS)
 @blp.arguments(Tags)
 def add_tags(args: dict[str, Any], opportunity_id: UUID) -> Response:
-    recorded = runtime().app.add_tags(opportunity_id, args["tags"], current_actor())
+    recorded = rekindle().opportunities.add_tags(opportunity_id, args["tags"], current_actor())
     return _changed(recorded, opportunity_id)
 
 
@@ -121,7 +121,7 @@ def add_tags(args: dict[str, Any], opportunity_id: UUID) -> Response:
 @responses.command(blp, 200, responses.Opportunity)
 @requires(*RECRUITERS)
 def remove_tag(opportunity_id: UUID, tag: str) -> Response:
-    recorded = runtime().app.remove_tag(opportunity_id, tag, current_actor())
+    recorded = rekindle().opportunities.remove_tag(opportunity_id, tag, current_actor())
     return _changed(recorded, opportunity_id)
 
 
@@ -130,7 +130,7 @@ def remove_tag(opportunity_id: UUID, tag: str) -> Response:
 @requires(*RECRUITERS)
 @blp.arguments(Referral)
 def record_referral(args: dict[str, Any], opportunity_id: UUID) -> Response:
-    recorded = runtime().app.record_referral(
+    recorded = rekindle().opportunities.record_referral(
         opportunity_id, args["referrer_id"], current_actor(),
         relationship=args.get("relationship"), notes=args.get("notes"))
     return _changed(recorded, opportunity_id)
@@ -148,8 +148,6 @@ def attach_file(files: dict[str, Any], opportunity_id: UUID) -> Response:
     except MarshmallowError as error:
         raise ValidationFailed("the request has invalid fields",
                                flatten(error.normalized_messages())) from None
-    if form["secret"] and current_actor().role not in ADMINS:
-        raise Forbidden("only admins attach secret files")
     upload = files["file"]
     limit = runtime().settings.max_file_bytes
     content = upload.stream.read(limit + 1)
@@ -159,7 +157,7 @@ def attach_file(files: dict[str, Any], opportunity_id: UUID) -> Response:
     name = upload.filename or ""
     if not name:
         raise ValidationFailed.field("file", "needs a file name")
-    recorded = runtime().app.attach_file(
+    recorded = rekindle().files.attach(
         opportunity_id, name, content, upload.mimetype or "application/octet-stream",
         current_actor(), secret=form["secret"], kind=form["kind"])
     file_id = recorded.extra["file_id"]
@@ -177,7 +175,7 @@ def attach_file(files: dict[str, Any], opportunity_id: UUID) -> Response:
 @requires(*READERS)
 def read_file(opportunity_id: UUID, file_id: UUID) -> Response:
     """The bytes, as an attachment (never rendered inline)."""
-    meta, content = runtime().app.read_file(opportunity_id, file_id, current_actor())
+    meta, content = rekindle().files.read(opportunity_id, file_id, current_actor())
     response = make_response(content)
     response.headers["Content-Type"] = meta.get("content_type") or "application/octet-stream"
     response.headers["Content-Disposition"] = (
@@ -189,7 +187,7 @@ def read_file(opportunity_id: UUID, file_id: UUID) -> Response:
 @responses.command(blp, 200, responses.Opportunity)
 @requires(*RECRUITERS)
 def remove_file(opportunity_id: UUID, file_id: UUID) -> Response:
-    recorded = runtime().app.remove_file(opportunity_id, file_id, current_actor())
+    recorded = rekindle().files.remove(opportunity_id, file_id, current_actor())
     return _changed(recorded, opportunity_id)
 
 

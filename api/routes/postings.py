@@ -8,7 +8,7 @@ from uuid import UUID
 from flask import Response, jsonify
 
 from api import responses
-from api.app import created_response, pool, runtime, wait_for
+from api.app import created_response, pool, rekindle, wait_for
 from api.auth import ADMINS, READERS, current_actor, requires
 from api.blueprint import Blueprint
 from api.idempotency import idempotent
@@ -29,7 +29,7 @@ def _read(posting_id: UUID) -> Any:
 @blp.arguments(PostingCreate)
 @idempotent(candidate_field=None)
 def create_posting(args: dict[str, Any]) -> Response:
-    recorded = runtime().app.create_posting(
+    recorded = rekindle().postings.create(
         args["title"], current_actor(), team=args.get("team"), location=args.get("location"),
         state=args["state"], hiring_team=args["hiring_team"])
     fallback = {"id": str(recorded.id), "title": args["title"].strip(),
@@ -43,7 +43,7 @@ def create_posting(args: dict[str, Any]) -> Response:
 @requires(*ADMINS)
 @blp.arguments(PostingState)
 def change_state(args: dict[str, Any], posting_id: UUID) -> Response:
-    recorded = runtime().app.change_posting_state(posting_id, args["state"], current_actor())
+    recorded = rekindle().postings.change_state(posting_id, args["state"], current_actor())
     return created_response(recorded, _read(posting_id),
                             {"id": str(posting_id), "state": args["state"]}, 200,
                             views=queries.VIEWS)
@@ -54,7 +54,7 @@ def change_state(args: dict[str, Any], posting_id: UUID) -> Response:
 @requires(*ADMINS)
 @blp.arguments(HiringTeam)
 def change_hiring_team(args: dict[str, Any], posting_id: UUID) -> Response:
-    recorded = runtime().app.change_hiring_team(posting_id, args["hiring_team"],
+    recorded = rekindle().postings.change_hiring_team(posting_id, args["hiring_team"],
                                                 current_actor())
     return created_response(recorded, _read(posting_id),
                             {"id": str(posting_id),

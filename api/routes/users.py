@@ -8,8 +8,8 @@ from uuid import UUID
 from flask import Response, jsonify
 
 from api import responses
-from api.app import command_response, pool, runtime, wait_for
-from api.auth import ADMINS, READERS, current_actor, ensure_may_manage, requires
+from api.app import command_response, pool, rekindle, wait_for
+from api.auth import ADMINS, READERS, current_actor, requires
 from api.blueprint import Blueprint
 from api.idempotency import idempotent
 from api.schemas import Empty, ReadArgs, RoleChange, UserCreate, UserListArgs
@@ -27,7 +27,7 @@ blp = Blueprint("users", __name__, url_prefix="/v1/users", description="Users an
 @idempotent(candidate_field=None)
 def create_user(args: dict[str, Any]) -> Response:
     """Creates a user and shows their token once (only super_admin creates super_admin)."""
-    recorded = runtime().app.create_user(args["name"], args["email"], args["role"],
+    recorded = rekindle().users.create(args["name"], args["email"], args["role"],
                                          current_actor())
     user = recorded.extra["user"]
     return command_response(recorded, {"id": str(recorded.id), "name": user.name,
@@ -68,8 +68,7 @@ def get_user(args: dict[str, Any], user_id: UUID) -> Response:
 @idempotent(candidate_field=None)
 def issue_token(args: dict[str, Any], user_id: UUID) -> Response:
     """A new token for the user (shown once); admins for anyone below them, users for self."""
-    ensure_may_manage(user_id)
-    recorded = runtime().app.issue_token(user_id, current_actor())
+    recorded = rekindle().users.issue_token(user_id, current_actor())
     token = recorded.extra["token"]
     return command_response(recorded, {"user_id": str(user_id),
                                        "token_id": str(parse_token(token)[1]),
@@ -80,8 +79,7 @@ def issue_token(args: dict[str, Any], user_id: UUID) -> Response:
 @responses.command(blp, 200, responses.TokenRevoked)
 @requires(*READERS)
 def revoke_token(user_id: UUID, token_id: UUID) -> Response:
-    ensure_may_manage(user_id)
-    recorded = runtime().app.revoke_token(user_id, token_id, current_actor())
+    recorded = rekindle().users.revoke_token(user_id, token_id, current_actor())
     return command_response(recorded, {"user_id": str(user_id), "token_id": str(token_id),
                                        "revoked": True})
 
@@ -91,5 +89,5 @@ def revoke_token(user_id: UUID, token_id: UUID) -> Response:
 @requires(*ADMINS)
 @blp.arguments(RoleChange)
 def change_role(args: dict[str, Any], user_id: UUID) -> Response:
-    recorded = runtime().app.change_role(user_id, args["role"], current_actor())
+    recorded = rekindle().users.change_role(user_id, args["role"], current_actor())
     return command_response(recorded, {"id": str(user_id), "role": args["role"]})

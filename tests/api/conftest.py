@@ -11,7 +11,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from api.app import create_app
-from api.runtime import Runtime
+from api.bootstrap import Runtime
 from domain.settings import Settings
 
 BOOTSTRAP_TOKEN = "test-bootstrap-token-0123456789"

@@ -17,10 +17,10 @@ from uuid import UUID
 
 from eventsourcing.persistence import Tracking
 
-from api.runtime import Runtime
+from api.bootstrap import Runtime
 from consumers.messages import Message
-from domain.application import Rekindle
 from domain.candidate import Candidate
+from domain.service import Rekindle
 
 TAG = "rekindled"
 RULE_ID = UUID("00000000-0000-4000-8000-00000000beef")
@@ -42,7 +42,7 @@ class TagOnCreate:
 
     def handle(self, message: Message, runtime: Runtime, tracking_name: str) -> None:
         self.seen.append(message.position)
-        runtime.app.record(self._tagged(message, runtime),
+        runtime.rekindle.store.record(self._tagged(message, runtime),
                            tracking=Tracking(tracking_name, message.position))
 
     def _tagged(self, message: Message, runtime: Runtime) -> Candidate:
@@ -50,7 +50,7 @@ class TagOnCreate:
             raise RuntimeError("poisoned candidate")
         if self.delay_s:
             time.sleep(self.delay_s)  # simulated slow work, so a kill lands mid-batch
-        candidate = runtime.app.load(Candidate, message.aggregate_id)
+        candidate = runtime.rekindle.store.load(Candidate, message.aggregate_id)
         candidate.tag(tag=TAG, by=message.actor.caused(RULE_ID, message.event_id))
         return candidate
 
@@ -66,13 +66,14 @@ class TagTogether(TagOnCreate):
     def handle_together(self, messages: Sequence[Message], runtime: Runtime,
                         tracking_name: str) -> None:
         tagged = [self._tagged(m, runtime) for m in messages]
-        runtime.app.record(*tagged, tracking=Tracking(tracking_name, messages[-1].position))
+        runtime.rekindle.store.record(
+            *tagged, tracking=Tracking(tracking_name, messages[-1].position))
         self.batches.append([m.position for m in messages])
 
 
 def tag_counts(app: Rekindle) -> Counter[UUID]:
     """How many CandidateTagged events each candidate has."""
-    found = app.recorder.select_notifications(start=1, limit=100_000, topics=[TAGGED_TOPIC])
+    found = app.store.recorder.select_notifications(start=1, limit=100_000, topics=[TAGGED_TOPIC])
     return Counter(n.originator_id for n in found)
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from api.runtime import Runtime
+from api.bootstrap import Runtime
 from consumers.delivery import RetryPolicy
 from consumers.inprocess import InProcessWorker
 from domain.actor import Actor
@@ -24,7 +24,8 @@ def runtime(settings: Settings) -> Iterator[Runtime]:
 
 
 def add_candidates(runtime: Runtime, count: int, start: int = 0) -> list:
-    return [runtime.app.create_candidate(f"Cand {i}", [f"c{i}@example.com"], Actor.system()).id
+    return [runtime.rekindle.candidates.create(f"Cand {i}", [f"c{i}@example.com"],
+                                               Actor.system()).id
             for i in range(start, start + count)]
 
 
@@ -32,9 +33,9 @@ def test_delivers_in_order_and_resumes_from_tracking_after_restart(runtime: Runt
     first = add_candidates(runtime, 3)
     handler = TagOnCreate()
     worker = InProcessWorker(runtime, handler, idle_wait_s=0.1).start()
-    wait_until(lambda: set(tag_counts(runtime.app)) == set(first))
+    wait_until(lambda: set(tag_counts(runtime.rekindle)) == set(first))
     later = add_candidates(runtime, 2, start=3)
-    wait_until(lambda: set(tag_counts(runtime.app)) == set(first + later))
+    wait_until(lambda: set(tag_counts(runtime.rekindle)) == set(first + later))
     worker.stop()
     worker.join(5)
     assert handler.seen == sorted(handler.seen)
@@ -42,12 +43,12 @@ def test_delivers_in_order_and_resumes_from_tracking_after_restart(runtime: Runt
     more = add_candidates(runtime, 2, start=5)
     restarted = TagOnCreate()
     worker = InProcessWorker(runtime, restarted, idle_wait_s=0.1).start()
-    wait_until(lambda: set(tag_counts(runtime.app)) == set(first + later + more))
+    wait_until(lambda: set(tag_counts(runtime.rekindle)) == set(first + later + more))
     worker.stop()
     worker.join(5)
 
     assert len(restarted.seen) == 2, "the restarted worker resumed after its tracked position"
-    assert all(n == 1 for n in tag_counts(runtime.app).values())
+    assert all(n == 1 for n in tag_counts(runtime.rekindle).values())
 
 
 def test_a_failing_message_is_parked_and_the_worker_moves_on(runtime: Runtime) -> None:
@@ -55,7 +56,7 @@ def test_a_failing_message_is_parked_and_the_worker_moves_on(runtime: Runtime) -
     handler = TagOnCreate(poison={poisoned})
     worker = InProcessWorker(runtime, handler, idle_wait_s=0.1,
                              policy=RetryPolicy(attempts=3, first_delay_s=0.01)).start()
-    wait_until(lambda: fine in tag_counts(runtime.app))
+    wait_until(lambda: fine in tag_counts(runtime.rekindle))
     worker.stop()
     worker.join(5)
 
@@ -65,19 +66,19 @@ def test_a_failing_message_is_parked_and_the_worker_moves_on(runtime: Runtime) -
     assert len(parked) == 1
     assert parked[0][0] == "tagger" and "poisoned candidate" in parked[0][2]
     assert handler.seen.count(handler.seen[0]) == 3, "retried three times before parking"
-    assert poisoned not in tag_counts(runtime.app)
+    assert poisoned not in tag_counts(runtime.rekindle)
 
     restarted = TagOnCreate()
     worker = InProcessWorker(runtime, restarted, idle_wait_s=0.1).start()
     add_candidates(runtime, 1, start=9)
-    wait_until(lambda: len(tag_counts(runtime.app)) == 2)
+    wait_until(lambda: len(tag_counts(runtime.rekindle)) == 2)
     worker.stop()
     worker.join(5)
     assert len(restarted.seen) == 1, "a parked message is not redelivered"
 
 
 def created_positions(runtime: Runtime) -> list[int]:
-    found = runtime.app.recorder.select_notifications(
+    found = runtime.rekindle.store.recorder.select_notifications(
         start=1, limit=1000, topics=["domain.candidate:Candidate.CandidateCreated"])
     return [n.id for n in found]
 
@@ -86,14 +87,15 @@ def test_a_handler_that_can_records_a_whole_batch_in_one_transaction(runtime: Ru
     created = add_candidates(runtime, 5)
     handler = TagTogether()
     worker = InProcessWorker(runtime, handler, idle_wait_s=0.1).start()
-    wait_until(lambda: set(tag_counts(runtime.app)) == set(created))
+    wait_until(lambda: set(tag_counts(runtime.rekindle)) == set(created))
     worker.stop()
     worker.join(5)
 
     assert handler.batches == [created_positions(runtime)], "one transaction for the five"
     assert handler.seen == [], "none needed delivering on its own"
-    assert all(n == 1 for n in tag_counts(runtime.app).values())
-    assert runtime.app.recorder.max_tracking_id("tagger") >= created_positions(runtime)[-1]
+    assert all(n == 1 for n in tag_counts(runtime.rekindle).values())
+    recorder = runtime.rekindle.store.recorder
+    assert recorder.max_tracking_id("tagger") >= created_positions(runtime)[-1]
 
 
 def test_a_batch_with_a_failing_message_is_delivered_one_at_a_time_and_only_that_one_parked(
@@ -102,7 +104,7 @@ def test_a_batch_with_a_failing_message_is_delivered_one_at_a_time_and_only_that
     handler = TagTogether(poison={poisoned})
     worker = InProcessWorker(runtime, handler, idle_wait_s=0.1,
                              policy=RetryPolicy(attempts=2, first_delay_s=0.01)).start()
-    wait_until(lambda: set(tag_counts(runtime.app)) == {fine_before, fine_after})
+    wait_until(lambda: set(tag_counts(runtime.rekindle)) == {fine_before, fine_after})
     worker.stop()
     worker.join(5)
 
@@ -110,7 +112,7 @@ def test_a_batch_with_a_failing_message_is_delivered_one_at_a_time_and_only_that
     with runtime.database.pool.connection() as conn:
         parked = conn.execute("SELECT event_id FROM rekindle.parked_messages").fetchall()
     assert len(parked) == 1
-    assert all(n == 1 for n in tag_counts(runtime.app).values())
+    assert all(n == 1 for n in tag_counts(runtime.rekindle).values())
 
 
 class FlakyDatabase(TagOnCreate):
@@ -131,7 +133,7 @@ def test_a_database_outage_is_waited_out_not_parked(runtime: Runtime) -> None:
     (candidate,) = add_candidates(runtime, 1)
     worker = InProcessWorker(runtime, FlakyDatabase(failures=3), idle_wait_s=0.1,
                              policy=RetryPolicy(attempts=2, first_delay_s=0.01)).start()
-    wait_until(lambda: candidate in tag_counts(runtime.app))
+    wait_until(lambda: candidate in tag_counts(runtime.rekindle))
     worker.stop()
     worker.join(5)
     with runtime.database.pool.connection() as conn:
@@ -144,12 +146,13 @@ def test_a_worker_with_nothing_to_do_still_records_how_far_it_got(runtime: Runti
     from consumers.automation import AutomationHandler
 
     add_candidates(runtime, 5)
-    head = runtime.app.recorder.max_notification_id()
+    head = runtime.rekindle.store.recorder.max_notification_id()
     worker = InProcessWorker(runtime, AutomationHandler(), idle_wait_s=0.1).start()
     try:
-        wait_until(lambda: runtime.app.recorder.max_tracking_id("automation") == head,
+        wait_until(lambda: runtime.rekindle.store.recorder.max_tracking_id("automation") == head,
                    what="the automation worker's position to reach the head of the log")
     finally:
         worker.stop()
         worker.join(5)
-    assert runtime.app.recorder.max_notification_id() == head  # and it recorded no effect
+    # and it recorded no effect
+    assert runtime.rekindle.store.recorder.max_notification_id() == head

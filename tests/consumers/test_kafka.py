@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
-from api.runtime import Runtime
+from api.bootstrap import Runtime
 from consumers.delivery import RetryPolicy
 from consumers.inprocess import InProcessWorker
 from consumers.kafka import ATS_TOPIC, EVENTS_TOPIC, AtsInboundWorker, KafkaWorker, ensure_topics
@@ -47,7 +47,8 @@ def relay(runtime: Runtime) -> Iterator[Relay]:
 
 
 def add_candidates(runtime: Runtime, count: int, start: int = 0) -> list:
-    return [runtime.app.create_candidate(f"Cand {i}", [f"c{i}@example.com"], Actor.system()).id
+    return [runtime.rekindle.candidates.create(f"Cand {i}", [f"c{i}@example.com"],
+                                               Actor.system()).id
             for i in range(start, start + count)]
 
 
@@ -72,21 +73,21 @@ def test_event_goes_through_relay_and_topic_to_a_consumer_effect(runtime: Runtim
     worker = KafkaWorker(runtime, TagOnCreate()).start()
     try:
         created = add_candidates(runtime, 5)
-        wait_until(lambda: set(tag_counts(runtime.app)) == set(created))
+        wait_until(lambda: set(tag_counts(runtime.rekindle)) == set(created))
     finally:
         worker.stop()
         worker.join(10)
-    assert all(n == 1 for n in tag_counts(runtime.app).values())
-    head = runtime.app.recorder.max_notification_id()  # the tags too, a moment later
+    assert all(n == 1 for n in tag_counts(runtime.rekindle).values())
+    head = runtime.rekindle.store.recorder.max_notification_id()  # the tags too, a moment later
     wait_until(lambda: relay.position() == head, what="the relay to publish every event")
 
 
 def test_messages_on_the_events_topic_carry_no_personal_data(runtime: Runtime,
                                                               relay: Relay) -> None:
-    runtime.app.create_candidate("Zoltan Quixote-Personal", ["zoltan.private@example.org"],
+    runtime.rekindle.candidates.create("Zoltan Quixote-Personal", ["zoltan.private@example.org"],
                                  Actor.system(), phones=["+44 7700 900123"],
                                  headline="Loves secret gardens")
-    head = runtime.app.recorder.max_notification_id()
+    head = runtime.rekindle.store.recorder.max_notification_id()
     wait_until(lambda: relay.position() == head)
     records = read_topic(runtime.settings.kafka_bootstrap, EVENTS_TOPIC, head)
     assert b"CandidateCreated" in {dict(r.headers)["type"] for r in records}
@@ -101,22 +102,22 @@ def test_broker_outage_loses_nothing_and_commands_keep_working(
         runtime: Runtime, relay: Relay, kafka_broker: TansuBroker) -> None:
     worker = KafkaWorker(runtime, TagOnCreate()).start()
     before = add_candidates(runtime, 3)
-    wait_until(lambda: set(tag_counts(runtime.app)) == set(before))
+    wait_until(lambda: set(tag_counts(runtime.rekindle)) == set(before))
     worker.stop()
     worker.join(10)
 
     kafka_broker.stop()
     during = add_candidates(runtime, 4, start=3)
-    assert relay.position() < runtime.app.recorder.max_notification_id()
+    assert relay.position() < runtime.rekindle.store.recorder.max_notification_id()
 
     kafka_broker.start()  # in-memory broker: it comes back empty, the relay republishes
     worker = KafkaWorker(runtime, TagOnCreate()).start()
     try:
-        wait_until(lambda: set(tag_counts(runtime.app)) == set(before + during), timeout=30)
+        wait_until(lambda: set(tag_counts(runtime.rekindle)) == set(before + during), timeout=30)
     finally:
         worker.stop()
         worker.join(10)
-    assert all(n == 1 for n in tag_counts(runtime.app).values())
+    assert all(n == 1 for n in tag_counts(runtime.rekindle).values())
 
 
 def consumer_process(runtime: Runtime, together: bool) -> subprocess.Popen[bytes]:
@@ -134,19 +135,19 @@ def test_consumer_killed_mid_batch_loses_nothing_and_applies_nothing_twice(
     created = add_candidates(runtime, 40)
     first = consumer_process(runtime, together)
     try:
-        wait_until(lambda: len(tag_counts(runtime.app)) >= 5, timeout=30)
+        wait_until(lambda: len(tag_counts(runtime.rekindle)) >= 5, timeout=30)
     finally:
         first.kill()
         first.wait()
-    assert len(tag_counts(runtime.app)) < len(created), "killed before it finished"
+    assert len(tag_counts(runtime.rekindle)) < len(created), "killed before it finished"
 
     second = consumer_process(runtime, together)
     try:
-        wait_until(lambda: set(tag_counts(runtime.app)) == set(created), timeout=40)
+        wait_until(lambda: set(tag_counts(runtime.rekindle)) == set(created), timeout=40)
     finally:
         second.send_signal(signal.SIGTERM)
         assert second.wait(20) == 0
-    assert all(n == 1 for n in tag_counts(runtime.app).values())
+    assert all(n == 1 for n in tag_counts(runtime.rekindle).values())
 
 
 @pytest.mark.parametrize("handler_kind", [TagOnCreate, TagTogether],
@@ -162,7 +163,7 @@ def test_poison_messages_go_to_the_dead_letter_topic_and_the_consumer_moves_on(
     worker = KafkaWorker(runtime, handler_kind(poison={poisoned}),
                          policy=RetryPolicy(attempts=2, first_delay_s=0.01)).start()
     try:
-        wait_until(lambda: set(tag_counts(runtime.app)) == set(fine))
+        wait_until(lambda: set(tag_counts(runtime.rekindle)) == set(fine))
         dead = read_topic(bootstrap, f"{EVENTS_TOPIC}.dlq", 2)
     finally:
         worker.stop()
@@ -176,7 +177,7 @@ def test_poison_messages_go_to_the_dead_letter_topic_and_the_consumer_moves_on(
     failed = [h for v, h in by_value.items() if v != b"{not json"]
     assert len(failed) == 1 and b"poisoned candidate" in failed[0]["error"]
     assert failed[0]["event_id"] and int(failed[0]["offset"]) >= 0
-    assert poisoned not in tag_counts(runtime.app)
+    assert poisoned not in tag_counts(runtime.rekindle)
 
 
 def test_ats_events_topic_is_consumed_and_malformed_ones_are_dead_lettered(
@@ -195,14 +196,14 @@ def test_ats_events_topic_is_consumed_and_malformed_ones_are_dead_lettered(
 
     worker = AtsInboundWorker(runtime).start()
     try:
-        wait_until(lambda: runtime.app.find_candidate_by_email("ria@example.com") is not None)
+        wait_until(lambda: runtime.rekindle.candidates.find_by_email("ria@example.com") is not None)
         dead = read_topic(bootstrap, f"{ATS_TOPIC}.dlq", 1)
     finally:
         worker.stop()
         worker.join(10)
     assert [r.value for r in dead] == [b'{"event_id": 5}']
     assert dict(dead[0].headers)["error"].startswith(b"malformed")
-    created = runtime.app.recorder.select_notifications(
+    created = runtime.rekindle.store.recorder.select_notifications(
         start=1, limit=1000, topics=["domain.candidate:Candidate.CandidateCreated"])
     assert len(created) == 1
 
@@ -213,11 +214,11 @@ def test_recorded_notifications_are_published_to_the_notifications_topic(
     from consumers.notifications import NotificationPublisher
     from domain.notification import Notification
 
-    recipient = runtime.app.create_user("Rae Cruiter", "rae@example.com", "team_member",
+    recipient = runtime.rekindle.users.create("Rae Cruiter", "rae@example.com", "team_member",
                                         Actor.system()).id
     note = Notification(recipient_id=recipient, candidate_id=None, reason="reminder_due",
                         message="Call back your silver medallists", by=Actor.system())
-    runtime.app.record(note)
+    runtime.rekindle.store.record(note)
     worker = InProcessWorker(runtime, NotificationPublisher(), idle_wait_s=0.1).start()
     try:
         published = read_topic(runtime.settings.kafka_bootstrap, NOTIFICATIONS_TOPIC, 1)
@@ -238,12 +239,12 @@ def test_a_second_relay_stands_by_and_takes_over_when_the_first_stops(
     second = Relay(runtime, idle_wait_s=0.1).start()
     try:
         add_candidates(runtime, 3)
-        head = runtime.app.recorder.max_notification_id()
+        head = runtime.rekindle.store.recorder.max_notification_id()
         wait_until(lambda: first.position() == head)
         first.stop()
         first.join(10)
         add_candidates(runtime, 2, start=3)
-        head = runtime.app.recorder.max_notification_id()
+        head = runtime.rekindle.store.recorder.max_notification_id()
         wait_until(lambda: second.position() == head)
     finally:
         for relay in (first, second):
@@ -259,13 +260,13 @@ def test_a_group_replaying_the_topic_skips_what_its_tracking_says_is_done(
     """The tracking position is per handler and partition, recorded once per batch even when
     the batch's last messages wanted nothing; a new group reading from the start (a reset
     offset) applies nothing twice and does not even call the handler."""
-    app, bootstrap = runtime.app, runtime.settings.kafka_bootstrap
+    app, bootstrap = runtime.rekindle, runtime.settings.kafka_bootstrap
     first = KafkaWorker(runtime, TagOnCreate()).start()
     try:
         created = add_candidates(runtime, 6)
         wait_until(lambda: set(tag_counts(app)) == set(created))
-        head = app.recorder.max_notification_id()  # a CandidateTagged, which it does not want
-        wait_until(lambda: max(app.recorder.max_tracking_id(f"tagger:p{p}") or 0
+        head = app.store.recorder.max_notification_id()  # a CandidateTagged, which it does not want
+        wait_until(lambda: max(app.store.recorder.max_tracking_id(f"tagger:p{p}") or 0
                                for p in range(4)) == head)
     finally:
         first.stop()

@@ -12,7 +12,7 @@ import psycopg
 import pytest
 
 from domain.actor import Actor
-from domain.application import Rekindle
+from domain.service import Rekindle
 from domain.settings import Settings
 from tests.kafka_fixture import TansuBroker
 from tests.waiting import wait_until
@@ -33,7 +33,7 @@ def relay_position(conninfo: str) -> int:
 @pytest.mark.kafka
 def test_relay_worker_publishes_and_exits_zero_on_sigterm(
         settings: Settings, app: Rekindle, kafka_broker: TansuBroker) -> None:
-    app.create_candidate("Pat Worker", ["pat@example.com"], Actor.system())
+    app.candidates.create("Pat Worker", ["pat@example.com"], Actor.system())
     env = {**os.environ, "REKINDLE_DATABASE_URL": settings.database_url,
            "REKINDLE_KAFKA_BOOTSTRAP": kafka_broker.bootstrap,
            "REKINDLE_DATA_DIR": str(settings.data_dir)}
@@ -41,7 +41,7 @@ def test_relay_worker_publishes_and_exits_zero_on_sigterm(
     process = subprocess.Popen([str(rekindle), "worker", "relay"], cwd=ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        head = app.recorder.max_notification_id()
+        head = app.store.recorder.max_notification_id()
         wait_until(lambda: relay_position(settings.database_url) == head, timeout=30)
     finally:
         process.send_signal(signal.SIGTERM)

@@ -11,7 +11,7 @@ from uuid import UUID
 
 import pytest
 
-from api.runtime import Runtime
+from api.bootstrap import Runtime
 from consumers.scheduler import run_due_chores
 from consumers.workers import start_in_process
 from domain.actor import Actor
@@ -79,7 +79,8 @@ def test_a_disabled_rule_does_nothing_through_the_workers(
     response = anonymous.post(f"/v1/forms/{form_id}/submissions",
                               {"name": "Dee", "email": unique_email("dee"), "consent": False})
     position = int(response.headers["X-Rekindle-Position"])
-    wait_until(lambda: (runtime.app.recorder.max_tracking_id("automation") or 0) >= position)
+    recorder = runtime.rekindle.store.recorder
+    wait_until(lambda: (recorder.max_tracking_id("automation") or 0) >= position)
     assert client.get(f"/v1/pools/{pool_id}/members").get_json()["items"] == []
     assert client.get(f"/v1/rules/{rule_id}").get_json()["runs"] == 0
 
@@ -137,7 +138,7 @@ def test_a_reminder_falls_due_and_notifies_its_assignee(client: Api, runtime: Ru
 def test_a_campaign_skips_candidates_without_consent(client: Api, runtime: Runtime) -> None:
     pool_id = created(client.post("/v1/pools", {"name": "Newsletter"}))
     willing, silent = candidate(client), candidate(client)
-    runtime.app.grant_consent(UUID(willing), Actor.system())
+    runtime.rekindle.consent.grant(UUID(willing), Actor.system())
     assert client.post(f"/v1/pools/{pool_id}/members",
                        {"candidate_ids": [willing, silent]}).status_code == 200
     campaign_id = created(client.post("/v1/campaigns", {"name": "Welcome", "subject": "Hi",
@@ -191,6 +192,9 @@ def test_a_limited_team_member_reads_only_their_own_reminders(client: Api,
     limited_id, limited = client.new_user("limited_team_member", "Lim")
     other_id, _ = client.new_user("team_member", "Other")
     sam = candidate(client)
+    theirs = created(client.post("/v1/postings", {"title": "Theirs", "state": "published",
+                                                  "hiring_team": [limited_id]}))
+    created(client.post(f"/v1/candidates/{sam}/opportunities", {"posting_id": theirs}))
     due = (datetime.now(UTC) + timedelta(days=1)).isoformat()
     for assignee in (limited_id, other_id):
         created(client.post(f"/v1/candidates/{sam}/reminders",

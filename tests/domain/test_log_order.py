@@ -13,13 +13,13 @@ import pytest
 from psycopg.sql import Composable
 
 from domain.actor import Actor
-from domain.application import Rekindle
+from domain.service import Rekindle
 from projections.database import Database
 
 
 def test_a_write_waits_while_an_earlier_writer_holds_a_lower_id(app: Rekindle,
                                                                  database: Database) -> None:
-    app.create_user("Ada Admin", "ada@example.com", "super_admin", Actor.system())
+    app.users.create("Ada Admin", "ada@example.com", "super_admin", Actor.system())
     with psycopg.connect(database.conninfo) as earlier:
         held = earlier.execute(
             "INSERT INTO rekindle_events (originator_id, originator_version, topic, state)"
@@ -30,7 +30,7 @@ def test_a_write_waits_while_an_earlier_writer_holds_a_lower_id(app: Rekindle,
         written: list[int] = []
 
         def later_write() -> None:
-            written.append(app.create_candidate("Lena Later", ["lena@example.com"],
+            written.append(app.candidates.create("Lena Later", ["lena@example.com"],
                                                 Actor.system()).position)
             done.set()
 
@@ -47,7 +47,7 @@ def test_a_writer_slow_after_its_insert_does_not_hold_the_others_back(
     """The table lock must be gone by the time the writer's thread reads the insert's result:
     in a busy process that thread can wait milliseconds for the GIL, and every other writer
     would queue behind the lock meanwhile (projections.recorder)."""
-    app.create_user("Ada Admin", "ada@example.com", "super_admin", Actor.system())
+    app.users.create("Ada Admin", "ada@example.com", "super_admin", Actor.system())
     stalled, release = threading.Event(), threading.Event()
     slow_thread: list[threading.Thread] = []
     fetchall = psycopg.Cursor.fetchall
@@ -62,11 +62,11 @@ def test_a_writer_slow_after_its_insert_does_not_hold_the_others_back(
         return fetchall(cursor)
 
     monkeypatch.setattr(psycopg.Cursor, "fetchall", fetch_slowly)
-    slow = threading.Thread(target=app.create_candidate,
+    slow = threading.Thread(target=app.candidates.create,
                             args=("Sam Slow", ["sam@example.com"], Actor.system()))
     slow_thread.append(slow)
     slow.start()
-    fast = threading.Thread(target=app.create_candidate,
+    fast = threading.Thread(target=app.candidates.create,
                             args=("Fay Fast", ["fay@example.com"], Actor.system()))
     try:
         assert stalled.wait(10), "the slow writer never reached the insert's result"
@@ -77,5 +77,5 @@ def test_a_writer_slow_after_its_insert_does_not_hold_the_others_back(
         release.set()
         slow.join(10)
         fast.join(10)
-    names = [n.topic for n in app.recorder.select_notifications(start=1, limit=100)]
+    names = [n.topic for n in app.store.recorder.select_notifications(start=1, limit=100)]
     assert names.count("domain.candidate:Candidate.CandidateCreated") == 2

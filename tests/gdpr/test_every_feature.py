@@ -25,28 +25,28 @@ def leaks(text: str) -> list[str]:
 
 def test_form_reminder_ats_and_import_data_is_sealed_and_erased(make_runtime):
     runtime = make_runtime(projections=True)
-    app = runtime.app
-    user = app.create_user("Bo Boss", "bo@example.com", "super_admin", Actor.system())
+    app = runtime.rekindle
+    user = app.users.create("Bo Boss", "bo@example.com", "super_admin", Actor.system())
     boss = Actor(user.id, "super_admin")
-    form_id = app.create_form("Join our talent pool", boss).id
-    candidate_id = app.submit_form(form_id, NAME, EMAIL, consent=True, phone=PHONE,
+    form_id = app.forms.create("Join our talent pool", boss).id
+    candidate_id = app.forms.submit(form_id, NAME, EMAIL, consent=True, phone=PHONE,
                                    interests=[INTEREST]).id
-    app.set_reminder(candidate_id, datetime.now(UTC) + timedelta(days=90), NOTE, boss)
-    app.receive_ats_event({
+    app.reminders.set(candidate_id, datetime.now(UTC) + timedelta(days=90), NOTE, boss)
+    app.ats.receive({
         "event_id": "ats-1", "type": "candidate.updated",
         "occurred_at": datetime.now(UTC).isoformat(),
         "candidate": {"external_id": "ext-77", "name": ATS_NAME, "email": EMAIL},
     }, boss)
-    job = app.start_import(boss, file_format="csv", file_size=100).extra["job"]
-    app.import_rows(job, [(2, {"name": NAME, "email": BAD_ROW_EMAIL})], boss)
+    job = app.imports.start(boss, file_format="csv", file_size=100).extra["job"]
+    app.imports.rows(job, [(2, {"name": NAME, "email": BAD_ROW_EMAIL})], boss)
 
     assert [leaks(m.to_json().decode()) for m in messages(runtime)
             if leaks(m.to_json().decode())] == []
-    assert app.load(Candidate, candidate_id).profile["name"] == ATS_NAME
-    assert [e["row"] for e in app.import_job(job.id).errors] == [2]
+    assert app.store.load(Candidate, candidate_id).profile["name"] == ATS_NAME
+    assert [e["row"] for e in app.imports.job(job.id).errors] == [2]
     assert EMAIL in pg_dump(runtime)
 
-    position = app.anonymize(candidate_id, "request", boss).position
+    position = app.consent.anonymize(candidate_id, "request", boss).position
     assert runtime.projections.wait(position, 10)
 
     assert leaks(pg_dump(runtime)) == []

@@ -29,7 +29,7 @@ def api(make_runtime):
     runtime = make_runtime(projections=True)
     tokens = {}
     for role in ("super_admin", "team_member", "auditor"):
-        created = runtime.app.create_user(f"{role} user", f"{role}@example.com", role,
+        created = runtime.rekindle.users.create(f"{role} user", f"{role}@example.com", role,
                                           Actor.system())
         tokens[role] = (created.id, created.extra["token"])
     return runtime, create_app(runtime).test_client(), tokens

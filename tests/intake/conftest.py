@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from api.app import create_app
-from api.runtime import Runtime
+from api.bootstrap import Runtime
 from domain.settings import Settings
 from tests.api.conftest import BOOTSTRAP_TOKEN, Api
 from tests.fake_ats import FakeAts

@@ -58,7 +58,7 @@ def test_signed_rejection_after_a_late_stage_makes_a_findable_silver_medallist(a
 
 
 def test_matching_by_external_id_then_email_and_unknown_reasons(api):
-    app = api.runtime.app
+    app = api.runtime.rekindle
     first = post_signed(api, ats_event(type="application.hired", rejection_reason=None,
                                        last_stage=None)).get_json()
     renamed = ats_event(event_id="evt-2", rejection_reason="budget_cut",
@@ -66,7 +66,7 @@ def test_matching_by_external_id_then_email_and_unknown_reasons(api):
                                    "email": "other@example.com"})
     second = post_signed(api, renamed).get_json()
     assert second["candidate_id"] == first["candidate_id"] and second["created"] is False
-    opportunity = app.load(Opportunity, UUID(second["opportunity_id"]))
+    opportunity = app.store.load(Opportunity, UUID(second["opportunity_id"]))
     assert opportunity.archived["reason"] == "other" and opportunity.general
 
     by_email = api.post("/v1/candidates", {"name": "Ann Lee", "emails": ["ann@example.com"]})
@@ -76,27 +76,27 @@ def test_matching_by_external_id_then_email_and_unknown_reasons(api):
     third = post_signed(api, early).get_json()
     assert third["candidate_id"] == by_email.get_json()["id"]
     assert third["silver_medallist"] is False and third["opportunity_id"] is None
-    assert app.load(Candidate, UUID(third["candidate_id"])).external_ids == {"ats": "gh-99"}
+    assert app.store.load(Candidate, UUID(third["candidate_id"])).external_ids == {"ats": "gh-99"}
 
 
 def test_replayed_event_is_ignored_and_records_nothing(api):
     assert post_signed(api, ats_event()).status_code == 202
-    before = api.runtime.app.recorder.max_notification_id()
+    before = api.runtime.rekindle.store.recorder.max_notification_id()
     replay = post_signed(api, ats_event(), prefix="")
     assert replay.status_code == 200
     assert replay.get_json()["status"] == "duplicate"
-    assert api.runtime.app.recorder.max_notification_id() == before
+    assert api.runtime.rekindle.store.recorder.max_notification_id() == before
 
 
 @pytest.mark.parametrize("secret, prefix", [("wrong-secret", "sha256="), (ATS_SECRET, "md5=")])
 def test_bad_signature_is_401(api, secret, prefix):
-    before = api.runtime.app.recorder.max_notification_id()
+    before = api.runtime.rekindle.store.recorder.max_notification_id()
     response = post_signed(api, ats_event(), secret=secret, prefix=prefix)
     assert response.status_code == 401
     assert response.get_json()["error"] == "unauthorized"
     missing = api.client.post("/v1/ats/events", json=ats_event())
     assert missing.status_code == 401
-    assert api.runtime.app.recorder.max_notification_id() == before
+    assert api.runtime.rekindle.store.recorder.max_notification_id() == before
 
 
 def test_malformed_message_is_422_naming_the_fields(api):
@@ -112,7 +112,7 @@ def test_malformed_message_is_422_naming_the_fields(api):
 
 def test_kafka_entry_point_handles_and_refuses(api):
     handle_ats_message(json.dumps(ats_event(event_id="k-1")).encode(), api.runtime)
-    assert api.runtime.app.find_candidate_by_email("rita@example.com") is not None
+    assert api.runtime.rekindle.candidates.find_by_email("rita@example.com") is not None
     with pytest.raises(ValueError, match="not JSON"):
         handle_ats_message(b"{nope", api.runtime)
     with pytest.raises(ValueError, match="malformed"):
@@ -131,15 +131,16 @@ def sent_opportunity(api) -> tuple[str, Message]:
     response = api.post(f"/v1/opportunities/{opportunity_id}/send-to-ats")
     assert response.status_code == 202, response.get_json()
     assert response.get_json()["ats"]["status"] == "pending"
-    app = api.runtime.app
+    app = api.runtime.rekindle
     position = int(response.headers["X-Rekindle-Position"])
-    notification = app.recorder.select_notifications(start=position, limit=1)[0]
-    return opportunity_id, Message.from_event(app.mapper.to_domain_event(notification), position)
+    notification = app.store.recorder.select_notifications(start=position, limit=1)[0]
+    event = app.store.mapper.to_domain_event(notification)
+    return opportunity_id, Message.from_event(event, position)
 
 
 def deliver(api, message: Message) -> Opportunity:
     AtsSender().handle(message, api.runtime, "ats")
-    return api.runtime.app.load(Opportunity, message.aggregate_id)
+    return api.runtime.rekindle.store.load(Opportunity, message.aggregate_id)
 
 
 def test_send_to_ats_creates_one_application_and_links_the_candidate(api, fake_ats):
@@ -153,10 +154,10 @@ def test_send_to_ats_creates_one_application_and_links_the_candidate(api, fake_a
     assert request["body"]["email_addresses"] == [{"value": "max@example.com",
                                                    "type": "personal"}]
     assert request["body"]["applications"][0]["external_reference"] == opportunity_id
-    candidate = api.runtime.app.load(Candidate, opportunity.candidate_id)
+    candidate = api.runtime.rekindle.store.load(Candidate, opportunity.candidate_id)
     assert candidate.external_ids == {"ats": "cand-1"}
     shown = api.get(f"/v1/opportunities/{opportunity_id}?min_position="
-                    f"{api.runtime.app.recorder.max_notification_id()}").get_json()
+                    f"{api.runtime.rekindle.store.recorder.max_notification_id()}").get_json()
     assert shown["ats"] == {"status": "sent", "external_id": "app-2", "last_error": None}
 
     deliver(api, message)
@@ -211,10 +212,10 @@ def test_in_process_worker_delivers_a_sent_application(api, fake_ats):
     workers = start_in_process(api.runtime, ["ats"], scheduler=False)
     try:
         opportunity_id, message = sent_opportunity(api)
-        api.runtime.app.recorder.wait("ats", message.position, timeout=20)
+        api.runtime.rekindle.store.recorder.wait("ats", message.position, timeout=20)
     finally:
         workers.stop()
-    position = api.runtime.app.recorder.max_notification_id()
+    position = api.runtime.rekindle.store.recorder.max_notification_id()
     shown = api.get(f"/v1/opportunities/{opportunity_id}?min_position={position}").get_json()
     assert shown["ats"]["status"] == "sent"
     assert len(fake_ats.applications) == 1

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
-from api.runtime import Runtime
+from api.bootstrap import Runtime
 from consumers.ats import AtsSender
 from consumers.kafka import AtsInboundWorker, ensure_topics
 from domain.opportunity import Opportunity
@@ -51,15 +51,15 @@ def test_inbound_topic_records_events_and_parks_malformed_ones(kafka_runtime, ka
     producer.flush()
     worker = AtsInboundWorker(kafka_runtime).start()
     try:
-        app = kafka_runtime.app
-        wait_until(lambda: app.find_candidate_by_email("rita@example.com") is not None)
+        app = kafka_runtime.rekindle
+        wait_until(lambda: app.candidates.find_by_email("rita@example.com") is not None)
         [parked] = read_topic(kafka_broker.bootstrap, "ats.events.dlq", 1)
         assert parked.value == b"{not json"
         assert dict(parked.headers)["error"].startswith(b"malformed")
     finally:
         worker.stop()
         worker.join(10)
-    created = [n for n in app.recorder.select_notifications(start=1, limit=1000)
+    created = [n for n in app.store.recorder.select_notifications(start=1, limit=1000)
                if n.topic.endswith("AtsEventReceived")]
     assert len(created) == 1
 
@@ -69,7 +69,7 @@ def test_final_send_failure_is_recorded_and_parked(kafka_runtime, kafka_broker, 
     _, message = sent_opportunity(api)
     AtsSender().handle(message, kafka_runtime, "ats")
 
-    opportunity = kafka_runtime.app.load(Opportunity, message.aggregate_id)
+    opportunity = kafka_runtime.rekindle.store.load(Opportunity, message.aggregate_id)
     assert opportunity.ats["status"] == "failed"
     [parked] = read_topic(kafka_broker.bootstrap, "rekindle.events.dlq", 1)
     assert json.loads(parked.value)["event_id"] == str(message.event_id)

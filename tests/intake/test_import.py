@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from consumers.importer import prepare_import
+from api.bootstrap import command_service
+from api.intake.importer import prepare_import
 from domain.actor import Actor
-from domain.application import Rekindle
 from domain.candidate import Candidate
 from domain.errors import ValidationFailed
 from domain.import_job import ImportJob
+from domain.pool import Pool
+from domain.service import Rekindle
 
 
 def run(app: Rekindle, path: Path, by: Actor, **options) -> ImportJob:
@@ -21,9 +23,9 @@ def run(app: Rekindle, path: Path, by: Actor, **options) -> ImportJob:
 
 
 def candidate_by_email(app: Rekindle, email: str) -> Candidate:
-    found = app.find_candidate_by_email(email)
+    found = app.candidates.find_by_email(email)
     assert found is not None, email
-    return app.load(Candidate, found)
+    return app.store.load(Candidate, found)
 
 
 ROWS = [
@@ -39,7 +41,7 @@ ROWS = [
 def test_csv_imports_good_rows_and_reports_bad_and_duplicate_ones(app, admin, write_csv):
     job = run(app, write_csv(ROWS), admin, tags=["spring-fair"])
 
-    summary = app.import_job(job.id).summary()
+    summary = app.imports.job(job.id).summary()
     assert summary["status"] == "done"
     assert (summary["rows_total"], summary["rows_imported"], summary["rows_duplicate"],
             summary["rows_failed"]) == (5, 2, 1, 2)
@@ -61,13 +63,13 @@ def test_csv_imports_good_rows_and_reports_bad_and_duplicate_ones(app, admin, wr
 def test_importing_the_same_file_twice_creates_nothing_the_second_time(app, admin, write_xlsx):
     path = write_xlsx(ROWS)
     first = run(app, path, admin)
-    position_after_first = app.recorder.max_notification_id()
+    position_after_first = app.store.recorder.max_notification_id()
     second = run(app, path, admin)
 
-    assert app.import_job(first.id).rows_imported == 2
-    again = app.import_job(second.id)
+    assert app.imports.job(first.id).rows_imported == 2
+    again = app.imports.job(second.id)
     assert (again.rows_imported, again.rows_duplicate, again.rows_failed) == (0, 3, 2)
-    created = [n for n in app.recorder.select_notifications(start=position_after_first + 1,
+    created = [n for n in app.store.recorder.select_notifications(start=position_after_first + 1,
                                                             limit=100)
                if n.topic.endswith("CandidateCreated")]
     assert created == []
@@ -76,14 +78,7 @@ def test_importing_the_same_file_twice_creates_nothing_the_second_time(app, admi
 def test_header_synonyms_first_and_last_name_pool_and_source(app, admin, write_csv):
     from uuid import uuid4
 
-    from eventsourcing.domain import Aggregate
-
-    class Pool(Aggregate):  # stands in for the CRM's pool: only its type name is checked
-        def __init__(self, name: str) -> None:
-            self.name = name
-
-    pool = Pool(name="Silver")
-    app.save(pool)
+    pool = app.store.load(Pool, app.pools.create("Silver", admin).id)
     path = write_csv([
         ["First name", "Last Name", "E-Mail Address", "Mobile", "Tags", "Source", "LinkedIn"],
         ["Ada", "Lovelace", "ada.l@example.com", "0170 1234", "math", "Berlin meetup",
@@ -91,7 +86,7 @@ def test_header_synonyms_first_and_last_name_pool_and_source(app, admin, write_c
     ], delimiter=";")
     job = run(app, path, admin, pool_id=pool.id, source="Recruiter Kim")
 
-    assert app.import_job(job.id).rows_imported == 1
+    assert app.imports.job(job.id).rows_imported == 1
     ada = candidate_by_email(app, "ada.l@example.com")
     assert ada.profile["name"] == "Ada Lovelace"
     assert ada.profile["phones"] == ["0170 1234"]
@@ -114,20 +109,18 @@ def test_bad_files_are_refused_before_anything_is_imported(app, admin, tmp_path,
                                                            message):
     path = tmp_path / "upload.bin"
     path.write_bytes(content)
-    before = app.recorder.max_notification_id()
+    before = app.store.recorder.max_notification_id()
     with pytest.raises(ValidationFailed) as refused:
         prepare_import(app, path, admin)
     assert message in refused.value.details["file"][0]
-    assert app.recorder.max_notification_id() == before
+    assert app.store.recorder.max_notification_id() == before
 
 
 def test_a_file_over_the_size_limit_is_refused(database, admin, write_csv):
     from dataclasses import replace
 
-    from projections.adapters import PostgresAdapters
 
-    small = Rekindle(database.eventsourcing_env(), adapters=PostgresAdapters.on(database.pool),
-                     settings=replace(database.settings, max_import_bytes=50))
+    small = command_service(database, replace(database.settings, max_import_bytes=50))
     try:
         path = write_csv(ROWS)
         with pytest.raises(ValidationFailed) as refused:
@@ -147,7 +140,7 @@ def test_twenty_thousand_row_workbook(app, admin, write_xlsx):
     job = prepare_import(app, path, admin).run(progress=progress.append)
     elapsed = time.perf_counter() - started
 
-    summary = app.import_job(job.id).summary()
+    summary = app.imports.job(job.id).summary()
     assert (summary["status"], summary["rows_imported"], summary["rows_failed"]) == (
         "done", 20_000, 0)
     assert progress == list(range(500, 20_001, 500))
@@ -168,28 +161,28 @@ def test_bad_and_repeated_rows_across_batches_of_a_large_workbook(app, admin, wr
     app.adapters.emails.claim("batch42@example.com", uuid4())  # a crash left this claim
     path = write_xlsx(rows, "batches.xlsx")
 
-    first = app.import_job(run(app, path, admin).id)
+    first = app.imports.job(run(app, path, admin).id)
     assert (first.rows_imported, first.rows_duplicate, first.rows_failed) == (1_498, 1, 1)
     assert first.errors == [{"row": 701, "field": "email",
                              "message": "is not a valid email address"}]
     assert candidate_by_email(app, "batch42@example.com").profile["name"] == "Person 42"
     assert candidate_by_email(app, "batch3@example.com").profile["name"] == "Person 3"
 
-    position = app.recorder.max_notification_id()
-    again = app.import_job(run(app, path, admin).id)
+    position = app.store.recorder.max_notification_id()
+    again = app.imports.job(run(app, path, admin).id)
     assert (again.rows_imported, again.rows_duplicate, again.rows_failed) == (0, 1_499, 1)
-    created = [n for n in app.recorder.select_notifications(start=position + 1, limit=1_000)
+    created = [n for n in app.store.recorder.select_notifications(start=position + 1, limit=1_000)
                if n.topic.endswith("CandidateCreated")]
     assert created == []
 
 
 def test_a_claim_still_held_by_an_anonymized_candidate_does_not_block_the_import(app, admin,
                                                                                  write_csv):
-    gone = app.create_candidate("Gone Person", ["gone@example.com"], admin).id
-    app.anonymize(gone, "request", admin)
+    gone = app.candidates.create("Gone Person", ["gone@example.com"], admin).id
+    app.consent.anonymize(gone, "request", admin)
     app.adapters.emails.claim("gone@example.com", gone)  # as if erasure stopped half-way
 
-    job = app.import_job(run(app, write_csv([["Email", "Name"],
+    job = app.imports.job(run(app, write_csv([["Email", "Name"],
                                              ["gone@example.com", "Back Again"]]), admin).id)
 
     assert (job.rows_imported, job.rows_duplicate) == (1, 0)

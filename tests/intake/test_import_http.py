@@ -14,7 +14,7 @@ def wait_done(api, import_id: str) -> dict:
     for thread in threading.enumerate():
         if thread.name == f"import-{import_id}":
             thread.join(timeout=60)
-    position = api.runtime.app.recorder.max_notification_id()
+    position = api.runtime.rekindle.store.recorder.max_notification_id()
     return api.get(f"/v1/imports/{import_id}?min_position={position}").get_json()
 
 
@@ -36,21 +36,21 @@ def test_upload_runs_in_the_background_and_reports_progress(api, write_xlsx):
             done["rows_failed"]) == (5, 2, 1, 2)
     assert {"row": 3, "field": "email", "message": "is not a valid email address"} in \
         done["errors"]
-    grace = api.runtime.app.find_candidate_by_email("grace@example.com")
-    position = api.runtime.app.recorder.max_notification_id()
+    grace = api.runtime.rekindle.candidates.find_by_email("grace@example.com")
+    position = api.runtime.rekindle.store.recorder.max_notification_id()
     profile = api.get(f"/v1/candidates/{grace}?min_position={position}").get_json()
     assert profile["sources"] == ["Recruiter Kim"]
     assert profile["tags"][:2] == ["fair", "2026"]
 
 
 def test_bad_uploads_are_422_and_import_nothing(api):
-    before = api.runtime.app.recorder.max_notification_id()
+    before = api.runtime.rekindle.store.recorder.max_notification_id()
     for content in (b"", b"\x00\x01binary", b"Name;Phone\nA;1\n"):
         response = upload(api, content)
         assert response.status_code == 422, response.get_json()
         assert response.get_json()["error"] == "validation_error"
         assert "file" in response.get_json()["details"]
-    assert api.runtime.app.recorder.max_notification_id() == before
+    assert api.runtime.rekindle.store.recorder.max_notification_id() == before
 
 
 def test_roles_auditor_reads_but_does_not_upload(api):

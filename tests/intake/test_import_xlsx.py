@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from consumers.spreadsheet import columns_of, open_sheet, to_row
+from api.intake.spreadsheet import columns_of, open_sheet, to_row
 from domain.errors import ValidationFailed
 
 MAX_BYTES = 10_000_000
@@ -122,7 +122,7 @@ def test_a_sheet_whose_xml_breaks_off_is_refused_as_damaged(tmp_path):
 
 
 def test_a_sheet_damaged_after_two_batches_keeps_them_and_fails_the_job(app, admin, tmp_path):
-    from consumers.importer import prepare_import
+    from api.intake.importer import prepare_import
 
     row = ('<x:row r="{n}"><x:c r="A{n}" t="inlineStr"><x:is><x:t>{a}</x:t></x:is></x:c>'
            '<x:c r="B{n}" t="inlineStr"><x:is><x:t>{b}</x:t></x:is></x:c></x:row>')
@@ -135,8 +135,8 @@ def test_a_sheet_damaged_after_two_batches_keeps_them_and_fails_the_job(app, adm
     with pytest.raises(ValidationFailed):
         prepared.run()
 
-    job = app.import_job(prepared.id)
+    job = app.imports.job(prepared.id)
     assert (job.status, job.rows_imported) == ("failed", 1_000)
     assert "damaged .xlsx" in job.failure
-    assert app.find_candidate_by_email("cut999@example.com") is not None
+    assert app.candidates.find_by_email("cut999@example.com") is not None
     assert app.adapters.emails.owner("cut1000@example.com") is None

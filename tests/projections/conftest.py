@@ -26,10 +26,9 @@ def told(pg_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[t
 
     import psycopg
 
+    from api.bootstrap import command_service
     from domain.actor import Actor
-    from domain.application import Rekindle
     from domain.settings import Settings
-    from projections.adapters import PostgresAdapters
     from tests.conftest import _with_dbname
     from tests.projections.story import play
 
@@ -39,10 +38,9 @@ def told(pg_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[t
     settings = Settings(data_dir=tmp_path_factory.mktemp("story"),
                         database_url=_with_dbname(pg_server, dbname))
     database = Database(settings).start()
-    app = Rekindle(database.eventsourcing_env(), adapters=PostgresAdapters.on(database.pool),
-                   settings=settings)
+    app = command_service(database, settings)
     svc = ProjectionService(database, MINE).start()
-    admin_id = app.create_user("Ada Admin", "ada@example.com", "super_admin", Actor.system()).id
+    admin_id = app.users.create("Ada Admin", "ada@example.com", "super_admin", Actor.system()).id
     story = play(app, Actor(admin_id, "super_admin"))
     assert svc.wait(story.last, 10)
     yield database, story

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from domain.actor import Actor
-from domain.application import Rekindle
+from domain.service import Rekindle
 
 
 def rows(database: Any, sql: str) -> list[tuple]:
@@ -18,29 +18,29 @@ def rows(database: Any, sql: str) -> list[tuple]:
 
 @pytest.fixture
 def story(app: Rekindle, admin: Actor, service: Any) -> dict[str, Any]:
-    posting = app.create_posting("Backend engineer", admin, state="published").id
-    cara = app.create_candidate("Cara Came-Back", ["cara@example.com"], admin).id
-    dan = app.create_candidate("Dan Declined", ["dan@example.com"], admin).id
-    eve = app.create_candidate("Eve Undecided", ["eve@example.com"], admin).id
-    fay = app.create_candidate("Fay Fickle", ["fay@example.com"], admin).id
+    posting = app.postings.create("Backend engineer", admin, state="published").id
+    cara = app.candidates.create("Cara Came-Back", ["cara@example.com"], admin).id
+    dan = app.candidates.create("Dan Declined", ["dan@example.com"], admin).id
+    eve = app.candidates.create("Eve Undecided", ["eve@example.com"], admin).id
+    fay = app.candidates.create("Fay Fickle", ["fay@example.com"], admin).id
 
-    first = app.add_opportunity(cara, admin, posting_id=posting, sources=["LinkedIn"]).id
-    app.archive_opportunity(first, "position_filled", admin)
-    comeback = app.add_opportunity(cara, admin, general=True, origin="applied",
+    first = app.opportunities.add(cara, admin, posting_id=posting, sources=["LinkedIn"]).id
+    app.opportunities.archive(first, "position_filled", admin)
+    comeback = app.opportunities.add(cara, admin, general=True, origin="applied",
                                    sources=["Talent form: Newsletter"]).id
-    dans = app.add_opportunity(dan, admin, posting_id=posting, origin="referred").id
-    app.archive_opportunity(dans, "withdrew", admin)
-    app.unarchive_opportunity(dans, admin)
-    app.change_stage(dans, "hired", admin)
+    dans = app.opportunities.add(dan, admin, posting_id=posting, origin="referred").id
+    app.opportunities.archive(dans, "withdrew", admin)
+    app.opportunities.unarchive(dans, admin)
+    app.opportunities.change_stage(dans, "hired", admin)
 
-    app.request_consent(cara, admin)
-    app.grant_consent(cara, admin, channel="email")
-    app.request_consent(dan, admin, deadline_days=1)
-    app.expire_consent(dan, admin, now=datetime.now(UTC) + timedelta(days=2))
-    app.request_consent(eve, admin)
-    app.request_consent(fay, admin)
-    app.grant_consent(fay, admin)
-    last = app.revoke_consent(fay, admin).position
+    app.consent.request(cara, admin)
+    app.consent.grant(cara, admin, channel="email")
+    app.consent.request(dan, admin, deadline_days=1)
+    app.consent.expire(dan, admin, at=datetime.now(UTC) + timedelta(days=2))
+    app.consent.request(eve, admin)
+    app.consent.request(fay, admin)
+    app.consent.grant(fay, admin)
+    last = app.consent.revoke(fay, admin).position
     assert service.wait(last, 10)
     return {"posting": posting, "cara": cara, "dan": dan, "first": first,
             "comeback": comeback, "dans": dans}

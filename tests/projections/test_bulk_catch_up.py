@@ -61,7 +61,7 @@ def test_a_short_lag_keeps_the_indexes(app, admin, database, short_bulk_lag, mon
         conn.execute("ANALYZE read.candidates")
     before = gin_indexes(database)
 
-    recorded = app.create_candidate("Lena Later", ["lena@example.com"], admin, tags=["late"])
+    recorded = app.candidates.create("Lena Later", ["lena@example.com"], admin, tags=["late"])
     with ProjectionService(database, MINE).start() as service:
         assert service.wait(recorded.position, 10)
     assert gin_indexes(database) == before
@@ -70,7 +70,7 @@ def test_a_short_lag_keeps_the_indexes(app, admin, database, short_bulk_lag, mon
     monkeypatch.setattr(runner, "BULK_LAG_EVENTS", 1)
     with database.pool.connection() as conn:
         conn.execute("ANALYZE read.candidates")
-    recorded = app.create_candidate("Mo More", ["mo@example.com"], admin)
+    recorded = app.candidates.create("Mo More", ["mo@example.com"], admin)
     with ProjectionService(database, MINE).start() as service:
         assert service.wait(recorded.position, 10)
     assert gin_indexes(database) == before

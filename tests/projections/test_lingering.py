@@ -13,7 +13,7 @@ from tests.waiting import wait_until
 
 
 def _write(app, admin, n: int) -> int:
-    return app.create_candidate(f"Lena Linger {n}", [f"lena{n}@example.com"], admin).position
+    return app.candidates.create(f"Lena Linger {n}", [f"lena{n}@example.com"], admin).position
 
 
 def test_a_lingering_view_waits_but_is_applied_at_once_for_whoever_waits_for_it(

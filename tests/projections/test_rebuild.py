@@ -23,7 +23,7 @@ def test_rebuild_gives_the_same_rows_as_the_live_view(app, admin, database, serv
 def test_anonymization_purges_personal_values_and_a_rebuild_agrees(app, admin, database,
                                                                    service):
     story = play(app, admin)
-    last = app.anonymize(story.ada, "request", admin).position
+    last = app.consent.anonymize(story.ada, "request", admin).position
     assert service.wait(last, 10)
     ada = queries.get_candidate(database.pool, story.ada, admin)
     assert ada["name"] is None and ada["emails"] == [] and ada["phones"] == []
@@ -60,7 +60,7 @@ def test_a_rebuild_resumes_from_its_tracking_position(app, admin, database):
 
 
 def test_wait_true_once_applied_false_after_timeout(app, admin, database, service):
-    recorded = app.create_candidate("Wanda Wait", ["wanda@example.com"], admin)
+    recorded = app.candidates.create("Wanda Wait", ["wanda@example.com"], admin)
     assert service.wait(None, 0) is True
     assert service.wait(recorded.position, 10) is True
     assert queries.get_candidate(database.pool, recorded.id, admin)["name"] == "Wanda Wait"
@@ -71,10 +71,10 @@ def test_wait_true_once_applied_false_after_timeout(app, admin, database, servic
 
 
 def test_service_restarts_where_it_stopped(app, admin, database):
-    first = app.create_candidate("Before Stop", ["before@example.com"], admin)
+    first = app.candidates.create("Before Stop", ["before@example.com"], admin)
     with ProjectionService(database, MINE).start() as svc:
         assert svc.wait(first.position, 10)
-    second = app.create_candidate("After Stop", ["after@example.com"], admin)
+    second = app.candidates.create("After Stop", ["after@example.com"], admin)
     with ProjectionService(database, MINE).start() as svc:
         assert svc.wait(second.position, 10)
     names = [c["name"] for c in queries.list_candidates(database.pool, admin)["items"]]

@@ -26,8 +26,8 @@ def test_a_failing_projection_restarts_by_itself_and_the_others_go_on(
     with ProjectionService(database, MINE).start() as service:
         with database.pool.connection() as conn:
             conn.execute("ALTER TABLE read.candidates RENAME TO candidates_away")
-        recorded = app.create_candidate("Rita Retry", ["rita.retry@example.com"], admin)
-        opportunity = app.add_opportunity(recorded.id, admin, general=True)
+        recorded = app.candidates.create("Rita Retry", ["rita.retry@example.com"], admin)
+        opportunity = app.opportunities.add(recorded.id, admin, general=True)
         deadline = time.monotonic() + 10
         while (_running(service)["profiles"]
                or _position(service, "analytics") < opportunity.position) \

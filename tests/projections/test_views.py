@@ -151,9 +151,9 @@ def test_search_by_pool(read_db, story):
 
 def test_keyset_pages_cover_every_candidate_once(app, admin, service):
     db = service.database
-    ids = {str(app.create_candidate(f"Person {i}", [f"p{i}@example.com"], admin).id)
+    ids = {str(app.candidates.create(f"Person {i}", [f"p{i}@example.com"], admin).id)
            for i in range(7)}
-    last = app.create_candidate("Last One", ["last@example.com"], admin)
+    last = app.candidates.create("Last One", ["last@example.com"], admin)
     ids.add(str(last.id))
     assert service.wait(last.position, 10)
     seen, cursor = [], None

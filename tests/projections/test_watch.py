@@ -29,7 +29,7 @@ def test_waits_until_the_views_applied_a_write_made_elsewhere(app, admin, databa
         raise AssertionError("the watch polled the tracking tables")
 
     monkeypatch.setattr(persistence, "sleep", no_polling)  # the library's TrackingRecorder.wait
-    recorded = app.create_candidate("Wendy Watch", ["wendy@example.com"], admin)
+    recorded = app.candidates.create("Wendy Watch", ["wendy@example.com"], admin)
     assert watch.wait(None, 0) is True
     assert watch.wait(recorded.position, 10) is True
     assert watch.positions == {"profiles": recorded.position, "analytics": recorded.position}
@@ -39,7 +39,7 @@ def test_waits_until_the_views_applied_a_write_made_elsewhere(app, admin, databa
 
 def test_a_watch_started_after_the_writes_knows_the_views_positions(app, admin, database,
                                                                     service):
-    recorded = app.create_candidate("Early Bird", ["early@example.com"], admin)
+    recorded = app.candidates.create("Early Bird", ["early@example.com"], admin)
     assert service.wait(recorded.position, 10)
     late = ProjectionWatch(database, MINE).start()
     try:
@@ -49,7 +49,7 @@ def test_a_watch_started_after_the_writes_knows_the_views_positions(app, admin, 
 
 
 def test_the_watch_listens_again_after_its_session_is_dropped(app, admin, database, watch):
-    first = app.create_candidate("Before Drop", ["before@example.com"], admin)
+    first = app.candidates.create("Before Drop", ["before@example.com"], admin)
     assert watch.wait(first.position, 10)
     view = watch.views["profiles"]
     failures = [persistence.OperationalError("the server is starting up")]
@@ -64,7 +64,7 @@ def test_the_watch_listens_again_after_its_session_is_dropped(app, admin, databa
         dropped = conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                                "WHERE query LIKE 'LISTEN \"rekindle_projections\"%'").fetchall()
     assert dropped == [(True,)]
-    second = app.create_candidate("After Drop", ["after@example.com"], admin)
+    second = app.candidates.create("After Drop", ["after@example.com"], admin)
     assert watch.wait(second.position, 10)
     assert failures == []
     wait_until(lambda: watch._listening.is_set(), 10, "the watch listening again")

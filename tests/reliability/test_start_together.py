@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from api.runtime import Runtime
+from api.bootstrap import Runtime
 from domain.settings import Settings
 from projections.runner import ProjectionService
 
@@ -33,7 +33,7 @@ def test_runtimes_and_projection_services_starting_together_all_come_up(
         runtimes = [f.result(timeout=120) for f in started]
         running = [f.result(timeout=120) for f in services]
     try:
-        assert all(rt.app is not None for rt in runtimes)
+        assert all(rt.rekindle is not None for rt in runtimes)
         assert all(service.runners for service in running)
     finally:
         for service in running:

@@ -21,7 +21,7 @@ import psycopg
 import pytest
 
 from domain.actor import Actor
-from domain.application import Rekindle
+from domain.service import Rekindle
 from domain.settings import Settings
 from projections.database import Database
 from projections.runner import status
@@ -35,10 +35,10 @@ BACKLOG = 600  # candidates, each with an opportunity: about 1,800 events
 
 def backlog(app: Rekindle) -> int:
     for i in range(BACKLOG):
-        candidate = app.create_candidate(f"Kim {i}", [f"kim{i}@example.com"], Actor.system(),
+        candidate = app.candidates.create(f"Kim {i}", [f"kim{i}@example.com"], Actor.system(),
                                          tags=["backlog"])
-        app.add_opportunity(candidate.id, Actor.system(), general=True, sources=["Fair"])
-    return int(app.recorder.max_notification_id())
+        app.opportunities.add(candidate.id, Actor.system(), general=True, sources=["Fair"])
+    return int(app.store.recorder.max_notification_id())
 
 
 def worker(settings: Settings, name: str, **env: str) -> subprocess.Popen[bytes]:

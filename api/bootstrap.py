@@ -1,7 +1,8 @@
 """The composition root: what one Rekindle process runs, wired together once.
 
-`rekindle serve` on the embedded default runs everything here in one process; with Kafka
-configured the API process runs only the command service and the workers run elsewhere.
+The only module that sees all four packages. `rekindle serve` on the embedded default runs
+everything in one process; with Kafka configured the API process runs the command service
+and waits on the projections others apply, and each worker runs as `rekindle worker NAME`.
 """
 
 from __future__ import annotations
@@ -9,42 +10,51 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from consumers.gdpr import IdempotentAnswers
+from eventsourcing.utils import get_topic
+
+from api.idempotency import IdempotentAnswers
 from domain.actor import Actor
-from domain.application import Rekindle
 from domain.errors import VersionConflict
+from domain.service import Rekindle
 from domain.settings import Settings
-from domain.user import parse_token
+from domain.user import User, parse_token
 from projections.adapters import PostgresAdapters
-from projections.database import Database, quiet_checks
+from projections.database import Database
+from projections.liveness import LiveCandidates
+from projections.stores import open_store
 
 log = logging.getLogger(__name__)
 
-USER_CREATED_TOPIC = "domain.user:User.UserCreated"
+
+def command_service(database: Database, settings: Settings | None = None) -> Rekindle:
+    """The command service on a started database, with its PostgreSQL adapters."""
+    adapters = PostgresAdapters.on(database.pool)
+    store = open_store(database, keys=adapters.keys)
+    rekindle = Rekindle(store, adapters, settings or database.settings,
+                        live_candidates=LiveCandidates(database.pool))
+    rekindle.consent.add_erasure_step(IdempotentAnswers(database.pool))
+    return rekindle
 
 
 class Runtime:
+    """The parts of one process: its database, command service, projections and workers."""
+
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or Settings.from_env()
         self.database = Database(self.settings)
-        self.app: Rekindle | None = None
+        self.rekindle: Rekindle | None = None
         self.projections: Any = None
         self.workers: Any = None
 
     def start(self, *, projections: bool = True, workers: bool = True) -> Runtime:
         self.database.start()
-        with self.database.ddl_locked(Rekindle.name):
-            self.app = Rekindle(self.database.eventsourcing_env(),
-                                adapters=PostgresAdapters.on(self.database.pool),
-                                settings=self.settings)
-        self.app.add_erasure_step(IdempotentAnswers(self.database.pool))
-        quiet_checks(self.app.recorder)
-        self.bootstrap()
+        self.rekindle = command_service(self.database)
+        self.bootstrap_admin()
         if projections and self.settings.kafka_bootstrap is None:
             from projections.runner import ProjectionService
 
             self.projections = ProjectionService(self.database).start()
-        elif projections:  # `rekindle worker projections` applies them; wait on its tracking
+        elif projections:  # `rekindle worker projections` applies them; wait on its NOTIFYs
             from projections.watch import ProjectionWatch
 
             self.projections = ProjectionWatch(self.database).start()
@@ -54,32 +64,29 @@ class Runtime:
             self.workers = start_in_process(self)
         return self
 
-    def bootstrap(self) -> None:
+    def bootstrap_admin(self) -> None:
         """REKINDLE_BOOTSTRAP_TOKEN creates the first super_admin, once, if no user exists."""
         token = self.settings.bootstrap_token
-        if not token or self.has_users():
+        assert self.rekindle is not None
+        if not token or next(iter(self.rekindle.store.scan([_USER_CREATED], page=1)), None):
             return
         user_id, _, _ = parse_token(token)
         try:
-            self.app.create_user("Bootstrap admin", "admin@rekindle.invalid", "super_admin",
-                                 Actor.system(), token=token, user_id=user_id)
+            self.rekindle.users.create("Bootstrap admin", "admin@rekindle.invalid",
+                                       "super_admin", Actor.system(), token=token,
+                                       user_id=user_id)
             log.info("bootstrap super_admin %s created", user_id)
         except VersionConflict:
             log.info("bootstrap super_admin was created by another process")
-
-    def has_users(self) -> bool:
-        found = self.app.recorder.select_notifications(start=1, limit=1,
-                                                       topics=[USER_CREATED_TOPIC])
-        return bool(found)
 
     def stop(self) -> None:
         for part in (self.workers, self.projections):
             if part is not None:
                 part.stop()
         self.workers = self.projections = None
-        if self.app is not None:
-            self.app.close()
-            self.app = None
+        if self.rekindle is not None:
+            self.rekindle.close()
+            self.rekindle = None
         self.database.stop()
 
     def __enter__(self) -> Runtime:
@@ -87,3 +94,6 @@ class Runtime:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+_USER_CREATED = get_topic(User.UserCreated)

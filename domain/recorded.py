@@ -1,8 +1,4 @@
-"""What every command returns, and how a command that lost a race is re-run.
-
-Shared by the command service and its mixins (CRM, intake, GDPR), which cannot import the
-service itself without a cycle.
-"""
+"""What every command returns, and how a command that lost a race is run again."""
 
 from __future__ import annotations
 

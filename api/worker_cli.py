@@ -8,13 +8,13 @@ import threading
 
 import click
 
-from consumers.workers import WORKER_NAMES
+from consumers.workers import worker_names
 
 log = logging.getLogger(__name__)
 
 
 @click.command("worker")
-@click.argument("name", type=click.Choice(WORKER_NAMES))
+@click.argument("name", type=click.Choice(worker_names()))
 @click.option("--skip", multiple=True, type=click.Choice(["projections", "scheduler"]),
               help="With `all`: leave out a worker another process runs (e.g. `rekindle serve` "
                    "runs the projections).")
@@ -22,7 +22,7 @@ def worker(name: str, skip: tuple[str, ...]) -> None:
     """Run worker NAME until SIGTERM/SIGINT (Kafka consumers if REKINDLE_KAFKA_BOOTSTRAP is set,
     else fed from the event store in-process). A message being handled at shutdown is finished
     or left uncommitted, so it is delivered again."""
-    from api.runtime import Runtime
+    from api.bootstrap import Runtime
     from consumers.workers import start_named
 
     stopping = threading.Event()

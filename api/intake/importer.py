@@ -16,16 +16,14 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID
 
-from consumers.spreadsheet import Sheet, open_sheet
+from api.intake.spreadsheet import Sheet, open_sheet
 from domain.actor import Actor
+from domain.commands.imports import ImportBatch, Imports
 from domain.import_job import ImportJob
-from domain.intake import ImportBatch
-
-if TYPE_CHECKING:
-    from domain.application import Rekindle
+from domain.service import Rekindle
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +35,7 @@ Progress = Callable[[int], None]
 class PreparedImport:
     """A checked file and its recorded job, ready to run (here or in a thread)."""
 
-    app: Rekindle
+    imports: Imports
     job: ImportJob
     sheet: Sheet
     path: Path
@@ -64,23 +62,23 @@ class PreparedImport:
         try:
             with self.sheet:
                 for rows in self._batches():
-                    prepared = self.app.prepare_import_batch(self.job, rows, self.by, seen)
+                    prepared = self.imports.prepare(self.job, rows, self.by, seen)
                     if writing is not None:
                         self._written(*writing, progress)
-                    writing, prepared = (prepared, writer.submit(self.app.record_import_batch,
+                    writing, prepared = (prepared, writer.submit(self.imports.record,
                                                                  prepared)), None
             if writing is not None:
                 self._written(*writing, progress)
                 writing = None
-            self.app.finish_import(self.job, self.by)
+            self.imports.finish(self.job, self.by)
             return self.job
         except Exception as error:
             log.exception("import %s failed", self.job.id)
             if writing is not None:
                 writing[1].exception()  # let it finish; it releases its own claims on failure
             if prepared is not None:
-                self.app.abandon_import_batch(prepared)
-            self.app.fail_import(self.job.id, _reason(error), self.by)
+                self.imports.abandon(prepared)
+            self.imports.fail(self.job.id, _reason(error), self.by)
             raise
         finally:
             writer.shutdown(wait=True)
@@ -136,18 +134,19 @@ class PreparedImport:
             log.debug("import %s ended with an error (recorded as ImportFailed)", self.job.id)
 
 
-def prepare_import(app: Rekindle, path: Path, by: Actor, *, source: str | None = None,
+def prepare_import(rekindle: Rekindle, path: Path, by: Actor, *, source: str | None = None,
                    pool_id: UUID | None = None, tags: list[str] | None = None,
                    delete_after: bool = False) -> PreparedImport:
     """Checks the file and records ImportStarted; raises ValidationFailed for a bad file."""
-    sheet = open_sheet(path, app.settings.max_import_bytes)
+    sheet = open_sheet(path, rekindle.settings.max_import_bytes)
+    imports = rekindle.imports
     try:
-        recorded = app.start_import(by, file_format=sheet.format, file_size=path.stat().st_size,
-                                    source=source, pool_id=pool_id, tags=tags)
+        recorded = imports.start(by, file_format=sheet.format, file_size=path.stat().st_size,
+                                 source=source, pool_id=pool_id, tags=tags)
     except BaseException:
         sheet.close()
         raise
-    return PreparedImport(app, recorded.extra["job"], sheet, path, by, delete_after)
+    return PreparedImport(imports, recorded.extra["job"], sheet, path, by, delete_after)
 
 
 def _reason(error: Exception) -> str:

@@ -1,0 +1,1 @@
+"""Spreadsheet imports of candidates: reading the file, and running the job in batches."""

@@ -1,0 +1,1 @@
+"""The commands of the product, one module per concept; `domain.service.Rekindle` bundles them."""

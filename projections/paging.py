@@ -1,0 +1,66 @@
+"""How the queries render values and cut lists into pages: one home for both.
+
+Lists are `{"items": [...], "next_cursor": "<opaque>"|null}`, ordered by a (time, id) key;
+the cursor is that key of the last item, so a page never repeats or skips a row.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from domain.errors import ValidationFailed
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def text_or_none(value: Any) -> str | None:
+    return str(value) if value is not None else None
+
+
+def page_limit(limit: int | None) -> int:
+    """A list's `limit`: DEFAULT_LIMIT when absent, else 1 to MAX_LIMIT."""
+    if limit is None:
+        return DEFAULT_LIMIT
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        raise ValidationFailed.field("limit", f"must be a whole number from 1 to {MAX_LIMIT}")
+    return limit
+
+
+def encode_cursor(*values: Any) -> str:
+    raw = json.dumps([v.isoformat() if isinstance(v, datetime) else str(v) for v in values])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> tuple[datetime, UUID] | None:
+    """The (time, id) key a cursor holds; a validation error for anything else."""
+    if cursor is None:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if not isinstance(values, list) or len(values) != 2:
+            raise ValueError("wrong shape")
+        return datetime.fromisoformat(values[0]), UUID(values[1])
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise ValidationFailed.field("cursor", "is not a cursor this list returned") from None
+
+
+def page(rows: list[dict[str, Any]], limit: int, render: Callable[[dict[str, Any]], Any],
+         key: str = "created_at", id_column: str = "id") -> dict[str, Any]:
+    """The first `limit` rows rendered; `rows` holds one more when there is a next page."""
+    more = len(rows) > limit
+    rows = rows[:limit]
+    last = rows[-1] if rows and more else None
+    return {"items": [render(r) for r in rows],
+            "next_cursor": encode_cursor(last[key], last[id_column]) if last else None}
