@@ -240,11 +240,10 @@ def test_archive_reasons_come_from_the_configured_list(database, admin_settings_
 
 @pytest.fixture
 def admin_settings_app(database):
-    from dataclasses import replace
 
     from projections.adapters import PostgresAdapters
 
-    custom = replace(database.settings, archive_reasons=("relocated", "other"))
+    custom = database.settings.replace(archive_reasons=("relocated", "other"))
     application = Rekindle(database.eventsourcing_env(),
                            adapters=PostgresAdapters.on(database.pool), settings=custom)
     user = application.create_user("Ada", "ada@example.com", "super_admin", Actor.system())

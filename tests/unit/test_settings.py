@@ -159,11 +159,11 @@ def test_keyword_arguments_are_checked_like_the_environment() -> None:
 
 def test_keyword_construction_does_not_read_the_environment(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("REKINDLE_CONSENT_DEADLINE_DAYS", "3")
+    monkeypatch.setenv("REKINDLE_CONSENT_DEADLINE_DAYS", "12")
     monkeypatch.setenv("REKINDLE_MAX_JSON_BYTES", "-1")
     assert Settings(data_dir=tmp_path).consent_deadline_days == 30
     monkeypatch.setenv("REKINDLE_MAX_JSON_BYTES", "10")
-    assert Settings.from_env().consent_deadline_days == 3
+    assert Settings.from_env().consent_deadline_days == 12
 
 
 def test_settings_are_immutable_and_replace_checks_the_change() -> None:
