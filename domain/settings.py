@@ -11,10 +11,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
 
-from domain.settings_problems import describe
+from domain.settings_problems import CONFLICT, describe
 from domain.settings_values import (
     HTTP_URL,
     NAMES,
@@ -248,23 +249,27 @@ class Settings(BaseSettings):
         current = {name: getattr(self, name) for name in type(self).model_fields}
         return type(self)(**{**current, **changes})
 
-    @model_validator(mode="after")
-    def _consent_timing(self) -> Settings:
-        """Mails about a consent must go out while it can still be answered."""
-        problems = []
-        if self.consent_reminder_days >= self.consent_deadline_days:
-            problems.append(
-                f"{variable('consent_reminder_days')}: {self.consent_reminder_days} is not "
-                f"before {variable('consent_deadline_days')} ({self.consent_deadline_days}): "
-                "the reminder must go out before a consent request's deadline")
-        if self.consent_renewal_days >= self.consent_valid_days:
-            problems.append(
-                f"{variable('consent_renewal_days')}: {self.consent_renewal_days} is not less "
-                f"than {variable('consent_valid_days')} ({self.consent_valid_days}): "
-                "the renewal request must go out before the consent expires")
-        if problems:
-            raise ValueError("\n".join(problems))
-        return self
+    @field_validator("consent_reminder_days")
+    @classmethod
+    def _reminder_before_deadline(cls, days: int, info: ValidationInfo) -> int:
+        return _sooner(days, info, "consent_deadline_days", "is not before",
+                       "the reminder must go out before a consent request's deadline")
+
+    @field_validator("consent_renewal_days")
+    @classmethod
+    def _renewal_before_expiry(cls, days: int, info: ValidationInfo) -> int:
+        return _sooner(days, info, "consent_valid_days", "is not less than",
+                       "the renewal request must go out before the consent expires")
+
+
+def _sooner(days: int, info: ValidationInfo, than: str, relation: str, why: str) -> int:
+    """Mails about a consent must go out while it can still be answered. Checked with the
+    other fields (`than` comes first), so that this shows up with their problems."""
+    limit = info.data.get(than)  # absent if itself refused
+    if limit is not None and days >= limit:
+        raise PydanticCustomError(CONFLICT, "{problem}", {
+            "problem": f"{days} {relation} {variable(than)} ({limit}): {why}"})
+    return days
 
 
 def variable(name: str) -> str:

@@ -12,6 +12,8 @@ from annotated_types import Ge, Gt
 from pydantic import ValidationError
 from pydantic.fields import FieldInfo
 
+CONFLICT = "settings_conflict"
+"""The error type of a value that does not fit another setting; its message says why."""
 _NOUNS: dict[Any, str] = {int: "an integer", float: "a number", Path: "a path", str: "text"}
 
 
@@ -47,8 +49,8 @@ def describe(error: ValidationError, given: Mapping[str, Any],
     for detail in error.errors():
         cause = str(detail.get("ctx", {}).get("error", "")) if detail["type"] == "value_error" \
             else ""
-        if not detail["loc"]:  # a check across settings: its message names the variables
-            lines.extend(cause.splitlines() or [detail["msg"]])
+        if not detail["loc"]:  # a check of the whole: its message names the variables
+            lines.append(cause or detail["msg"])
             continue
         key = str(detail["loc"][0])
         field = by_key.get(key)
@@ -59,6 +61,9 @@ def describe(error: ValidationError, given: Mapping[str, Any],
         if name in done:  # one line per variable, whatever its items did
             continue
         done.add(name)
+        if detail["type"] == CONFLICT:
+            lines.append(f"{name}: {detail['msg']}")
+            continue
         line = f"{name}: expected {allowed(field)}"
         if not (field_extra(field).get("secret") or field_extra(field).get("quiet")):
             line += f", got {given.get(key, detail.get('input'))!r}"

@@ -128,10 +128,11 @@ def test_zero_is_allowed_where_it_means_none() -> None:
 
 def test_each_bad_variable_gets_one_line() -> None:
     found = problems({"REKINDLE_CONSENT_DEADLINE_DAYS": "abc", "REKINDLE_MAX_JSON_BYTES": "-1",
-                      "REKINDLE_STAGES": "a,b,a"})
-    assert len(found) == 3
+                      "REKINDLE_STAGES": "a,b,a", "REKINDLE_CONSENT_VALID_DAYS": "10"})
+    assert len(found) == 4
     assert {line.split(":", 1)[0] for line in found} == {
-        "REKINDLE_CONSENT_DEADLINE_DAYS", "REKINDLE_MAX_JSON_BYTES", "REKINDLE_STAGES"}
+        "REKINDLE_CONSENT_DEADLINE_DAYS", "REKINDLE_MAX_JSON_BYTES", "REKINDLE_STAGES",
+        "REKINDLE_CONSENT_RENEWAL_DAYS"}  # the conflict too, not only after the rest is fixed
     assert str(SettingsError(found)) == "\n".join(found)
 
 
