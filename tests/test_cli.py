@@ -64,3 +64,39 @@ def test_users_create_prints_a_token_that_the_api_accepts(data_dir: Path) -> Non
         assert server.request("GET", "/v1/postings", token=lines["token"] + "x").status == 401
     finally:
         server.stop()
+
+
+def test_a_bad_setting_stops_the_command_with_one_line_per_variable(tmp_path: Path) -> None:
+    env = {**os.environ, "REKINDLE_DATA_DIR": str(tmp_path), "REKINDLE_MAX_JSON_BYTES": "-1",
+           "REKINDLE_CONSENT_DEADLINE_DAYS": "abc",
+           "REKINDLE_SMTP_URL": "http://ann:smtp-secret@mail.example.com"}
+    ran = subprocess.run([sys.executable, "-m", "api.cli", "serve"], cwd=REPO, env=env,
+                         capture_output=True, text=True, timeout=60, check=False)
+    assert ran.returncode == 2, ran.stderr
+    assert "Traceback" not in ran.stderr and "smtp-secret" not in ran.stderr
+    assert sorted(ran.stderr.splitlines()) == [
+        "Error: REKINDLE_CONSENT_DEADLINE_DAYS: expected an integer >= 1, got 'abc'",
+        "Error: REKINDLE_MAX_JSON_BYTES: expected an integer >= 1, got '-1'",
+        "Error: REKINDLE_SMTP_URL: expected smtp://host:port, "
+        "smtp+starttls://user:password@host:587 or smtps://user:password@host:465 "
+        "(the scheme is 'http')",
+    ]
+    assert not (tmp_path / "pgdata").exists()  # refused before starting anything
+
+
+def test_version_names_the_installed_package() -> None:
+    from importlib.metadata import version
+
+    ran = subprocess.run([sys.executable, "-m", "api.cli", "--version"], cwd=REPO,
+                         capture_output=True, text=True, timeout=60, check=False)
+    assert ran.returncode == 0 and ran.stdout.strip() == f"rekindle {version('rekindle')}"
+
+
+def test_rebuild_help_names_every_projection() -> None:
+    from projections.catalog import projections
+
+    ran = subprocess.run([sys.executable, "-m", "api.cli", "projections", "rebuild", "--help"],
+                         cwd=REPO, capture_output=True, text=True, timeout=60, check=False)
+    assert ran.returncode == 0, ran.stderr
+    names = [projection.name for projection in projections()]
+    assert names and f"NAMES: {', '.join(names)}" in " ".join(ran.stdout.split())

@@ -36,6 +36,16 @@ def test_the_configuration_table_lists_no_setting_that_does_not_exist():
     assert not stale, f"documented but never read: {sorted(stale)}"
 
 
+def test_the_configuration_table_is_the_one_the_settings_render():
+    from api.settings_cli import markdown_table
+
+    section = README.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    table = "\n".join(line for line in section.splitlines() if line.startswith("|"))
+    assert table == markdown_table().rstrip("\n"), (
+        "the README's configuration table is stale: replace it with the output of "
+        "`rekindle settings --markdown` (meanings and defaults live in domain/settings.py)")
+
+
 def test_every_linked_document_exists():
     for target in re.findall(r"\]\(([A-Za-z0-9_./-]+\.md)\)", README):
         assert (REPO / target).is_file(), f"README links to missing {target}"

@@ -13,7 +13,7 @@ import time
 import uuid
 from collections.abc import Callable
 from contextlib import closing
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -72,10 +72,10 @@ class BenchEnv:
             conn.execute(f'CREATE DATABASE "{dbname}"')
         params = conninfo_to_dict(self.conninfo)
         params["dbname"] = dbname
-        return replace(Settings.from_env({}), data_dir=self.root / name,
-                       database_url=make_conninfo(**params), bootstrap_token=self.token,
-                       kafka_bootstrap=(os.environ.get("REKINDLE_KAFKA_BOOTSTRAP") or None)
-                       if kafka else None)
+        return Settings(data_dir=self.root / name,
+                        database_url=make_conninfo(**params), bootstrap_token=self.token,
+                        kafka_bootstrap=(os.environ.get("REKINDLE_KAFKA_BOOTSTRAP") or None)
+                        if kafka else None)
 
     def machine(self) -> dict[str, Any]:
         with psycopg.connect(self.conninfo) as conn:

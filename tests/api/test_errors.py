@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from uuid import UUID
 
 from tests.api.conftest import candidate, unique_email
@@ -96,7 +95,7 @@ def test_min_position_waits_for_projections_or_answers_503(client, runtime, monk
     assert fresh.get_json()["headline"] == "Now fresh"
     assert int(patched.headers["X-Rekindle-Position"]) > position
     monkeypatch.setattr(runtime, "settings",
-                        dataclasses.replace(runtime.settings, projection_wait_s=0.2))
+                        runtime.settings.replace(projection_wait_s=0.2))
     body = assert_error(client.get("/v1/candidates", query_string={"min_position": 10**9}),
                         503, "projection_lagging")
     assert body["details"] == {"min_position": 10**9}

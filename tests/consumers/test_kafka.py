@@ -3,7 +3,6 @@ outage, crash, dead letters, and no personal data on the wire."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import signal
@@ -32,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def runtime(settings: Settings, kafka_broker: TansuBroker) -> Iterator[Runtime]:
-    rt = Runtime(dataclasses.replace(settings, kafka_bootstrap=kafka_broker.bootstrap))
+    rt = Runtime(settings.replace(kafka_bootstrap=kafka_broker.bootstrap))
     rt.start(projections=False, workers=False)
     yield rt
     rt.stop()

@@ -3,7 +3,6 @@ campaigns with consent; rule validation; put forward; the public form's rate lim
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -168,7 +167,7 @@ def test_put_forward_creates_one_opportunity_per_candidate(client: Api) -> None:
 def strict_form_limit(runtime: Runtime, flask_app: Any) -> Iterator[None]:
     """Two submissions a minute, with a fresh count; the module's own limit afterwards."""
     before = runtime.settings
-    runtime.settings = dataclasses.replace(before, form_rate_limit_per_minute=2)
+    runtime.settings = before.replace(form_rate_limit_per_minute=2)
     flask_app.extensions.pop("rekindle.form_limiter", None)
     yield
     runtime.settings = before

@@ -244,10 +244,9 @@ def test_archive_reasons_come_from_the_configured_list(database, admin_settings_
 
 @pytest.fixture
 def admin_settings_app(database):
-    from dataclasses import replace
 
 
-    custom = replace(database.settings, archive_reasons=("relocated", "other"))
+    custom = database.settings.replace(archive_reasons=("relocated", "other"))
     application = command_service(database, custom)
     user = application.users.create("Ada", "ada@example.com", "super_admin", Actor.system())
     by = Actor(user.id, "super_admin")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import glob
 import subprocess
 from collections.abc import Callable, Iterator
@@ -24,7 +23,7 @@ def make_runtime(settings: Settings) -> Iterator[Callable[..., Runtime]]:
     started: list[Runtime] = []
 
     def start(*, projections: bool = False, **overrides: object) -> Runtime:
-        runtime = Runtime(dataclasses.replace(settings, **overrides))
+        runtime = Runtime(settings.replace(**overrides))
         started.append(runtime.start(projections=projections, workers=False))
         return runtime
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import dataclasses
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -57,9 +56,9 @@ def fake_ats() -> Iterator[FakeAts]:
 @pytest.fixture
 def ats_runtime(settings: Settings, fake_ats: FakeAts) -> Iterator[Runtime]:
     """A runtime whose ATS is the fake one: short timeout, three attempts, a shared secret."""
-    rt = Runtime(dataclasses.replace(settings, bootstrap_token=BOOTSTRAP_TOKEN,
-                                     ats_url=fake_ats.url, ats_secret=ATS_SECRET,
-                                     ats_timeout_s=0.5, ats_max_attempts=3))
+    rt = Runtime(settings.replace(bootstrap_token=BOOTSTRAP_TOKEN,
+                                  ats_url=fake_ats.url, ats_secret=ATS_SECRET,
+                                  ats_timeout_s=0.5, ats_max_attempts=3))
     rt.start(projections=True, workers=False)
     yield rt
     rt.stop()

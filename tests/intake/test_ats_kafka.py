@@ -3,7 +3,6 @@ malformed ones parked on `ats.events.dlq`, and a finally failed send parked on t
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Iterator
 
@@ -22,8 +21,7 @@ pytestmark = pytest.mark.kafka
 
 @pytest.fixture
 def kafka_runtime(ats_runtime: Runtime, kafka_broker) -> Iterator[Runtime]:
-    ats_runtime.settings = dataclasses.replace(ats_runtime.settings,
-                                               kafka_bootstrap=kafka_broker.bootstrap)
+    ats_runtime.settings = ats_runtime.settings.replace(kafka_bootstrap=kafka_broker.bootstrap)
     ensure_topics(kafka_broker.bootstrap)
     yield ats_runtime
 

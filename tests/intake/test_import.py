@@ -117,10 +117,9 @@ def test_bad_files_are_refused_before_anything_is_imported(app, admin, tmp_path,
 
 
 def test_a_file_over_the_size_limit_is_refused(database, admin, write_csv):
-    from dataclasses import replace
 
 
-    small = command_service(database, replace(database.settings, max_import_bytes=50))
+    small = command_service(database, database.settings.replace(max_import_bytes=50))
     try:
         path = write_csv(ROWS)
         with pytest.raises(ValidationFailed) as refused:

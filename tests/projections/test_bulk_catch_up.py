@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from projections import queries, runner
+from projections import queries
 from projections.runner import ProjectionService, open_projection, rebuild
 from projections.views import ProfilesProjection
 from tests.projections.conftest import MINE
@@ -28,10 +28,16 @@ def gin_indexes(database) -> dict[str, int]:
     return {name: oid for name, oid in found}
 
 
+def bulk_lag(database, monkeypatch: pytest.MonkeyPatch, events: int) -> None:
+    """REKINDLE_PROJECTION_BULK_LAG for this test's runners and rebuilds."""
+    monkeypatch.setattr(database, "settings",
+                        database.settings.replace(projection_bulk_lag_events=events))
+
+
 @pytest.fixture
-def short_bulk_lag(monkeypatch: pytest.MonkeyPatch) -> None:
+def short_bulk_lag(database, monkeypatch: pytest.MonkeyPatch) -> None:
     """The story is a few dozen events: make that count as a long catch-up."""
-    monkeypatch.setattr(runner, "BULK_LAG_EVENTS", 5)
+    bulk_lag(database, monkeypatch, 5)
 
 
 def test_a_long_catch_up_builds_the_gin_indexes_afresh_once_it_reaches_the_head(
@@ -67,7 +73,7 @@ def test_a_short_lag_keeps_the_indexes(app, admin, database, short_bulk_lag, mon
     assert gin_indexes(database) == before
 
     # a lag longer than the threshold but shorter than the table: rebuilding costs more
-    monkeypatch.setattr(runner, "BULK_LAG_EVENTS", 1)
+    bulk_lag(database, monkeypatch, 1)
     with database.pool.connection() as conn:
         conn.execute("ANALYZE read.candidates")
     recorded = app.candidates.create("Mo More", ["mo@example.com"], admin)
@@ -98,7 +104,7 @@ def test_indexes_a_stopped_catch_up_left_deferred_are_back_when_the_view_is_open
         app, admin, database):
     factory, projection = open_projection(database, ProfilesProjection)
     try:
-        assert projection.view.defer_indexes(lag=10**9)
+        assert projection.view.defer_indexes(lag=10**9, bulk_lag=5)
         assert gin_indexes(database) == {}
     finally:
         factory.close()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 
-from projections import runner
 from projections.runner import ProjectionService
 from tests.projections.conftest import MINE
 from tests.waiting import wait_until
@@ -18,7 +17,7 @@ def _write(app, admin, n: int) -> int:
 
 def test_a_lingering_view_waits_but_is_applied_at_once_for_whoever_waits_for_it(
         app, admin, database, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(runner, "LINGER_S", 60.0)
+    monkeypatch.setattr(database, "settings", database.settings.replace(projection_linger_s=60.0))
     with ProjectionService(database, MINE).start() as service:
         assert service.wait(_write(app, admin, 1), 10)  # a first write after a quiet spell
         second = _write(app, admin, 2)
@@ -33,7 +32,7 @@ def test_a_lingering_view_waits_but_is_applied_at_once_for_whoever_waits_for_it(
 
 def test_a_lingering_view_catches_up_by_itself_when_its_linger_is_over(
         app, admin, database, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(runner, "LINGER_S", 0.3)
+    monkeypatch.setattr(database, "settings", database.settings.replace(projection_linger_s=0.3))
     with ProjectionService(database, MINE).start() as service:
         assert service.wait(_write(app, admin, 1), 10)
         last = max(_write(app, admin, n) for n in range(2, 6))
