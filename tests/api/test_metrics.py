@@ -3,14 +3,19 @@ positions from PostgreSQL, and nothing personal anywhere in it."""
 
 from __future__ import annotations
 
+import json
+import re
 import uuid
+from pathlib import Path
 from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.api.conftest import Api, candidate, unique_email
 
+ROOT = Path(__file__).resolve().parents[2]
 CANDIDATE_RULE = "/v1/candidates/<uuid:candidate_id>"
+ANY_ID = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}", re.I)
 
 
 def scrape(api: Api) -> dict[str, list[Any]]:
@@ -74,11 +79,14 @@ def test_http_series_are_labelled_by_url_rule_never_by_a_raw_id(
     assert count is not None and count >= 4
 
     rules = {rule.rule for rule in flask_app.url_map.iter_rules()} | {"unmatched"}
-    http = after["rekindle_http_requests"] + after["rekindle_http_request_duration_seconds"]
-    assert {s.labels["route"] for s in http} <= rules
+    seen = {(s.labels["route"], s.value) for s in after["rekindle_http_requests"]}
+    new = {route for route, _ in seen - {(s.labels["route"], s.value)
+                                         for s in before.get("rekindle_http_requests", [])}}
+    assert new and new <= rules
     text = client.get("/metrics").get_data(as_text=True)
     for raw in (cid, missing, stray, uuid.UUID(cid).hex, "/nowhere"):
         assert raw not in text, raw
+    assert not ANY_ID.search(text)
 
 
 def test_no_personal_data_in_the_metrics(client: Api, anonymous: Api) -> None:
@@ -120,3 +128,27 @@ def test_the_read_sides_positions_appear_and_move_after_a_write(
         lag = value(after, "rekindle_projection_lag", view=view)
         assert lag is not None and lag >= 0
     assert value(after, "rekindle_metrics_database_up") == 1.0
+
+
+def test_the_grafana_dashboard_graphs_only_series_that_exist(anonymous: Api, runtime: Any) -> None:
+    from consumers.inprocess import PARKED_SQL
+    from consumers.relay import POSITIONS_SQL
+
+    with runtime.database.pool.connection() as conn:  # as a worker and the relay make them
+        conn.execute(PARKED_SQL)
+        conn.execute(POSITIONS_SQL)
+    text = anonymous.get("/metrics").get_data(as_text=True)
+    exposed = set()
+    for kind_line in re.findall(r"^# TYPE (\S+) (\S+)$", text, re.M):
+        name, kind = kind_line
+        exposed.add(name)
+        if kind == "histogram":
+            exposed |= {f"{name}_bucket", f"{name}_sum", f"{name}_count"}
+    dashboard = json.loads((ROOT / "docs" / "grafana" / "rekindle.json").read_text())
+    expressions = [t["expr"] for p in dashboard["panels"] for t in p.get("targets", [])]
+    graphed = {n for e in expressions for n in re.findall(r"\brekindle_\w+", e)}
+    assert graphed and graphed <= exposed, sorted(graphed - exposed)
+    for wanted in ("rekindle_http_requests_total", "rekindle_projection_lag",
+                   "rekindle_consumer_position", "rekindle_parked_messages",
+                   "rekindle_mails_total", "rekindle_http_request_duration_seconds_bucket"):
+        assert wanted in graphed, wanted
