@@ -23,7 +23,7 @@ import time
 import uuid
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Request, Response, g, request
 from prometheus_client import Counter, Histogram
 
 from api.auth import current_user_id
@@ -52,43 +52,46 @@ def accepted_id(given: str | None) -> str:
     return uuid.uuid4().hex
 
 
-def route_label() -> str:
-    rule = request.url_rule
+def route_label(req: Request) -> str:
+    rule = req.url_rule
     return rule.rule if rule is not None else UNMATCHED
 
 
-def method_label() -> str:
-    return request.method if request.method in METHODS else "other"
+def method_label(req: Request) -> str:
+    return req.method if req.method in METHODS else "other"
 
 
-def path_ids() -> dict[str, str]:
+def path_ids(req: Request) -> dict[str, str]:
     """The route's UUID arguments (`candidate_id`, `file_id`...), nothing a person typed."""
-    return {name: str(value) for name, value in (request.view_args or {}).items()
+    return {name: str(value) for name, value in (req.view_args or {}).items()
             if isinstance(value, uuid.UUID)}
 
 
 def _begin() -> None:
-    g.request_started = time.perf_counter()
-    g.request_id = accepted_id(request.headers.get(HEADER))
-    g.request_id_token = request_id.set(g.request_id)
+    state = g._get_current_object()  # type: ignore[attr-defined]  # one proxy lookup
+    state.request_started = time.perf_counter()
+    state.request_id = accepted_id(request.headers.get(HEADER))
+    state.request_id_token = request_id.set(state.request_id)
 
 
 def _answer(response: Response) -> Response:
-    rid = g.get("request_id") or accepted_id(None)
+    req: Request = request._get_current_object()  # type: ignore[attr-defined]
+    state = g._get_current_object()  # type: ignore[attr-defined]
+    rid = getattr(state, "request_id", None) or accepted_id(None)
     response.headers[HEADER] = rid
-    started = g.get("request_started")
+    started = getattr(state, "request_started", None)
     elapsed = time.perf_counter() - started if started is not None else 0.0
-    method, route = method_label(), route_label()
-    REQUESTS.labels(method, route, str(response.status_code)).inc()
+    method, route, status = method_label(req), route_label(req), response.status_code
+    REQUESTS.labels(method, route, str(status)).inc()
     DURATION.labels(method, route).observe(elapsed)
     if log.isEnabledFor(logging.INFO):
         user_id = current_user_id()
         duration_ms = round(elapsed * 1000, 1)
-        log.info("%s %s %s %.1f ms", method, route, response.status_code, duration_ms,
-                 extra={"method": method, "route": route, "status": response.status_code,
+        log.info("%s %s %s %.1f ms", method, route, status, duration_ms,
+                 extra={"method": method, "route": route, "status": status,
                         "duration_ms": duration_ms,
                         "user_id": str(user_id) if user_id else None,
-                        "ids": path_ids(), "request_id": rid})
+                        "ids": path_ids(req), "request_id": rid})
     return response
 
 
