@@ -95,7 +95,7 @@ class ReadSideCollector(Collector):
         views = {name: f"{READ_SCHEMA}.{name.lower()}_tracking" for name in self.views()}
         wanted = [EVENTS_TABLE, TRACKING_TABLE, PARKED_TABLE, RELAY_TABLE, *views.values()]
         rows = cur.execute("SELECT name, to_regclass(name) IS NOT NULL FROM unnest(%s::text[])"
-                            " AS name", (wanted,)).fetchall()
+                           " AS name", (wanted,)).fetchall()
         exists = {row[0] for row in rows if row[1]}
 
         head = None
