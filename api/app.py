@@ -1,4 +1,5 @@
-"""The Flask application: request limits, security headers, access log, OpenAPI, blueprints.
+"""The Flask application: request limits, security headers, OpenAPI, blueprints (request ids,
+access log and metrics: api/observability.py).
 
 Route modules share the helpers here: `rekindle()` (the command service), `pool()`,
 `command_response`, `created_response`, `wait_for`, plus `requires` / `current_actor` from
@@ -8,24 +9,20 @@ api/auth.py and the argument schemas of api/schemas.py.
 from __future__ import annotations
 
 import json
-import logging
-import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from apispec import BasePlugin
-from flask import Flask, Response, current_app, g, jsonify, request
+from flask import Flask, Response, current_app, jsonify, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from api import errors, responses
-from api.auth import Authenticator, current_user_id
+from api import errors, observability, responses
+from api.auth import Authenticator
 from api.errors import ApiError
 from api.idempotency import POSITION_HEADER
 from domain.recorded import Recorded
 from domain.service import Rekindle
-
-log = logging.getLogger("rekindle.access")
 
 MAX_JSON_DEPTH = 32
 MULTIPART_OVERHEAD = 64 * 1024
@@ -210,27 +207,14 @@ def create_app(rt: Any) -> Flask:
     for blueprint in blueprints():
         api.register_blueprint(blueprint)
 
-    @app.before_request
-    def _start() -> None:
-        g.started = time.perf_counter()
-        _check_body()
+    app.before_request(_check_body)
 
     @app.after_request
     def _finish(response: Response) -> Response:
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
-        if not log.isEnabledFor(logging.INFO):
-            return response
-        started = g.get("started")
-        user_id = current_user_id()
-        log.info(json.dumps({
-            "method": request.method,
-            "path": request.path,
-            "status": response.status_code,
-            "duration_ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
-            "user_id": str(user_id) if user_id else None,
-        }))
         return response
 
+    observability.install(app, api)
     return app
 

