@@ -1,0 +1,49 @@
+"""The secret that signs personal links, the same in every process of a deployment.
+
+`REKINDLE_LINK_SECRET` when it is set; otherwise one random secret, drawn by whichever
+process asks first and kept in PostgreSQL, so the API that checks a link and the mailer
+that signed it agree without anyone configuring anything. A deployment that wants to change
+it sets the variable (links already mailed then stop working) or deletes the row.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from psycopg_pool import ConnectionPool
+
+from projections.database import create_locked
+
+ENV_VAR = "REKINDLE_LINK_SECRET"
+MIN_LENGTH = 16
+
+SCHEMA_SQL = """
+CREATE SCHEMA IF NOT EXISTS rekindle;
+CREATE TABLE IF NOT EXISTS rekindle.link_secret (
+    id boolean PRIMARY KEY DEFAULT true CHECK (id),
+    secret text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+"""
+
+
+def link_secret(pool: ConnectionPool, configured: str | None = None) -> str:
+    """The configured secret, or the stored one, drawn and stored now if there is none.
+
+    Processes starting together each try to store theirs; the primary key lets one win
+    and everyone reads the winner's.
+    """
+    if configured:
+        if len(configured) < MIN_LENGTH:
+            raise ValueError(f"{ENV_VAR} must be at least {MIN_LENGTH} characters long")
+        return configured
+    with pool.connection() as conn:
+        create_locked(conn, 7240020, SCHEMA_SQL)
+    # Its own transaction, committed before anyone signs with the secret it returns.
+    with pool.connection() as conn:
+        conn.execute("INSERT INTO rekindle.link_secret (secret) VALUES (%s) "
+                     "ON CONFLICT (id) DO NOTHING", (secrets.token_urlsafe(32),))
+        row = conn.execute("SELECT secret FROM rekindle.link_secret").fetchone()
+    if row is None:  # pragma: no cover - the insert above guarantees a row
+        raise RuntimeError("no link secret stored")
+    return str(row[0])
