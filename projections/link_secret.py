@@ -1,9 +1,9 @@
 """The secret that signs personal links, the same in every process of a deployment.
 
-`REKINDLE_LINK_SECRET` when it is set; otherwise one random secret, drawn by whichever
+The configured secret when there is one; otherwise one random secret, drawn by whichever
 process asks first and kept in PostgreSQL, so the API that checks a link and the mailer
 that signed it agree without anyone configuring anything. A deployment that wants to change
-it sets the variable (links already mailed then stop working) or deletes the row.
+it configures one (links already mailed then stop working) or deletes the row.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from psycopg_pool import ConnectionPool
 
 from projections.database import create_locked
 
-ENV_VAR = "REKINDLE_LINK_SECRET"
 MIN_LENGTH = 16
 
 SCHEMA_SQL = """
@@ -35,7 +34,7 @@ def link_secret(pool: ConnectionPool, configured: str | None = None) -> str:
     """
     if configured:
         if len(configured) < MIN_LENGTH:
-            raise ValueError(f"{ENV_VAR} must be at least {MIN_LENGTH} characters long")
+            raise ValueError(f"the link secret must be at least {MIN_LENGTH} characters long")
         return configured
     with pool.connection() as conn:
         create_locked(conn, 7240020, SCHEMA_SQL)

@@ -1,6 +1,6 @@
 """Handing a message to a mail server, with failures sorted into "try again" and "give up".
 
-`REKINDLE_SMTP_URL` names the server: `smtp://host:port` (plain, AUTH when the URL has
+The configured SMTP URL names the server: `smtp://host:port` (plain, AUTH when the URL has
 credentials), `smtp+starttls://user:password@host:587` (STARTTLS, certificate verified) or
 `smtps://user:password@host:465` (implicit TLS). Credentials are URL-decoded.
 

@@ -46,7 +46,7 @@ def test_a_configured_secret_is_used_and_nothing_is_stored(pool: ConnectionPool,
 
 
 def test_a_configured_secret_must_be_long_enough(pool: ConnectionPool) -> None:
-    with pytest.raises(ValueError, match="REKINDLE_LINK_SECRET"):
+    with pytest.raises(ValueError, match="link secret"):
         link_secret(pool, "short")
 
 
