@@ -37,7 +37,14 @@ def link_secret(pool: ConnectionPool, configured: str | None = None) -> str:
             raise ValueError(f"the link secret must be at least {MIN_LENGTH} characters long")
         return configured
     with pool.connection() as conn:
-        create_locked(conn, 7240020, SCHEMA_SQL)
+        # The advisory lock is released when create_locked returns: inside a transaction
+        # that is before the commit, and a process starting alongside would then create
+        # the same table again and fail. Out of a transaction the DDL is done when it returns.
+        previous, conn.autocommit = conn.autocommit, True
+        try:
+            create_locked(conn, 7240020, SCHEMA_SQL)
+        finally:
+            conn.autocommit = previous
     # Its own transaction, committed before anyone signs with the secret it returns.
     with pool.connection() as conn:
         conn.execute("INSERT INTO rekindle.link_secret (secret) VALUES (%s) "
