@@ -97,7 +97,8 @@ class _Handler:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         raw = envelope.original_content or envelope.content
         message = email.message_from_bytes(raw, policy=email.policy.default)
-        login = session.login_data.decode() if session.login_data else None
+        auth = session.auth_data
+        login = auth.login.decode() if isinstance(auth, LoginPassword) else None
         tls = server.transport.get_extra_info("ssl_object") is not None
         with self.server.lock:
             self.server.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
