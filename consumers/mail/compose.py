@@ -8,6 +8,7 @@ and anyone reading can recognise the repeat.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import UTC, datetime
 from email.headerregistry import Address
@@ -28,6 +29,7 @@ AUTOMATIC_KINDS = frozenset(KINDS) - {"campaign"}
 _MESSAGE_ID_NAMESPACE = uuid.UUID("6f1c8a52-3a0e-5d4b-9a57-1f0c2e9b7d31")
 
 
+@functools.lru_cache(maxsize=16)  # one From per deployment; the email parser is not cheap
 def sender_domain(sender: str) -> str:
     """The domain of a From value such as `Rekindle <no-reply@example.com>`."""
     message = EmailMessage()
