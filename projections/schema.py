@@ -108,4 +108,11 @@ CREATE TABLE IF NOT EXISTS rekindle.view_versions (
     name text PRIMARY KEY,
     version integer NOT NULL
 );
+
+-- the secret that signs personal links, when none is configured (projections/link_secret.py)
+CREATE TABLE IF NOT EXISTS rekindle.link_secret (
+    id boolean PRIMARY KEY DEFAULT true CHECK (id),
+    secret text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
 """

@@ -19,7 +19,7 @@ from domain.service import Rekindle
 from domain.settings import Settings
 from projections.database import Database
 
-pytest_plugins = ["tests.kafka_fixture"]
+pytest_plugins = ["tests.kafka_fixture", "tests.smtp_fixture"]
 
 
 @pytest.fixture(scope="session")
