@@ -138,9 +138,10 @@ class PreparedImport:
 
 def prepare_import(app: Rekindle, path: Path, by: Actor, *, source: str | None = None,
                    pool_id: UUID | None = None, tags: list[str] | None = None,
-                   delete_after: bool = False) -> PreparedImport:
-    """Checks the file and records ImportStarted; raises ValidationFailed for a bad file."""
-    sheet = open_sheet(path, app.settings.max_import_bytes)
+                   delete_after: bool = False, name: str | None = None) -> PreparedImport:
+    """Checks the file and records ImportStarted; raises ValidationFailed for a bad file.
+    `name` is the file's name as the user gave it: its extension must agree with the content."""
+    sheet = open_sheet(path, app.settings.max_import_bytes, name)
     try:
         recorded = app.start_import(by, file_format=sheet.format, file_size=path.stat().st_size,
                                     source=source, pool_id=pool_id, tags=tags)

@@ -59,7 +59,7 @@ class IntakeCommands:
         """Records the job before any row is read, so its progress can be followed at once."""
         job = ImportJob(
             id=ImportJob.create_id(),
-            file_format=v.one_of("file", file_format, ("csv", "xlsx")),
+            file_format=v.one_of("file", file_format, ("csv", "xlsx", "xls", "ods")),
             file_size=int(file_size),
             source=v.text("source", source, required=False) or DEFAULT_IMPORT_SOURCE,
             pool_id=self._known_pool(pool_id) if pool_id is not None else None,
