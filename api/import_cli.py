@@ -18,7 +18,7 @@ from domain.actor import Actor
 @click.option("--tags", default="", help="Tags for every candidate, comma separated.")
 @click.option("--source", default=None, help='Source of the candidates [default: "Excel import"].')
 def import_command(file: Path, pool_id: UUID | None, tags: str, source: str | None) -> None:
-    """Import candidates from a .csv or .xlsx file (header row names the columns)."""
+    """Import candidates from a .csv, .xlsx, .xls or .ods file (header row names the columns)."""
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from api.bootstrap import Runtime
@@ -31,7 +31,7 @@ def import_command(file: Path, pool_id: UUID | None, tags: str, source: str | No
             prepared = prepare_import(runtime.rekindle, file, Actor.system(), source=source,
                                       pool_id=pool_id,
                                       tags=[t.strip() for t in re.split(r"[,;]", tags)
-                                            if t.strip()])
+                                            if t.strip()], name=file.name)
         except DomainError as error:
             raise click.ClickException(f"{error.code}: {error.message}") from None
         started = time.perf_counter()

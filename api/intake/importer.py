@@ -136,9 +136,10 @@ class PreparedImport:
 
 def prepare_import(rekindle: Rekindle, path: Path, by: Actor, *, source: str | None = None,
                    pool_id: UUID | None = None, tags: list[str] | None = None,
-                   delete_after: bool = False) -> PreparedImport:
-    """Checks the file and records ImportStarted; raises ValidationFailed for a bad file."""
-    sheet = open_sheet(path, rekindle.settings.max_import_bytes)
+                   delete_after: bool = False, name: str | None = None) -> PreparedImport:
+    """Checks the file and records ImportStarted; raises ValidationFailed for a bad file.
+    `name` is the file's name as the user gave it: its extension must agree with the content."""
+    sheet = open_sheet(path, rekindle.settings.max_import_bytes, name)
     imports = rekindle.imports
     try:
         recorded = imports.start(by, file_format=sheet.format, file_size=path.stat().st_size,

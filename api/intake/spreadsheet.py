@@ -1,7 +1,11 @@
-"""Streaming readers for candidate spreadsheets (.csv and .xlsx), one row at a time.
+"""Readers for candidate spreadsheets (.csv, .xlsx, .xls, .ods), one row at a time.
 
-Memory stays flat with file size: CSV is read line by line, XLSX through openpyxl's
-read-only mode, which parses the sheet XML as a stream instead of loading the workbook.
+CSV is streamed line by line, so its memory stays flat with file size. Workbooks are read by
+calamine (Rust, through python-calamine): it parses the first worksheet whole when the file
+is opened, into a table of every cell in the sheet's used area, then hands the rows to Python
+one at a time. Parsing up front means a damaged sheet is refused before anything is imported;
+the price is memory that grows with the used area, about 100 bytes a cell, so the area is
+measured first in a throwaway process (sheet_probe) and sheets over MAX_SHEET_CELLS refused.
 Header cells are matched case-insensitively against common synonyms.
 """
 
@@ -9,15 +13,16 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 import zipfile
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
-from xml.parsers import expat
 
+from api.intake import sheet_probe
 from domain.errors import ValidationFailed
 
 LIST_FIELDS = ("phones", "tags", "links")
@@ -38,6 +43,18 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 BY_SYNONYM = {syn: name for name, syns in SYNONYMS.items() for syn in syns}
 TAG_SPLIT = re.compile(r"[,;]")
 CSV_SNIFF_BYTES = 64 * 1024
+
+FORMATS = ("csv", "xlsx", "xls", "ods")
+DESCRIBED = {"csv": "text (CSV)", "xlsx": "an .xlsx workbook", "xls": "an .xls workbook",
+             "ods": "an .ods spreadsheet"}
+NOT_A_SPREADSHEET = "is neither a CSV file nor an .xlsx, .xls or .ods workbook"
+# The container of .xls files (and of other old Office files, and of encrypted .xlsx ones).
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+
+# 3 million cells (100,000 rows of 30 columns) take about 300 MB in calamine (5 million cells
+# of short text took 510 MB), which keeps a whole import within about 400 MB.
+MAX_SHEET_CELLS = 3_000_000
 
 
 def normalise(header: Any) -> str:
@@ -69,8 +86,9 @@ def refuse(message: str) -> ValidationFailed:
     return ValidationFailed.field("file", message)
 
 
-def detect_format(path: Path, max_bytes: int) -> str:
-    """Refuses a file that is empty, too large, or neither CSV nor XLSX, by its bytes."""
+def detect_format(path: Path, max_bytes: int, name: str | None = None) -> str:
+    """The file's format by its bytes; refuses a file that is empty, too large, of no format
+    read here, or whose name (when it ends in one of FORMATS) promises another format."""
     size = path.stat().st_size
     if size == 0:
         raise refuse("is empty")
@@ -79,24 +97,48 @@ def detect_format(path: Path, max_bytes: int) -> str:
     with path.open("rb") as handle:
         head = handle.read(CSV_SNIFF_BYTES)
     if head.startswith(b"PK\x03\x04"):
-        try:
-            with zipfile.ZipFile(path) as archive:
-                if "xl/workbook.xml" not in archive.namelist():
-                    raise refuse("is a ZIP archive but not an .xlsx workbook")
-        except zipfile.BadZipFile:
-            raise refuse("is a damaged .xlsx file") from None
-        return "xlsx"
-    if b"\x00" in head or head.startswith((b"\xd0\xcf\x11\xe0", b"%PDF")):
-        raise refuse("is neither a CSV nor an .xlsx file (old .xls: save it as .xlsx)")
+        found = _zip_format(path)
+    elif head.startswith(OLE2_MAGIC):
+        found = "xls"
+    elif b"\x00" in head or head.startswith(b"%PDF") or _encoding(head) is None:
+        raise refuse(NOT_A_SPREADSHEET)
+    else:
+        found = "csv"
+    claimed = Path(name or "").suffix.lower().lstrip(".")
+    if claimed in FORMATS and claimed != found:
+        raise refuse(f"is named .{claimed} but its content is {DESCRIBED[found]}")
+    return found
+
+
+def _zip_format(path: Path) -> str:
+    """.xlsx and .ods are both ZIP packages: told apart by their workbook part and mimetype."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            if "xl/workbook.xml" in names:
+                return "xlsx"
+            if "mimetype" in names:
+                with archive.open("mimetype") as mimetype:
+                    if mimetype.read(len(ODS_MIMETYPE) + 2).strip() == ODS_MIMETYPE:
+                        return "ods"
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError):
+        raise refuse("is a damaged .xlsx or .ods file (its ZIP archive is broken)") from None
+    raise refuse("is a ZIP archive but not an .xlsx or .ods workbook")
+
+
+def _encoding(head: bytes) -> str | None:
+    """UTF-8 (a character cut off at the end of the sniffed bytes is fine), else cp1252."""
     try:
         head.decode("utf-8-sig")
+        return "utf-8-sig"
     except UnicodeDecodeError as error:
-        if error.start < len(head) - 4:
-            try:
-                head.decode("cp1252")
-            except UnicodeDecodeError:
-                raise refuse("is neither a CSV nor an .xlsx file") from None
-    return "csv"
+        if error.start >= len(head) - 4:
+            return "utf-8-sig"
+    try:
+        head.decode("cp1252")
+        return "cp1252"
+    except UnicodeDecodeError:
+        return None
 
 
 def columns_of(header: list[Any]) -> dict[int, str]:
@@ -132,18 +174,22 @@ def to_row(values: tuple[Any, ...] | list[Any], columns: dict[int, str]) -> dict
 
 
 def cell_text(value: Any) -> str | None:
+    """A cell as the importer stores it: whole numbers without ".0", and a date alone as its
+    midnight (the text dates from .xlsx cells have always had)."""
     if value is None:
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
+    elif type(value) is date:
+        value = datetime.combine(value, time())
     text = str(value).strip()
     return text or None
 
 
-def open_sheet(path: Path, max_bytes: int) -> Sheet:
+def open_sheet(path: Path, max_bytes: int, name: str | None = None) -> Sheet:
     """Checks the file and its header before anything is imported; rows come lazily."""
-    file_format = detect_format(path, max_bytes)
-    sheet = _open_xlsx(path) if file_format == "xlsx" else _open_csv(path)
+    file_format = detect_format(path, max_bytes, name)
+    sheet = _open_csv(path) if file_format == "csv" else _open_workbook(path, file_format)
     try:
         first = next(sheet.rows, None)
     except Exception:
@@ -152,25 +198,15 @@ def open_sheet(path: Path, max_bytes: int) -> Sheet:
     if first is None:
         sheet.close()
         raise refuse("has no rows below the header")
-    sheet.rows = _chain(first, sheet.rows)
+    sheet.rows = itertools.chain([first], sheet.rows)
     return sheet
-
-
-def _chain(first: tuple[int, dict[str, Any]],
-           rest: Iterator[tuple[int, dict[str, Any]]]) -> Iterator[tuple[int, dict[str, Any]]]:
-    yield first
-    yield from rest
 
 
 def _open_csv(path: Path) -> Sheet:
     raw = path.open("rb")
     with path.open("rb") as probe:
         head = probe.read(CSV_SNIFF_BYTES)
-    try:
-        head.decode("utf-8-sig")
-        encoding = "utf-8-sig"
-    except UnicodeDecodeError as error:
-        encoding = "utf-8-sig" if error.start >= len(head) - 4 else "cp1252"
+    encoding = _encoding(head) or "utf-8-sig"
     text = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
     first_line = head.decode(encoding, errors="replace").splitlines()[0] if head else ""
     delimiter = max(",;\t|", key=first_line.count) if first_line else ","
@@ -200,233 +236,59 @@ def _open_csv(path: Path) -> Sheet:
     return Sheet("csv", columns, rows(), text.close)
 
 
-def _open_xlsx(path: Path) -> Sheet:
-    """Streams the first worksheet's XML through expat, converting only the mapped columns.
+def _open_workbook(path: Path, file_format: str) -> Sheet:
+    """The first worksheet of an .xlsx, .xls or .ods file, through calamine.
 
-    openpyxl finds the sheet, the shared strings' part and the date styles, but its
-    read-only worksheet is bypassed: it parses the whole sheet once more just to size it when
-    the file has no <dimension> (openpyxl's own write-only files have none) and builds
-    several objects per cell, which made parsing cost more than writing the candidates.
-    """
-    from openpyxl.reader.excel import ExcelReader
-    from openpyxl.styles.stylesheet import apply_stylesheet
-    from openpyxl.xml.constants import SHARED_STRINGS
+    Values are what the sheet shows: numbers, text (formulas by their cached result), booleans,
+    dates and times; error cells such as #N/A come back empty."""
+    from python_calamine import CalamineError, CalamineWorkbook
 
-    handle = path.open("rb")
+    index = _measure(path, file_format)
     try:
-        reader = ExcelReader(handle, read_only=True, data_only=True)
-        reader.read_manifest()
-        reader.read_workbook()
-        apply_stylesheet(reader.archive, reader.wb)
-        sheet_path = next((rel.target for _, rel in reader.parser.find_sheets()
-                           if "chartsheet" not in rel.Type
-                           and rel.target in reader.valid_files), None)
-        strings_part = reader.package.find(SHARED_STRINGS)
-        strings: list[str] = []
-        if strings_part is not None:
-            with reader.archive.open(strings_part.PartName[1:]) as src:
-                strings = _SheetXml.shared_strings(src)
-    except Exception:
-        handle.close()
-        raise refuse("is a damaged .xlsx file") from None
-    archive = reader.archive
-    if sheet_path is None:
-        archive.close()
-        handle.close()
-        raise refuse("has no worksheet")
-    source = archive.open(sheet_path)
+        with CalamineWorkbook.from_path(path) as book:
+            sheet = book.get_sheet_by_index(index)
+    except (CalamineError, OSError, ValueError):
+        raise _damaged(file_format) from None
+    numbered = _rows_with_text(sheet.iter_rows() if sheet.start is not None else iter(()))
+    header = next(numbered, None)
+    columns = columns_of(header[1] if header else [])
 
-    def close() -> None:
-        source.close()
-        archive.close()
-        handle.close()
-
-    sheet = _SheetXml(source, strings, set(reader.wb._date_formats),
-                      set(reader.wb._timedelta_formats), reader.wb.epoch)
-    raw_rows = sheet.rows()
-    try:
-        header = next((cells for _, cells, _ in raw_rows if sheet.any_text(cells, [])), None)
-        columns = columns_of([header.get(i) for i in range(max(header) + 1)] if header else [])
-    except Exception:
-        close()
-        raise
-    sheet.wanted = set(columns)
-    width = max(columns) + 1
-
-    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
-        for number, cells, others in raw_rows:
-            if sheet.any_text(cells, others):
-                yield number, to_row([cells.get(i) for i in range(width)], columns)
-
-    return Sheet("xlsx", columns, rows(), close)
+    reading = ((number, to_row(values, columns)) for number, values in numbered)
+    return Sheet(file_format, columns, reading, reading.close)
 
 
-class _SheetXml:
-    """The rows of one worksheet's XML, parsed with expat callbacks in fixed-size chunks.
-
-    Cell values are what openpyxl's read-only, data_only mode gives (shared and inline strings,
-    numbers, booleans, dates by style); formulas count by their cached result. Only the
-    `wanted` columns are converted; other cells are kept raw, to tell whether a row is empty.
-    """
-
-    CHUNK = 64 * 1024
-
-    def __init__(self, source: Any, strings: list[str], date_styles: set[int],
-                 duration_styles: set[int], epoch: Any) -> None:
-        self.source = source
-        self.strings = strings
-        self.date_styles = date_styles
-        self.duration_styles = duration_styles
-        self.epoch = epoch
-        self.wanted: set[int] | None = None
-        self._columns: dict[str, int] = {}
-
-    def rows(self) -> Iterator[tuple[int, dict[int, Any], list[tuple[str, str, str | None]]]]:
-        """(row number, converted cells by 0-based column, raw unconverted cells) per <row>."""
-        done: list[tuple[int, dict[int, Any], list[tuple[str, str, str | None]]]] = []
-        parts: list[str] = []
-        row, col, kind, style = 0, -1, "n", None
-        cells: dict[int, Any] = {}
-        others: list[tuple[str, str, str | None]] = []
-        in_cell = capture = False
-        phonetic = 0
-
-        def start(name: str, attrs: dict[str, str]) -> None:
-            nonlocal row, col, kind, style, cells, others, in_cell, capture, phonetic
-            tag = name[name.find(":") + 1:]
-            if tag == "c":
-                col = self._column(attrs.get("r"), col + 1)
-                kind = attrs.get("t", "n")
-                style = attrs.get("s")
-                in_cell = True
-                parts.clear()
-            elif tag == "row":
-                given = attrs.get("r")
-                row = int(given) if given and given.isdigit() else row + 1
-                col = -1
-                cells = {}
-                others = []
-            elif tag == "rPh":
-                phonetic += 1
-            elif in_cell and (tag == "v" or (tag == "t" and not phonetic)):
-                capture = True
-
-        def end(name: str) -> None:
-            nonlocal in_cell, capture, phonetic
-            tag = name[name.find(":") + 1:]
-            if tag == "v" or tag == "t":
-                capture = False
-            elif tag == "c":
-                in_cell = False
-                text = "".join(parts)
-                if self.wanted is None or col in self.wanted:
-                    cells[col] = self.value(kind, text, style)
-                elif text:
-                    others.append((kind, text, style))
-            elif tag == "row":
-                done.append((row, cells, others))
-            elif tag == "rPh":
-                phonetic -= 1
-
-        def text(data: str) -> None:
-            if capture:
-                parts.append(data)
-
-        parser = _expat_parser(start, end, text)
-        try:
-            while chunk := self.source.read(self.CHUNK):
-                parser.Parse(chunk, False)
-                yield from done
-                done.clear()
-            parser.Parse(b"", True)
-        except (expat.ExpatError, zipfile.BadZipFile, EOFError, zlib.error):
-            raise refuse("is a damaged .xlsx file") from None
-        yield from done
-
-    def _column(self, reference: str | None, position: int) -> int:
-        """0-based column of "BC12" (cached per letter prefix); the position if absent."""
-        if not reference:
-            return position
-        letters = reference.rstrip("0123456789")
-        index = self._columns.get(letters)
-        if index is None:
-            from openpyxl.utils.cell import column_index_from_string
-
-            try:
-                index = self._columns[letters] = column_index_from_string(letters) - 1
-            except ValueError:
-                index = position
-        return index
-
-    def any_text(self, cells: dict[int, Any], others: list[tuple[str, str, str | None]]) -> bool:
-        return any(cell_text(v) for v in cells.values()) or any(
-            cell_text(self.value(*raw)) for raw in others)
-
-    def value(self, kind: str, text: str, style: str | None) -> Any:
-        if kind == "inlineStr":
-            return text
-        if not text:
-            return None
-        try:
-            if kind == "s":
-                return self.strings[int(text)]
-            if kind == "n":
-                number: Any = float(text) if any(c in text for c in ".Ee") else int(text)
-                if style and int(style) in self.date_styles:
-                    from openpyxl.utils.datetime import from_excel
-
-                    number = from_excel(number, self.epoch,
-                                        timedelta=int(style) in self.duration_styles)
-                return number
-            if kind == "b":
-                return bool(int(text))
-            if kind == "d":
-                from openpyxl.utils.datetime import from_ISO8601
-
-                return from_ISO8601(text)
-        except (ValueError, IndexError, OverflowError):
-            return text
-        return text
-
-    @staticmethod
-    def shared_strings(source: Any) -> list[str]:
-        """The shared strings table: each <si>'s text without phonetic hints (like openpyxl)."""
-        strings: list[str] = []
-        parts: list[str] = []
-        state = {"capture": False, "phonetic": 0}
-
-        def start(name: str, attrs: dict[str, str]) -> None:
-            tag = name[name.find(":") + 1:]
-            if tag == "si":
-                parts.clear()
-            elif tag == "rPh":
-                state["phonetic"] += 1
-            elif tag == "t" and not state["phonetic"]:
-                state["capture"] = True
-
-        def end(name: str) -> None:
-            tag = name[name.find(":") + 1:]
-            if tag == "t":
-                state["capture"] = False
-            elif tag == "si":
-                strings.append("".join(parts).replace("x005F_", ""))
-            elif tag == "rPh":
-                state["phonetic"] -= 1
-
-        def text(data: str) -> None:
-            if state["capture"]:
-                parts.append(data)
-
-        parser = _expat_parser(start, end, text)
-        parser.ParseFile(source)
-        return strings
+def _rows_with_text(rows: Iterator[list[Any]]) -> Iterator[tuple[int, list[Any]]]:
+    """Each row that holds any text, with its number as the sheet shows it: python-calamine
+    yields empty rows for those above the used area, so counting from 1 gives that number."""
+    for number, values in enumerate(rows, start=1):
+        if any(cell_text(v) for v in values):
+            yield number, values
 
 
-def _expat_parser(start: Any, end: Any, text: Any) -> Any:
-    """A streaming XML parser calling back on each element's start, end and text."""
-    parser = expat.ParserCreate()
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    parser.CharacterDataHandler = text
-    parser.buffer_text = True
-    return parser
+def _damaged(file_format: str) -> ValidationFailed:
+    # .doc and .ppt files share the .xls container, so an unreadable one may be either
+    other = ", or another kind of Office file" if file_format == "xls" else ""
+    return refuse(f"is a damaged .{file_format} file{other}")
+
+
+def _measure(path: Path, file_format: str) -> int:
+    """Which sheet to read, once a throwaway process has parsed it and found its used area
+    within MAX_SHEET_CELLS."""
+    found = sheet_probe.measure(path)
+    if "refused" in found:
+        raise refuse(found["refused"])
+    if "damaged" in found:
+        raise _damaged(file_format)
+    if "too_slow" in found:
+        raise refuse(f"took longer than {sheet_probe.PROBE_TIMEOUT_S} s to read: save it as .csv")
+    if "too_large" in found:
+        raise refuse(f"is too large to read: its first sheet's used area needs more than "
+                     f"{sheet_probe.PROBE_MEMORY_BYTES // 2**20:,} MB (delete stray cells far "
+                     f"from the data, or save it as .csv)")
+    cells = found["rows"] * found["columns"]
+    if cells > MAX_SHEET_CELLS:
+        raise refuse(f"its first sheet's used area is {found['rows']:,} rows by "
+                     f"{found['columns']:,} columns ({cells:,} cells, more than "
+                     f"{MAX_SHEET_CELLS:,}): delete unused columns or stray cells far from "
+                     f"the data, or save it as .csv")
+    return int(found["sheet"])

@@ -23,7 +23,7 @@ from domain.recorded import Recorded
 from projections import crm_queries
 
 blp = Blueprint("imports", __name__, url_prefix="/v1",
-                description="Bulk import of candidates from .csv or .xlsx files")
+                description="Bulk import of candidates from .csv, .xlsx, .xls or .ods files")
 
 COPY_CHUNK = 1024 * 1024
 
@@ -48,7 +48,7 @@ def start_import(form: dict[str, Any], files: dict[str, Any]) -> Response:
     try:
         prepared = prepare_import(service, path, current_actor(), source=form.get("source"),
                                   pool_id=form.get("pool_id"), tags=_split(form.get("tags")),
-                                  delete_after=True)
+                                  delete_after=True, name=files["file"].filename)
     except BaseException:
         path.unlink(missing_ok=True)
         raise

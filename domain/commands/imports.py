@@ -28,7 +28,7 @@ from domain.recorded import Recorded
 from domain.store import EventStore
 
 DEFAULT_SOURCE = "Excel import"
-FILE_FORMATS = ("csv", "xlsx")
+FILE_FORMATS = ("csv", "xlsx", "xls", "ods")
 FIELD_NAMES = {"emails": "email", "phones": "phone", "links": "link"}
 Rows = list[tuple[int, Mapping[str, Any]]]
 

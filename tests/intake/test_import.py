@@ -100,8 +100,9 @@ def test_header_synonyms_first_and_last_name_pool_and_source(app, admin, write_c
 
 @pytest.mark.parametrize("content, message", [
     (b"", "is empty"),
-    (b"%PDF-1.7 binary\x00\x01", "neither a CSV nor an .xlsx"),
-    (b"PK\x03\x04not really a zip", "damaged .xlsx"),
+    (b"%PDF-1.7 binary\x00\x01", "neither a CSV file nor an .xlsx, .xls or .ods workbook"),
+    (b"PK\x03\x04not really a zip", "damaged .xlsx or .ods file"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "damaged .xls file"),
     (b"Name,Phone\nGrace,123\n", "no email column"),
     (b"Email\n", "no rows below the header"),
 ])
