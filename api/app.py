@@ -20,7 +20,9 @@ from werkzeug.exceptions import HTTPException
 from api import errors, observability, responses
 from api.auth import Authenticator
 from api.errors import ApiError
+from api.fields import unstorable_path
 from api.idempotency import POSITION_HEADER
+from domain.errors import ValidationFailed
 from domain.recorded import Recorded
 from domain.service import Rekindle
 
@@ -172,6 +174,10 @@ def _check_body() -> None:
         raise ApiError("bad_request", "the body is not valid JSON") from None
     if _json_depth(parsed) > MAX_JSON_DEPTH:
         raise ApiError("bad_request", f"the JSON is nested deeper than {MAX_JSON_DEPTH} levels")
+    where = unstorable_path(parsed)
+    if where is not None:
+        raise ValidationFailed.field(where, "must not contain a NUL character or a lone "
+                                            "UTF-16 surrogate")
 
 
 def create_app(rt: Any) -> Flask:

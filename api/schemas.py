@@ -1,13 +1,15 @@
 """Request schemas: they validate every body and query string, and generate the OpenAPI document.
 
-Unknown fields are refused (marshmallow's RAISE, the default); the domain re-checks values,
-so these schemas state types and the fixed vocabularies, not business rules.
+Unknown fields are refused (marshmallow's RAISE, the default), and every field is strict and
+bounded (api/fields.py); the domain checks values again, so these schemas state types and
+the fixed vocabularies, not the product's rules.
 """
 
 from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from api.fields import Flag, FormFlag, Id, Items, Text, Whole
 from domain.access import ROLES
 from domain.opportunity import COPY_CATEGORIES, FILE_KINDS, ORIGINS
 from domain.posting import POSTING_STATES
@@ -33,74 +35,74 @@ class ReadArgs(Strict):
 
 class PageArgs(ReadArgs):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE))
-    cursor = fields.String(validate=validate.Length(max=500))
+    cursor = Text(max_length=500)
 
 
-def _texts() -> fields.List:
-    return fields.List(fields.String())
+def _texts() -> Items:
+    return Items(Text())
 
 
 # --- users ----------------------------------------------------------------------------------
 
 
 class UserCreate(Strict):
-    name = fields.String(required=True)
-    email = fields.String(required=True)
-    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    name = Text(required=True)
+    email = Text(required=True)
+    role = Text(required=True, validate=validate.OneOf(ROLES))
 
 
 class RoleChange(Strict):
-    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    role = Text(required=True, validate=validate.OneOf(ROLES))
 
 
 class UserListArgs(PageArgs):
-    role = fields.String(validate=validate.OneOf(ROLES))
+    role = Text(validate=validate.OneOf(ROLES))
 
 
 # --- postings -------------------------------------------------------------------------------
 
 
 class PostingCreate(Strict):
-    title = fields.String(required=True)
-    team = fields.String(allow_none=True)
-    location = fields.String(allow_none=True)
-    state = fields.String(load_default="draft", validate=validate.OneOf(POSTING_STATES))
-    hiring_team = fields.List(fields.UUID(), load_default=list)
+    title = Text(required=True)
+    team = Text(allow_none=True)
+    location = Text(allow_none=True)
+    state = Text(load_default="draft", validate=validate.OneOf(POSTING_STATES))
+    hiring_team = Items(Id(), load_default=list)
 
 
 class PostingState(Strict):
-    state = fields.String(required=True, validate=validate.OneOf(POSTING_STATES))
+    state = Text(required=True, validate=validate.OneOf(POSTING_STATES))
 
 
 class HiringTeam(Strict):
-    hiring_team = fields.List(fields.UUID(), required=True)
+    hiring_team = Items(Id(), required=True)
 
 
 class PostingListArgs(PageArgs):
-    state = fields.String(validate=validate.OneOf(POSTING_STATES))
+    state = Text(validate=validate.OneOf(POSTING_STATES))
 
 
 # --- candidates -----------------------------------------------------------------------------
 
 
 class CandidateCreate(Strict):
-    name = fields.String(required=True)
-    emails = fields.List(fields.String(), required=True)
+    name = Text(required=True)
+    emails = Items(Text(), required=True)
     phones = _texts()
-    location = fields.String(allow_none=True)
-    headline = fields.String(allow_none=True)
+    location = Text(allow_none=True)
+    headline = Text(allow_none=True)
     links = _texts()
     tags = _texts()
     sources = _texts()
-    origin = fields.String(validate=validate.OneOf(ORIGINS))
+    origin = Text(validate=validate.OneOf(ORIGINS))
 
 
 class CandidatePatch(Strict):
-    name = fields.String()
-    emails = fields.List(fields.String())
+    name = Text()
+    emails = Items(Text())
     phones = _texts()
-    location = fields.String(allow_none=True)
-    headline = fields.String(allow_none=True)
+    location = Text(allow_none=True)
+    headline = Text(allow_none=True)
     links = _texts()
     tags = _texts()
     sources = _texts()
@@ -111,66 +113,66 @@ class CandidateArgs(ReadArgs):
 
 
 class CandidateListArgs(PageArgs):
-    tag = fields.String()
-    pool_id = fields.UUID()
-    source = fields.String()
-    archive_reason = fields.String()
-    consent = fields.String(validate=validate.OneOf(
+    tag = Text()
+    pool_id = Id()
+    source = Text()
+    archive_reason = Text()
+    consent = Text(validate=validate.OneOf(
         ("none", "requested", "granted", "revoked", "expired")))
-    stage = fields.String()
-    q = fields.String(validate=validate.Length(max=200))
+    stage = Text()
+    q = Text(validate=validate.Length(max=200))
 
 
 # --- opportunities --------------------------------------------------------------------------
 
 
 class ArchiveSource(Strict):
-    reason = fields.String(required=True)
+    reason = Text(required=True)
 
 
 class CopyFrom(Strict):
-    opportunity_id = fields.UUID(required=True)
-    categories = fields.List(fields.String(validate=validate.OneOf(COPY_CATEGORIES)),
+    opportunity_id = Id(required=True)
+    categories = Items(Text(validate=validate.OneOf(COPY_CATEGORIES)),
                              required=True)
     archive_source = fields.Nested(ArchiveSource, allow_none=True)
 
 
 class OpportunityCreate(Strict):
-    posting_id = fields.UUID(allow_none=True)
-    general = fields.Boolean(load_default=False)
-    owner_id = fields.UUID(allow_none=True)
-    stage = fields.String()
-    origin = fields.String(validate=validate.OneOf(ORIGINS))
+    posting_id = Id(allow_none=True)
+    general = Flag(load_default=False)
+    owner_id = Id(allow_none=True)
+    stage = Text()
+    origin = Text(validate=validate.OneOf(ORIGINS))
     sources = _texts()
     tags = _texts()
     copy_from = fields.Nested(CopyFrom, allow_none=True)
 
 
 class Archive(Strict):
-    reason = fields.String(required=True)
+    reason = Text(required=True)
 
 
 class Convert(Strict):
-    posting_id = fields.UUID(required=True)
+    posting_id = Id(required=True)
 
 
 class Stage(Strict):
-    stage = fields.String(required=True)
+    stage = Text(required=True)
 
 
 class Tags(Strict):
-    tags = fields.List(fields.String(), required=True)
+    tags = Items(Text(), required=True)
 
 
 class Referral(Strict):
-    referrer_id = fields.UUID(required=True)
-    relationship = fields.String(allow_none=True)
-    notes = fields.String(allow_none=True)
+    referrer_id = Id(required=True)
+    relationship = Text(allow_none=True)
+    notes = Text(allow_none=True)
 
 
 class FileForm(Strict):
-    secret = fields.Boolean(load_default=False)
-    kind = fields.String(load_default="file", validate=validate.OneOf(FILE_KINDS))
+    secret = FormFlag(load_default=False)
+    kind = Text(load_default="file", validate=validate.OneOf(FILE_KINDS))
 
 
 class FileUpload(FileForm):
@@ -183,13 +185,13 @@ class FileUpload(FileForm):
 
 
 class ConsentRequest(Strict):
-    deadline_days = fields.Integer(validate=validate.Range(min=1, max=365))
+    deadline_days = Whole(validate=validate.Range(min=1, max=365))
 
 
 class ConsentGrant(Strict):
-    channel = fields.String()
+    channel = Text()
     purposes = _texts()
 
 
 class Anonymize(Strict):
-    reason = fields.String(load_default="admin", validate=validate.OneOf(("request", "admin")))
+    reason = Text(load_default="admin", validate=validate.OneOf(("request", "admin")))

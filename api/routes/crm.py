@@ -23,6 +23,7 @@ from api.auth import (
 )
 from api.blueprint import Blueprint
 from api.errors import ApiError
+from api.fields import Flag, Id, Items, Object, Text
 from api.idempotency import idempotent
 from api.schemas import PageArgs, ReadArgs, Strict
 from domain import access
@@ -38,83 +39,83 @@ blp = Blueprint("crm", __name__, url_prefix="/v1", description="Talent CRM: pool
 
 
 class PoolCreate(Strict):
-    name = fields.String(required=True)
-    description = fields.String(allow_none=True)
+    name = Text(required=True)
+    description = Text(allow_none=True)
 
 
 class PoolChange(Strict):
-    name = fields.String()
-    description = fields.String(allow_none=True)
+    name = Text()
+    description = Text(allow_none=True)
 
 
 class Members(Strict):
-    candidate_ids = fields.List(fields.UUID(), required=True)
+    candidate_ids = Items(Id(), required=True)
 
 
 class RuleCreate(Strict):
-    name = fields.String(required=True)
-    trigger = fields.String(required=True)
-    enabled = fields.Boolean(load_default=True)
-    filter = fields.List(fields.Dict(), load_default=list)
-    actions = fields.List(fields.Dict(), required=True)
+    name = Text(required=True)
+    trigger = Text(required=True)
+    enabled = Flag(load_default=True)
+    filter = Items(Object(), load_default=list)
+    actions = Items(Object(), required=True)
 
 
 class RuleChange(Strict):
-    name = fields.String()
-    trigger = fields.String()
-    enabled = fields.Boolean()
-    filter = fields.List(fields.Dict())
-    actions = fields.List(fields.Dict())
+    name = Text()
+    trigger = Text()
+    enabled = Flag()
+    filter = Items(Object())
+    actions = Items(Object())
 
 
 class RuleListArgs(PageArgs):
-    trigger = fields.String(validate=validate.OneOf(TRIGGERS))
+    trigger = Text(validate=validate.OneOf(TRIGGERS))
 
 
 class FormCreate(Strict):
-    title = fields.String(required=True)
-    pool_id = fields.UUID(allow_none=True)
-    consent_text = fields.String(allow_none=True)
+    title = Text(required=True)
+    pool_id = Id(allow_none=True)
+    consent_text = Text(allow_none=True)
 
 
 class Submission(Strict):
-    name = fields.String(required=True)
-    email = fields.String(required=True)
-    phone = fields.String(allow_none=True)
-    interests = fields.List(fields.String(), load_default=list)
-    consent = fields.Boolean(required=True)
+    name = Text(required=True)
+    email = Text(required=True)
+    phone = Text(allow_none=True)
+    interests = Items(Text(), load_default=list)
+    consent = Flag(required=True)
 
 
 class ReminderCreate(Strict):
     due_at = fields.AwareDateTime(required=True)
-    note = fields.String(required=True)
-    assignee_id = fields.UUID(allow_none=True)
+    note = Text(required=True)
+    assignee_id = Id(allow_none=True)
 
 
 class ReminderListArgs(PageArgs):
-    assignee_id = fields.UUID()
-    candidate_id = fields.UUID()
+    assignee_id = Id()
+    candidate_id = Id()
     due_before = fields.AwareDateTime()
-    status = fields.String(validate=validate.OneOf(REMINDER_STATES))
+    status = Text(validate=validate.OneOf(REMINDER_STATES))
 
 
 class NotificationListArgs(PageArgs):
-    recipient_id = fields.UUID()
+    recipient_id = Id()
 
 
 class CampaignCreate(Strict):
-    name = fields.String(required=True)
-    subject = fields.String(required=True)
-    body = fields.String(required=True)
+    name = Text(required=True)
+    subject = Text(required=True)
+    body = Text(required=True)
 
 
 class CampaignSend(Strict):
-    candidate_ids = fields.List(fields.UUID())
-    pool_id = fields.UUID()
+    candidate_ids = Items(Id())
+    pool_id = Id()
 
 
 class PutForward(Strict):
-    candidate_ids = fields.List(fields.UUID(), required=True)
+    candidate_ids = Items(Id(), required=True)
 
 
 def _found(item: dict[str, Any] | None, kind: str, item_id: UUID) -> Response:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, jsonify
-from marshmallow import fields, validate
+from marshmallow import validate
 
 from api import responses
 from api.app import pool, wait_for
 from api.auth import ADMINS, requires
 from api.blueprint import Blueprint
+from api.fields import Text
 from api.schemas import PageArgs
 from projections.erasures import REASONS, STATUSES, list_erasures
 
@@ -19,8 +20,8 @@ blp = Blueprint("gdpr_audit", __name__, url_prefix="/v1/audit",
 
 
 class ErasureListArgs(PageArgs):
-    status = fields.String(validate=validate.OneOf(STATUSES))
-    reason = fields.String(validate=validate.OneOf(REASONS))
+    status = Text(validate=validate.OneOf(STATUSES))
+    reason = Text(validate=validate.OneOf(REASONS))
 
 
 @blp.route("/erasures", methods=["GET"])

@@ -219,3 +219,12 @@ def test_in_process_worker_delivers_a_sent_application(api, fake_ats):
     shown = api.get(f"/v1/opportunities/{opportunity_id}?min_position={position}").get_json()
     assert shown["ats"]["status"] == "sent"
     assert len(fake_ats.applications) == 1
+
+
+def test_an_event_id_that_is_not_a_string_is_refused_and_nothing_recorded(api):
+    before = api.runtime.rekindle.store.head()
+    for event_id in (5, 5.0, True, ["e-1"], {"id": "e-1"}):
+        answer = post_signed(api, ats_event(event_id=event_id))
+        assert answer.status_code == 422, (event_id, answer.get_json())
+        assert "event_id" in answer.get_json()["details"]
+    assert api.runtime.rekindle.store.head() == before
