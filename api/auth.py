@@ -121,16 +121,19 @@ class Authenticator:
         self.limiter = FailureLimiter(runtime.settings.auth_failure_limit_per_minute)
 
     def authenticate(self, header: str | None, address: str) -> Actor:
-        """Only presented-but-wrong credentials count towards the per-address limit."""
+        """Only presented-but-wrong credentials count towards the per-address limit, and the
+        limit never refuses a valid token: people behind one address (an office's NAT) keep
+        working while someone among them guesses. A guess costs no hash verification unless
+        it names a user's existing token."""
+        actor = self._actor_for(header)
+        if actor is not None:
+            return actor
         if self.limiter.blocked(address):
             raise ApiError("rate_limited", "too many failed authentications; wait a minute",
                            headers={"Retry-After": "60"})
-        actor = self._actor_for(header)
-        if actor is None:
-            if header:
-                self.limiter.failed(address)
-            raise Unauthorized("a valid bearer token is required")
-        return actor
+        if header:
+            self.limiter.failed(address)
+        raise Unauthorized("a valid bearer token is required")
 
     def _actor_for(self, header: str | None) -> Actor | None:
         scheme, _, token = (header or "").partition(" ")

@@ -42,11 +42,25 @@ def purge_expired(pool: ConnectionPool) -> int:
 
 
 def _request_hash() -> str:
+    """What makes two requests the same one: method, path, media type and body. A multipart
+    body has been parsed by the time the key is checked, so its fields and files are hashed
+    (each file rewound for the route to read)."""
     digest = hashlib.sha256()
     digest.update(request.method.encode())
     digest.update(b"\0" + request.path.encode() + b"\0")
-    digest.update((request.content_type or "").split(";")[0].encode() + b"\0")
-    digest.update(request.get_data(cache=True, parse_form_data=False))
+    digest.update(request.mimetype.encode() + b"\0")
+    if request.mimetype.startswith("multipart/"):
+        for name, value in sorted(request.form.items(multi=True)):
+            digest.update(f"{name}={value}".encode() + b"\0")
+        for name, upload in sorted(request.files.items(multi=True), key=lambda f: f[0]):
+            digest.update(f"{name}:{upload.filename}:{upload.mimetype}".encode() + b"\0")
+            stream = upload.stream
+            start = stream.tell()
+            while chunk := stream.read(1 << 20):
+                digest.update(chunk)
+            stream.seek(start)
+    else:
+        digest.update(request.get_data(cache=True, parse_form_data=False))
     return digest.hexdigest()
 
 

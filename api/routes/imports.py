@@ -10,12 +10,13 @@ from typing import Any
 from uuid import UUID
 
 from flask import Response, jsonify
-from marshmallow import fields, validate
 
 from api import responses
 from api.app import command_response, pool, rekindle, wait_for
 from api.auth import READERS, RECRUITERS, current_actor, requires
 from api.blueprint import Blueprint
+from api.fields import Id, Text
+from api.idempotency import idempotent
 from api.intake.importer import prepare_import
 from api.schemas import FileUpload, ReadArgs, Strict
 from domain.errors import NotFound
@@ -29,10 +30,10 @@ COPY_CHUNK = 1024 * 1024
 
 
 class ImportForm(Strict):
-    pool_id = fields.UUID(metadata={"description": "pool every imported candidate joins"})
-    tags = fields.String(validate=validate.Length(max=2000),
+    pool_id = Id(metadata={"description": "pool every imported candidate joins"})
+    tags = Text(max_length=2000,
                          metadata={"description": "tags for every candidate, comma separated"})
-    source = fields.String(validate=validate.Length(max=200),
+    source = Text(max_length=200,
                            metadata={"description": 'source; defaults to "Excel import"'})
 
 
@@ -41,6 +42,7 @@ class ImportForm(Strict):
 @blp.arguments(ImportForm, location="form")
 @blp.arguments(FileUpload, location="files")
 @responses.command(blp, 202, responses.ImportStatus)
+@idempotent(candidate_field=None)
 def start_import(form: dict[str, Any], files: dict[str, Any]) -> Response:
     """Checks the file (format, size, header), then imports it in the background."""
     service = rekindle()

@@ -76,6 +76,20 @@ def test_repeated_failed_authentication_is_rate_limited_per_address(anonymous, r
     assert client.get("/v1/candidates").status_code == 200
 
 
+def test_failures_from_an_address_never_lock_out_a_valid_token_from_it(anonymous, runtime,
+                                                                       client):
+    """Anyone behind the same NAT as an attacker still gets in with their own token."""
+    limit = runtime.settings.auth_failure_limit_per_minute
+    office = {"REMOTE_ADDR": "198.51.100.23"}
+    for _ in range(limit + 5):
+        anonymous.as_user("wrong").get("/v1/candidates", environ_base=office)
+    assert anonymous.as_user("wrong").get("/v1/candidates",
+                                          environ_base=office).status_code == 429
+    assert client.get("/v1/candidates", environ_base=office).status_code == 200
+    _, colleague = client.new_user("team_member")
+    assert colleague.get("/v1/candidates", environ_base=office).status_code == 200
+
+
 def test_security_headers_on_every_response(client, anonymous):
     for response in (client.get("/v1/postings"), anonymous.get("/healthz"),
                      anonymous.get("/v1/nothing")):

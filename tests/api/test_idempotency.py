@@ -89,3 +89,52 @@ def test_an_expired_key_runs_the_request_anew(client):
     assert "Idempotent-Replayed" not in second.headers
     assert client.post("/v1/postings", {"title": "After expiry"}, headers=key).get_json() == \
         second.get_json()
+
+
+def upload(client, oid, content: bytes, key: str):
+    import io
+
+    return client.post(f"/v1/opportunities/{oid}/files", headers={"Idempotency-Key": key},
+                       data={"file": (io.BytesIO(content), "cv.txt")},
+                       content_type="multipart/form-data")
+
+
+def test_an_upload_with_a_key_used_for_another_file_is_refused(client):
+    from tests.api.conftest import candidate, opportunity
+    from tests.api.test_scope import head
+
+    oid = opportunity(client, candidate(client))
+    first = upload(client, oid, b"first file", "upload-1")
+    again = upload(client, oid, b"first file", "upload-1")
+    assert first.status_code == again.status_code == 201
+    assert again.get_json() == first.get_json()
+    before = head(client)
+    other = upload(client, oid, b"another file entirely", "upload-1")
+    assert (other.status_code, other.get_json()["error"]) == (422, "idempotency_key_reused")
+    assert head(client) == before
+
+
+def test_an_import_repeated_with_its_key_starts_once(client):
+    import io
+
+    from tests.api.test_scope import head
+
+    body = f"Email,Name\n{unique_email()},Ann\n".encode()
+
+    def start(content: bytes):
+        return client.post("/v1/imports", headers={"Idempotency-Key": "import-1"},
+                           data={"file": (io.BytesIO(content), "people.csv")},
+                           content_type="multipart/form-data")
+
+    first = start(body)
+    assert first.status_code == 202, first.get_json()
+    after_first = head(client)
+    again = start(body)
+    assert again.status_code == 202 and again.get_json() == first.get_json()
+    other = start(body + b"x@example.com,X\n")
+    assert (other.status_code, other.get_json()["error"]) == (422, "idempotency_key_reused")
+    with client.runtime.database.pool.connection() as conn:
+        started = conn.execute("SELECT count(*) FROM rekindle_events WHERE topic LIKE "
+                               "'%ImportStarted'").fetchone()[0]
+    assert started == 1
+    assert head(client) >= after_first
