@@ -14,14 +14,13 @@ from collections.abc import Sequence
 from time import monotonic
 from typing import TYPE_CHECKING
 
-import psycopg
 from eventsourcing.persistence import Notification
-from psycopg import sql
 
 from consumers.background import Background
 from consumers.delivery import Abandoned, Progress, RetryPolicy, deliver, deliver_together
 from consumers.handlers import Handler, batch_scope
 from consumers.messages import Message
+from projections.listen import Listener
 from projections.runner import preload_keys
 
 if TYPE_CHECKING:
@@ -49,7 +48,8 @@ class NotificationFollower:
         self.idle_wait_s = idle_wait_s
         self.interval_s = interval_s
         self._last_read = 0.0
-        self._listener: psycopg.Connection | None = None
+        self._listener = Listener(runtime.database.conninfo or "",
+                                  runtime.rekindle.store.recorder.channel_name)
 
     def next_batch(self, after: int, limit: int = BATCH) -> Sequence[Notification]:
         """Notifications after `after`; waits up to idle_wait_s for new ones if there are none."""
@@ -59,25 +59,11 @@ class NotificationFollower:
         found = recorder.select_notifications(start=after, limit=limit, inclusive_of_start=False)
         if found or self.stopping.is_set():
             return found
-        self._wait_for_notify()
+        self._listener.wait(self.idle_wait_s)
         return recorder.select_notifications(start=after, limit=limit, inclusive_of_start=False)
 
-    def _wait_for_notify(self) -> None:
-        try:
-            if self._listener is None:
-                self._listener = psycopg.connect(self.runtime.database.conninfo, autocommit=True)
-                channel = self.runtime.rekindle.store.recorder.channel_name
-                self._listener.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
-            for _ in self._listener.notifies(timeout=self.idle_wait_s, stop_after=1):
-                pass
-        except psycopg.Error:
-            self.close()
-            self.stopping.wait(self.idle_wait_s)
-
     def close(self) -> None:
-        if self._listener is not None:
-            self._listener.close()
-            self._listener = None
+        self._listener.close()
 
 
 def to_message(runtime: Context, notification: Notification) -> Message:

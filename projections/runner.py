@@ -23,7 +23,6 @@ from time import monotonic
 from typing import Any, ClassVar
 
 import orjson
-import psycopg
 from eventsourcing.persistence import InfrastructureFactory, Mapper, Notification, Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.projection import Projection
@@ -35,6 +34,7 @@ from psycopg.types.json import Jsonb
 from domain.settings import Settings
 from domain.store import NAME, EventStore
 from projections.database import Database, quiet_checks
+from projections.listen import Listener
 from projections.stores import open_store
 
 log = logging.getLogger(__name__)
@@ -418,7 +418,7 @@ class ProjectionService:
         self._workers: ThreadPoolExecutor | None = None
         self._stopping = Event()
         self._thread: Thread | None = None
-        self._listener: psycopg.Connection[Any] | None = None
+        self._listener: Listener | None = None
         self._demanded: set[str] = set()  # lingering views waited for; guarded by _committed
         self._head = functools.partial(max_position, database)
 
@@ -536,22 +536,14 @@ class ProjectionService:
 
     def _notified(self, timeout: float) -> bool:
         """True if the event store NOTIFYed new events within `timeout`."""
-        try:
-            if self._listener is None:
-                self._listener = psycopg.connect(self.database.conninfo or "", autocommit=True,
-                                                 connect_timeout=2)
-                channel = self._app.recorder.channel_name  # type: ignore[union-attr]
-                self._listener.execute(SQL("LISTEN {}").format(Identifier(channel)))
-            return any(True for _ in self._listener.notifies(timeout=timeout, stop_after=1))
-        except psycopg.Error:
-            self._close_listener()
-            self._stopping.wait(IDLE_WAIT_S)
-            return False
+        if self._listener is None:
+            self._listener = Listener(self.database.conninfo or "",
+                                      self._app.recorder.channel_name)  # type: ignore[union-attr]
+        return self._listener.wait(timeout)
 
     def _close_listener(self) -> None:
         if self._listener is not None:
-            with contextlib.suppress(psycopg.Error):
-                self._listener.close()
+            self._listener.close()
             self._listener = None
 
     def wait(self, position: int | None, timeout: float,

@@ -17,12 +17,11 @@ from typing import Any
 
 import psycopg
 from eventsourcing.persistence import InfrastructureFactory
-from psycopg.sql import SQL, Identifier
 
 from projections.database import Database
+from projections.listen import Listener
 from projections.runner import (
     IDLE_WAIT_S,
-    MAX_BACKOFF_S,
     PROJECTIONS_CHANNEL,
     catalog,
     describe,
@@ -60,25 +59,29 @@ class ProjectionWatch:
 
     def _listen(self) -> None:
         """LISTENs, then reads every view's position (so nothing committed before is missed),
-        then follows the notifications; starts over on a lost session."""
-        while not self._stopping.is_set():
-            try:
-                with psycopg.connect(self.database.conninfo or "", autocommit=True,
-                                     connect_timeout=2) as conn:
-                    conn.execute(SQL("LISTEN {}").format(Identifier(PROJECTIONS_CHANNEL)))
-                    for name, view in self.views.items():
-                        self._advance(name, view.position())
-                    self._listening.set()
-                    while not self._stopping.is_set():
-                        for notify in conn.notifies(timeout=IDLE_WAIT_S):
-                            name, _, position = notify.payload.rpartition(":")
-                            if name in self.views:
-                                self._advance(name, int(position))
-            except Exception as error:  # the database gone, or the views unreadable: retry
-                self._listening.clear()
-                log.warning("projection watch lost its session: %s; listening again",
-                            describe(error))
-                self._stopping.wait(MAX_BACKOFF_S / 10)
+        then follows the notifications; starts over after losing its session."""
+        listener = Listener(self.database.conninfo or "", PROJECTIONS_CHANNEL,
+                            on_listen=self._read_positions)
+        try:
+            while not self._stopping.is_set():
+                for payload in listener.payloads(IDLE_WAIT_S):
+                    name, _, position = payload.rpartition(":")
+                    if name in self.views:
+                        self._advance(name, int(position))
+                if not listener.listening:
+                    self._listening.clear()
+        finally:
+            listener.close()
+
+    def _read_positions(self) -> None:
+        try:
+            for name, view in self.views.items():
+                self._advance(name, view.position())
+        except Exception as error:  # the views unreadable: listen again, and read again then
+            log.warning("projection watch cannot read the views' positions: %s",
+                        describe(error))
+            raise psycopg.OperationalError(str(error)) from error
+        self._listening.set()
 
     def _advance(self, name: str, position: int) -> None:
         with self._changed:
