@@ -51,7 +51,7 @@ class Runtime:
         self.rekindle = command_service(self.database)
         self.bootstrap_admin()
         if projections and self.settings.kafka_bootstrap is None:
-            from projections.runner import ProjectionService
+            from projections.service import ProjectionService
 
             self.projections = ProjectionService(self.database).start()
         elif projections:  # `rekindle worker projections` applies them; wait on its NOTIFYs

@@ -21,7 +21,7 @@ from consumers.delivery import Abandoned, Progress, RetryPolicy, deliver, delive
 from consumers.handlers import Handler, batch_scope
 from consumers.messages import Message
 from projections.listen import Listener
-from projections.runner import preload_keys
+from projections.reading import preload_keys
 
 if TYPE_CHECKING:
     from consumers.context import Context

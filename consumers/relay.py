@@ -21,7 +21,7 @@ from kafka import KafkaProducer
 from consumers.background import Background
 from consumers.inprocess import NotificationFollower, to_message
 from consumers.kafka import EVENTS_TOPIC, close_producer, ensure_topics, producer_config
-from projections.runner import preload_keys
+from projections.reading import preload_keys
 from projections.schema import RELAY_LEADER_LOCKS
 
 if TYPE_CHECKING:

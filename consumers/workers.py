@@ -129,7 +129,7 @@ def start_named(runtime: Context, name: str, skip: Sequence[str] = ()) -> Worker
     kafka = runtime.settings.kafka_bootstrap is not None
     group = WorkerGroup()
     if name == "projections" or (name == "all" and "projections" not in skip):
-        from projections.runner import ProjectionService
+        from projections.service import ProjectionService
 
         group.add(ProjectionService(runtime.database).start())
     if name == "relay":

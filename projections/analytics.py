@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from projections.runner import ReadProjection, ReadView, rows
+from projections.readview import ReadProjection, ReadView, rows
 
 TABLES_SQL = (
     """CREATE TABLE IF NOT EXISTS read.analytics_opportunities (

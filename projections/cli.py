@@ -50,7 +50,7 @@ def rebuild_command(names: tuple[str, ...]) -> None:
     """Drop and rebuild NAMES (all by default) from the event store; re-running resumes."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from projections.runner import rebuild
+    from projections.rebuild import rebuild
 
     chosen = _chosen(names)
     database = _database()
@@ -76,7 +76,7 @@ def rebuild_command(names: tuple[str, ...]) -> None:
 @projections_group.command("status")
 def status_command() -> None:
     """Each projection's position and lag behind the event store."""
-    from projections.runner import status
+    from projections.rebuild import status
 
     database = _database()
     try:
@@ -90,7 +90,7 @@ def status_command() -> None:
 @click.argument("names", nargs=-1)
 def run_command(names: tuple[str, ...]) -> None:
     """Follow the event store and keep NAMES (all by default) up to date, until stopped."""
-    from projections.runner import ProjectionService
+    from projections.service import ProjectionService
 
     chosen = _chosen(names)
     database = _database()

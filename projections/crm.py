@@ -15,7 +15,7 @@ from psycopg.types.json import Jsonb
 
 from domain.candidate import Candidate
 from domain.rule_run import RuleRun
-from projections.runner import ReadProjection, ReadView
+from projections.readview import ReadProjection, ReadView
 
 TABLES_SQL = (
     """CREATE TABLE IF NOT EXISTS read.crm_pools (

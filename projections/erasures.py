@@ -16,7 +16,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from projections.paging import decode_cursor, iso, page, page_limit, text_or_none
-from projections.runner import ReadProjection, ReadView
+from projections.readview import ReadProjection, ReadView
 
 TABLES_SQL = (
     """CREATE TABLE IF NOT EXISTS read.erasures (

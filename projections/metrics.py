@@ -24,7 +24,7 @@ from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier, Literal
 from psycopg_pool import ConnectionPool
 
-from projections.runner import APP_NAME, READ_SCHEMA
+from projections.readview import APP_NAME, READ_SCHEMA
 
 log = logging.getLogger(__name__)
 

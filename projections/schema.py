@@ -3,7 +3,7 @@ that keep processes starting together from racing on them.
 
 Every process creates them at start (`Database.migrate`), idempotently, under one lock, so
 no module creates a table on first use. The read models live in schema `read`, created by
-their views (projections/runner.py).
+their views (projections/readview.py).
 """
 
 from __future__ import annotations

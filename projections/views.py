@@ -15,7 +15,7 @@ from psycopg import Cursor
 from psycopg.types.json import Jsonb
 
 from domain.personal import ERASED
-from projections.runner import ReadProjection, ReadView, rows
+from projections.readview import ReadProjection, ReadView, rows
 
 TABLES_SQL = (
     """CREATE TABLE IF NOT EXISTS read.candidates (

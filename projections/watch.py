@@ -19,14 +19,11 @@ import psycopg
 from eventsourcing.persistence import InfrastructureFactory
 
 from projections.database import Database
+from projections.follower import describe
 from projections.listen import Listener
-from projections.runner import (
-    IDLE_WAIT_S,
-    PROJECTIONS_CHANNEL,
-    catalog,
-    describe,
-    open_projection,
-)
+from projections.opening import catalog, open_projection
+from projections.readview import PROJECTIONS_CHANNEL
+from projections.service import IDLE_WAIT_S
 
 log = logging.getLogger(__name__)
 

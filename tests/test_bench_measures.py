@@ -20,7 +20,7 @@ from api.bench.measures import (
     silver_medallist_flow,
 )
 from api.bench.serving import Client, Server
-from projections.runner import status
+from projections.rebuild import status
 
 
 @pytest.fixture

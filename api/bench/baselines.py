@@ -52,7 +52,7 @@ def bare_decode(database: Any, page: int = 1000) -> tuple[int, float]:
     had cached (for 30 s) made the figure depend on how long recording took, from 12,000 to
     27,000 events/s on the same backlog.
     """
-    from projections.runner import decode, reading_app
+    from projections.reading import decode, reading_app
 
     app = reading_app(database)
     try:

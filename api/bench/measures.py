@@ -214,7 +214,9 @@ class BacklogStore:
 
 def projection_catchup(store: BacklogStore) -> dict[str, Any]:
     """Cold start of every registered projection on the backlog, until all reach its head."""
-    from projections.runner import ProjectionService, catalog, status
+    from projections.opening import catalog
+    from projections.rebuild import status
+    from projections.service import ProjectionService
 
     if not catalog():
         return {"skipped": "no projections are registered in projections/catalog.py"}
@@ -239,8 +241,8 @@ def projection_catchup(store: BacklogStore) -> dict[str, Any]:
 
 def rebuild(store: BacklogStore) -> dict[str, Any]:
     """Drop and rebuild every projection over the backlog."""
-    from projections.runner import catalog
-    from projections.runner import rebuild as rebuild_all
+    from projections.opening import catalog
+    from projections.rebuild import rebuild as rebuild_all
 
     if not catalog():
         return {"skipped": "no projections are registered in projections/catalog.py"}

@@ -104,7 +104,7 @@ def test_the_build_context_is_only_what_the_dockerfile_copies(tmp_path: Path) ->
     """The context as the Docker SDK computes it from .dockerignore, over a checkout with the
     local folders a developer or CI has (a venv, git, secrets, data, caches, tests)."""
     shipped = ["pyproject.toml", "README.md", "requirements/docker.txt", "domain/actor.py",
-               "projections/runner.py", "api/wsgi.py", "consumers/relay.py"]
+               "projections/readview.py", "api/wsgi.py", "consumers/relay.py"]
     local = [".venv/lib/python3.11/site-packages/flask/app.py", ".git/HEAD", ".env",
              ".rekindle/pgdata/PG_VERSION", ".pytest_cache/v/cache/lastfailed",
              ".ruff_cache/CACHEDIR.TAG", ".hypothesis/examples/x", "build/lib/api/app.py",

@@ -10,7 +10,7 @@ from domain.candidate import Candidate
 from domain.errors import GdprBlocked
 from domain.opportunity import Opportunity
 from domain.personal import ERASED
-from projections.runner import rebuild
+from projections.rebuild import rebuild
 from tests.gdpr.conftest import messages, pg_dump
 
 NAME = "Zebulon Quixotewright"

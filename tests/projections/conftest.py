@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from projections.database import Database
-from projections.runner import ProjectionService
+from projections.service import ProjectionService
 
 MINE = ["profiles", "analytics"]  # other features' projections are tested with them
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 import pytest
 
 from projections import queries
-from projections.runner import ProjectionService, open_projection, rebuild
+from projections.opening import open_projection
+from projections.rebuild import rebuild
+from projections.service import ProjectionService
 from projections.views import ProfilesProjection
 from tests.projections.conftest import MINE
 from tests.projections.story import dump, play

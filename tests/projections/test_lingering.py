@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from projections.runner import ProjectionService
+from projections.service import ProjectionService
 from tests.projections.conftest import MINE
 from tests.waiting import wait_until
 

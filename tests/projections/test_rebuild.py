@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from domain.personal import ERASED
 from projections import queries
-from projections.runner import ProjectionService, rebuild, status
+from projections.rebuild import rebuild, status
+from projections.service import ProjectionService
 from tests.projections.conftest import MINE
 from tests.projections.story import dump, play
 

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from projections import queries
-from projections.runner import ProjectionService
+from projections.service import ProjectionService
 from tests.projections.conftest import MINE
 
 
@@ -22,7 +22,7 @@ def _position(service: ProjectionService, name: str) -> int:
 
 def test_a_failing_projection_restarts_by_itself_and_the_others_go_on(
         app, admin, database, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.ERROR, logger="projections.runner")
+    caplog.set_level(logging.ERROR, logger="projections.follower")
     with ProjectionService(database, MINE).start() as service:
         with database.pool.connection() as conn:
             conn.execute("ALTER TABLE read.candidates RENAME TO candidates_away")

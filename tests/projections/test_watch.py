@@ -10,7 +10,7 @@ import pytest
 from eventsourcing import persistence
 
 from projections.database import Database
-from projections.runner import ProjectionService
+from projections.service import ProjectionService
 from projections.watch import ProjectionWatch
 from tests.projections.conftest import MINE
 from tests.waiting import wait_until

@@ -145,7 +145,7 @@ def created_counts(database_url: str, ids: list[str]) -> dict[str, int]:
 
 def read_model_dump(database_url: str) -> dict[str, list[tuple]]:
     """Every row of every read-model table (tracking tables excluded), sorted, as text."""
-    from projections.runner import catalog
+    from projections.opening import catalog
 
     tables = [t for p in catalog() for t in p.view_class.tables]
     dump: dict[str, list[tuple]] = {}
@@ -160,7 +160,7 @@ def read_model_dump(database_url: str) -> dict[str, list[tuple]]:
 
 def rebuilt_dump(database_url: str, data_dir: Path) -> dict[str, list[tuple]]:
     """The read models as a fresh rebuild from the event store makes them."""
-    from projections.runner import rebuild
+    from projections.rebuild import rebuild
 
     database = Database(Settings(data_dir=data_dir, database_url=database_url)).start()
     try:

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from api.bootstrap import Runtime
 from domain.settings import Settings
-from projections.runner import ProjectionService
+from projections.service import ProjectionService
 
 
 def test_runtimes_and_projection_services_starting_together_all_come_up(

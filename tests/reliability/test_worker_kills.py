@@ -24,7 +24,7 @@ from domain.actor import Actor
 from domain.service import Rekindle
 from domain.settings import Settings
 from projections.database import Database
-from projections.runner import status
+from projections.rebuild import status
 from tests.kafka_fixture import TansuBroker, read_topics
 from tests.reliability.faults import read_model_dump, rebuilt_dump
 from tests.reliability.live import REPO
