@@ -115,6 +115,10 @@ class Status(Body):
 class Readiness(Body):
     status = fields.String(required=True, metadata={"description": "ok or unavailable"})
     checks = fields.Dict(keys=fields.String(), values=fields.Boolean(), required=True)
+    stuck = fields.Dict(keys=fields.String(), values=fields.Dict(), metadata={
+        "description": "read models stopped at an event they cannot apply: for each, the "
+                       "event's position and type and the reason (`{position, event, error, "
+                       "since}`)"})
 
 
 class Skip(Body):

@@ -1,21 +1,37 @@
-"""One projection as a service follows it: its position, its failures and its backoff."""
+"""One projection as a service follows it: its position, its failures and its backoff.
+
+A batch that fails for a reason other than an outage is narrowed down: the next attempt
+takes the first half of it, and so on, each good part committed, until one event alone
+fails. The view is then stuck at that event: it is said once, in the log and in
+`rekindle.view_faults` (which `/readyz` reads), and retried with a backoff; the other views
+go on meanwhile.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from threading import Event
 from time import monotonic
+from typing import Any
+
+import psycopg
+from eventsourcing.persistence import InterfaceError, OperationalError, Tracking
+from psycopg_pool import PoolTimeout
 
 from domain.settings import Settings
+from projections.faults import ViewFaults
 from projections.readview import ReadProjection
 
 log = logging.getLogger(__name__)
 
 MIN_BACKOFF_S = 0.5  # first retry of a failed projection; doubles per failure ...
 MAX_BACKOFF_S = 10.0  # ... up to this
+OUTAGES = (psycopg.OperationalError, psycopg.InterfaceError, OperationalError, InterfaceError,
+           PoolTimeout, ConnectionError)
+"""Failures of the database, not of an event: waited out, never narrowed down to one."""
 _PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
@@ -38,8 +54,13 @@ class Follower:
     to retry, or stopped); readiness checks read it.
     """
 
-    def __init__(self, projection: ReadProjection, settings: Settings) -> None:
+    def __init__(self, projection: ReadProjection, settings: Settings,
+                 faults: ViewFaults | None = None) -> None:
         self.projection = projection
+        self.faults = faults
+        self.limit: int | None = None  # while narrowing a failed batch down
+        self.narrow_until = 0
+        self.stuck_at: int | None = None
         self.linger_s = settings.projection_linger_s
         self.bulk_lag = settings.projection_bulk_lag_events
         self.view = projection.view
@@ -56,11 +77,23 @@ class Follower:
         """Prompt, done lingering, or waited for."""
         return self.linger_until <= now or self.name in demanded
 
+    def attempted(self, events: Sequence[tuple[Any, Tracking]]) -> list[tuple[Any, Tracking]]:
+        """The events of a batch this follower applies next."""
+        after = self.position or 0
+        return [pair for pair in events if pair[1].notification_id > after][:self.limit]
+
     def applied(self, now: float, position: int, full: bool) -> None:
         """A batch went in; a lingering view waits before the next unless it is catching up."""
         advanced = position != self.position
         self.position = position
         self.running()
+        if self.limit is not None and position >= self.narrow_until:
+            self.limit = None
+        if self.stuck_at is not None and position >= self.stuck_at:
+            self.stuck_at = None
+            if self.faults is not None:
+                self.faults.moved_on(self.name)
+            log.info("projection %s applied the event it was stuck at (%d)", self.name, position)
         if self.indexes_deferred and not full:  # caught up: build the deferred indexes
             try:
                 self.view.restore_indexes()
@@ -85,11 +118,37 @@ class Follower:
         self.failures = 0
         self.is_interrupted.clear()
 
-    def failed(self, error: BaseException) -> None:
+    def failed(self, error: BaseException,
+               attempted: Sequence[tuple[Any, Tracking]] = ()) -> None:
+        self.position = None
+        self.is_interrupted.set()
+        if attempted and not isinstance(error, OUTAGES):
+            if len(attempted) > 1:
+                self.limit = max(1, len(attempted) // 2)
+                self.narrow_until = max(self.narrow_until, attempted[-1][1].notification_id)
+                self.retry_at = monotonic()
+                log.info("projection %s: a batch of %d failed (%s); trying its first %d events",
+                         self.name, len(attempted), describe(error), self.limit)
+                return
+            self._stuck(attempted[0], error)
         self.failures += 1
         delay = min(MAX_BACKOFF_S, MIN_BACKOFF_S * 2 ** (self.failures - 1))
-        self.position = None
         self.retry_at = monotonic() + delay
-        self.is_interrupted.set()
-        log.error("projection %s stopped: %s; restarting from its tracking position in %.1f s",
-                  self.name, describe(error), delay)
+        if self.stuck_at is None:
+            log.error("projection %s stopped: %s; restarting from its tracking position in "
+                      "%.1f s", self.name, describe(error), delay)
+
+    def _stuck(self, pair: tuple[Any, Tracking], error: BaseException) -> None:
+        position, event_type = pair[1].notification_id, type(pair[0]).__name__
+        if self.stuck_at == position:
+            return  # said once
+        self.stuck_at = position
+        reason = describe(error)
+        log.error("projection %s cannot apply event %d (%s): %s; it stays there, retried with a "
+                  "backoff, while the other views go on", self.name, position, event_type, reason)
+        if self.faults is not None:
+            try:
+                self.faults.stuck(self.name, position, event_type, reason)
+            except Exception as failure:
+                log.warning("projection %s: its fault was not recorded: %s", self.name,
+                            describe(failure))

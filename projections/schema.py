@@ -115,4 +115,13 @@ CREATE TABLE IF NOT EXISTS rekindle.link_secret (
     secret text NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now()
 );
+
+-- a read model stopped at an event it cannot apply, and why (projections/faults.py)
+CREATE TABLE IF NOT EXISTS rekindle.view_faults (
+    name text PRIMARY KEY,
+    position bigint NOT NULL,
+    event_type text NOT NULL,
+    error text NOT NULL,
+    since timestamptz NOT NULL DEFAULT now()
+);
 """

@@ -17,6 +17,7 @@ from eventsourcing.persistence import InfrastructureFactory, Notification
 from domain.store import EventStore
 from projections.applying import apply_all
 from projections.database import Database
+from projections.faults import ViewFaults
 from projections.follower import MAX_BACKOFF_S, Follower, describe
 from projections.listen import Listener
 from projections.opening import catalog, open_all, open_projection
@@ -62,7 +63,8 @@ class ProjectionService:
                               catalog(self.names))
             self._factories.extend(factory for factory, _ in opened)
             for _, projection in opened:
-                follower = Follower(projection, self.database.settings)
+                follower = Follower(projection, self.database.settings,
+                                    ViewFaults(self.database.pool))
                 self.runners[follower.name] = follower
                 follower.resume(head=self._head)
                 follower.running()
@@ -135,12 +137,12 @@ class ProjectionService:
                     follower.failed(error)
                 return
             assert self._workers is not None
-            work = [(f.projection, f.position or 0) for f in ready]
+            work = [(f.projection, f.position or 0, f.limit) for f in ready]
             full = len(notifications) == self._reader.batch_size
             for follower, result in zip(ready, apply_all(self._workers, work, events),
                                         strict=True):
                 if isinstance(result, Exception):
-                    follower.failed(result)
+                    follower.failed(result, follower.attempted(events))
                 else:
                     follower.applied(now, result, full)
             with committed_batches:

@@ -10,6 +10,7 @@ from flask import Response, jsonify
 from api import responses
 from api.app import pool, runtime
 from api.blueprint import Blueprint
+from projections.faults import ViewFaults
 
 log = logging.getLogger(__name__)
 
@@ -30,17 +31,23 @@ def healthz() -> Response:
                      description="not ready: the database or a projection is down")
 @blp.doc(security=[])
 def readyz() -> Response:
-    """The database answers and the projections run: safe to send traffic."""
+    """The database answers and the projections run: safe to send traffic. A view stopped
+    at an event it cannot apply is named under `stuck`, with the event and the reason."""
     checks = {"database": False, "projections": False}
+    stuck: dict[str, Any] = {}
     try:
         with pool().connection(timeout=2.0) as conn:
             checks["database"] = conn.execute("SELECT 1").fetchone() == (1,)
+        stuck = ViewFaults(pool()).all()
     except Exception as error:
-        log.warning("readiness: database check failed: %s", error)
+        log.warning("readiness: database check failed: %s", type(error).__name__)
     projections = runtime().projections
-    checks["projections"] = projections is not None and _running(projections)
+    checks["projections"] = projections is not None and _running(projections) and not stuck
     ready = all(checks.values())
-    response = jsonify({"status": "ok" if ready else "unavailable", "checks": checks})
+    body: dict[str, Any] = {"status": "ok" if ready else "unavailable", "checks": checks}
+    if stuck:
+        body["stuck"] = stuck
+    response = jsonify(body)
     response.status_code = 200 if ready else 503
     return response
 
