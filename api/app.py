@@ -15,6 +15,7 @@ from typing import Any
 from apispec import BasePlugin
 from flask import Flask, Response, current_app, jsonify, request
 from flask_smorest import Api
+from marshmallow import Schema
 from werkzeug.exceptions import HTTPException
 
 from api import errors, observability, responses
@@ -22,7 +23,8 @@ from api.auth import Authenticator
 from api.errors import ApiError
 from api.fields import unstorable_path
 from api.idempotency import POSITION_HEADER
-from domain.errors import ValidationFailed
+from api.rendering import render, render_page
+from domain.errors import NotFound, ValidationFailed
 from domain.recorded import Recorded
 from domain.service import Rekindle
 
@@ -118,20 +120,34 @@ def command_response(recorded: Recorded, body: Any = None, status: int = 200) ->
     return response
 
 
-def created_response(recorded: Recorded, read: Callable[[], dict[str, Any] | None],
-                     fallback: dict[str, Any], status: int = 201, *,
+def created_response(recorded: Recorded, schema: type[Schema],
+                     read: Callable[[], dict[str, Any] | None], status: int = 201, *,
                      views: Sequence[str]) -> Response:
     """Waits (bounded) for the projections `read` uses to show the resource, then renders it.
 
-    If they lag, the caller still gets its 201 with what the command knows.
+    If they lag, the caller still gets its answer, with the id alone (`responses.Created`).
     """
     body: dict[str, Any] | None = None
     try:
         wait_for(position_of(recorded), views)
-        body = read()
+        row = read()
+        body = render(schema, row) if row is not None else None
     except ApiError:
         body = None
-    return command_response(recorded, body or fallback, status)
+    return command_response(recorded, body or {"id": str(recorded.id)}, status)
+
+
+def found(schema: type[Schema], row: dict[str, Any] | None, kind: str,
+          item_id: Any) -> Response:
+    """The resource a query found, rendered; an unknown (or unseen) id is a 404."""
+    if row is None:
+        raise NotFound(f"no {kind} with id {item_id}", {"id": str(item_id)})
+    return jsonify(render(schema, row))
+
+
+def listed(schema: type[Schema], found_page: dict[str, Any]) -> Response:
+    """A page of rows, each rendered."""
+    return jsonify(render_page(schema, found_page))
 
 
 def _json_depth(value: Any) -> int:

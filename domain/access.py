@@ -47,8 +47,8 @@ ROLES = (SUPER_ADMIN, ADMIN, TEAM_MEMBER, LIMITED, AUDITOR)
 ADMINS = frozenset({SUPER_ADMIN, ADMIN})
 RECRUITERS = ADMINS | {TEAM_MEMBER, LIMITED}
 READERS = RECRUITERS | {AUDITOR}
-HISTORY_READERS = ADMINS | {AUDITOR}
-"""Who reads every user, the erasure record, and other lists that are not about candidates."""
+OVERSEERS = ADMINS | {AUDITOR}
+"""Who reads every user and the erasure record."""
 
 
 @dataclass(frozen=True)
@@ -129,6 +129,11 @@ def ensure_may_attach(actor: Actor, secret: bool) -> None:
     ensure_writer(actor)
     if secret and not scope_of(actor).secret_files:
         raise Forbidden("only admins attach secret files")
+
+
+def sees_user(actor: Actor, user_id: UUID) -> bool:
+    """Admins and auditors see every user; everyone else only themselves."""
+    return actor.user_id == user_id or actor.role in OVERSEERS or actor.role == SYSTEM
 
 
 def addressed_to(actor: Actor, requested: UUID | None) -> UUID | None:

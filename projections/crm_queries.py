@@ -6,7 +6,6 @@ None for an unknown id, lists as {items, next_cursor} ordered by (created_at, id
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -17,14 +16,14 @@ from psycopg_pool import ConnectionPool
 from domain.access import scope_of
 from domain.actor import Actor
 from projections import visibility as seen
-from projections.paging import decode_cursor, iso, page, page_limit, text_or_none
+from projections.paging import decode_cursor, page, page_limit
 
 VIEWS = ("crm", "profiles")  # the projections whose tables these queries read
 
 
 def _list(pool: ConnectionPool, table: str, where: list[str], params: dict[str, Any],
-          render: Callable[[dict[str, Any]], dict[str, Any]], limit: int | None,
-          cursor: str | None, key: str = "created_at", id_column: str = "id") -> dict[str, Any]:
+          limit: int | None, cursor: str | None, key: str = "created_at",
+          id_column: str = "id") -> dict[str, Any]:
     """One page ordered by (key, id); `table`, the columns and the clauses (with named
     parameters) are this module's own."""
     limit = page_limit(limit)
@@ -38,7 +37,7 @@ def _list(pool: ConnectionPool, table: str, where: list[str], params: dict[str, 
            + f" ORDER BY {key}, {id_column} LIMIT %(limit)s")
     with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
         rows = cur.execute(sql, params).fetchall()
-    return page(rows, limit, render, key, id_column)
+    return page(rows, limit, key, id_column)
 
 
 def _one(pool: ConnectionPool, sql: str, args: Any) -> dict[str, Any] | None:
@@ -59,9 +58,6 @@ def _sees_candidate(viewer: Actor, column: str) -> tuple[str, dict[str, Any]]:
 # --- pools --------------------------------------------------------------------------------------
 
 
-def _pool(row: dict[str, Any]) -> dict[str, Any]:
-    return {"id": str(row["id"]), "name": row["name"], "description": row["description"],
-            "members": row.get("members", 0), "created_at": iso(row["created_at"])}
 
 
 def get_pool(pool: ConnectionPool, pool_id: UUID, viewer: Actor) -> dict[str, Any] | None:
@@ -70,19 +66,14 @@ def get_pool(pool: ConnectionPool, pool_id: UUID, viewer: Actor) -> dict[str, An
     row = _one(pool, "SELECT p.*, (SELECT count(*) FROM read.crm_pool_members m "
                      f"WHERE m.pool_id = p.id AND {visible}) AS members "
                      "FROM read.crm_pools p WHERE p.id = %(id)s", {**params, "id": pool_id})
-    return _pool(row) if row else None
+    return row
 
 
 def list_pools(pool: ConnectionPool, *, limit: int | None = None,
                cursor: str | None = None) -> dict[str, Any]:
-    return _list(pool, "read.crm_pools", [], {}, _pool, limit, cursor)
+    return _list(pool, "read.crm_pools", [], {}, limit, cursor)
 
 
-def _member(row: dict[str, Any]) -> dict[str, Any]:
-    return {"id": str(row["candidate_id"]), "name": row["name"],
-            "emails": list(row["emails"] or []), "tags": list(row["tags"] or []),
-            "consent": {"status": row["consent_status"]}, "added_at": iso(row["added_at"]),
-            "added_by_rule": text_or_none(row["added_by_rule"])}
 
 
 def pool_members(pool: ConnectionPool, pool_id: UUID, viewer: Actor, *,
@@ -93,73 +84,53 @@ def pool_members(pool: ConnectionPool, pool_id: UUID, viewer: Actor, *,
              "LEFT JOIN read.candidates c ON c.id = m.candidate_id) AS members")
     visible, params = _sees_candidate(viewer, "members.candidate_id")
     return _list(pool, table, ["pool_id = %(pool_id)s", visible], {**params, "pool_id": pool_id},
-                 _member, limit, cursor, key="added_at", id_column="candidate_id")
+                 limit, cursor, key="added_at", id_column="candidate_id")
 
 
 # --- rules --------------------------------------------------------------------------------------
 
 
-def _rule(row: dict[str, Any]) -> dict[str, Any]:
-    return {"id": str(row["id"]), "name": row["name"], "trigger": row["trigger"],
-            "enabled": row["enabled"], "filter": row["filter"], "actions": row["actions"],
-            "runs": row["runs"], "last_run_at": iso(row["last_run_at"]),
-            "created_at": iso(row["created_at"]), "updated_at": iso(row["updated_at"])}
 
 
 def get_rule(pool: ConnectionPool, rule_id: UUID) -> dict[str, Any] | None:
     row = _one(pool, "SELECT * FROM read.crm_rules WHERE id = %s", (rule_id,))
     if row is None:
         return None
-    rule = _rule(row)
     with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
         runs = cur.execute("SELECT * FROM read.crm_rule_runs WHERE rule_id = %s "
                            "ORDER BY ran_at DESC, run_id LIMIT 20", (rule_id,)).fetchall()
-    rule["recent_runs"] = [{"cause_event_id": str(r["cause_event_id"]),
-                            "candidate_id": text_or_none(r["candidate_id"]),
-                            "effects": r["effects"],
-                            "skipped": r["skipped"], "ran_at": iso(r["ran_at"])} for r in runs]
-    return rule
+    return {**row, "recent_runs": runs}
 
 
 def list_rules(pool: ConnectionPool, *, trigger: str | None = None, limit: int | None = None,
                cursor: str | None = None) -> dict[str, Any]:
     where = [] if trigger is None else ["trigger = %(trigger)s"]
-    return _list(pool, "read.crm_rules", where, {"trigger": trigger}, _rule, limit, cursor)
+    return _list(pool, "read.crm_rules", where, {"trigger": trigger}, limit, cursor)
 
 
 # --- forms --------------------------------------------------------------------------------------
 
 
-def _form(row: dict[str, Any]) -> dict[str, Any]:
-    return {"id": str(row["id"]), "title": row["title"], "pool_id": text_or_none(row["pool_id"]),
-            "consent_text": row["consent_text"], "submissions": row["submissions"],
-            "created_at": iso(row["created_at"])}
 
 
 def get_form(pool: ConnectionPool, form_id: UUID) -> dict[str, Any] | None:
     row = _one(pool, "SELECT * FROM read.crm_forms WHERE id = %s", (form_id,))
-    return _form(row) if row else None
+    return row
 
 
 def list_forms(pool: ConnectionPool, *, limit: int | None = None,
                cursor: str | None = None) -> dict[str, Any]:
-    return _list(pool, "read.crm_forms", [], {}, _form, limit, cursor)
+    return _list(pool, "read.crm_forms", [], {}, limit, cursor)
 
 
 # --- reminders and notifications ----------------------------------------------------------------
 
 
-def _reminder(row: dict[str, Any]) -> dict[str, Any]:
-    return {"id": str(row["id"]), "candidate_id": str(row["candidate_id"]),
-            "assignee_id": str(row["assignee_id"]), "due_at": iso(row["due_at"]),
-            "note": row["note"], "status": row["status"],
-            "created_by": text_or_none(row["created_by"]),
-            "rule_id": text_or_none(row["rule_id"]), "created_at": iso(row["created_at"])}
 
 
 def get_reminder(pool: ConnectionPool, reminder_id: UUID) -> dict[str, Any] | None:
     row = _one(pool, "SELECT * FROM read.crm_reminders WHERE id = %s", (reminder_id,))
-    return _reminder(row) if row else None
+    return row
 
 
 def list_reminders(pool: ConnectionPool, viewer: Actor, *, assignee_id: UUID | None = None,
@@ -176,7 +147,7 @@ def list_reminders(pool: ConnectionPool, viewer: Actor, *, assignee_id: UUID | N
         if value is not None:
             where.append(clause)
             params[name] = value
-    return _list(pool, "read.crm_reminders", where, params, _reminder, limit, cursor)
+    return _list(pool, "read.crm_reminders", where, params, limit, cursor)
 
 
 def due_reminder_ids(pool: ConnectionPool, now: datetime, limit: int = 1000) -> list[UUID]:
@@ -189,47 +160,35 @@ def due_reminder_ids(pool: ConnectionPool, now: datetime, limit: int = 1000) -> 
     return [row[0] for row in rows]
 
 
-def _notification(row: dict[str, Any]) -> dict[str, Any]:
-    return {"id": str(row["id"]), "recipient_id": str(row["recipient_id"]),
-            "candidate_id": text_or_none(row["candidate_id"]), "message": row["message"],
-            "reason": row["reason"], "rule_id": text_or_none(row["rule_id"]),
-            "created_at": iso(row["created_at"])}
 
 
 def list_notifications(pool: ConnectionPool, *, recipient_id: UUID | None = None,
                        limit: int | None = None, cursor: str | None = None) -> dict[str, Any]:
     where = [] if recipient_id is None else ["recipient_id = %(recipient_id)s"]
     return _list(pool, "read.crm_notifications", where, {"recipient_id": recipient_id},
-                 _notification, limit, cursor)
+                 limit, cursor)
 
 
 # --- campaigns ----------------------------------------------------------------------------------
 
 
-def _campaign(row: dict[str, Any]) -> dict[str, Any]:
-    return {"id": str(row["id"]), "name": row["name"], "subject": row["subject"],
-            "body": row["body"], "sent_count": row["sent_count"],
-            "skipped_count": row["skipped_count"], "created_at": iso(row["created_at"])}
 
 
 def get_campaign(pool: ConnectionPool, campaign_id: UUID) -> dict[str, Any] | None:
     row = _one(pool, "SELECT * FROM read.crm_campaigns WHERE id = %s", (campaign_id,))
     if row is None:
         return None
-    campaign = _campaign(row)
     with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
         skipped = cur.execute("SELECT candidate_id, reason FROM read.crm_campaign_deliveries "
                               "WHERE campaign_id = %s AND status = 'skipped' "
                               "ORDER BY position, candidate_id LIMIT 500",
                               (campaign_id,)).fetchall()
-    campaign["skipped"] = [{"candidate_id": str(r["candidate_id"]), "reason": r["reason"]}
-                           for r in skipped]
-    return campaign
+    return {**row, "skipped": skipped}
 
 
 def list_campaigns(pool: ConnectionPool, *, limit: int | None = None,
                    cursor: str | None = None) -> dict[str, Any]:
-    return _list(pool, "read.crm_campaigns", [], {}, _campaign, limit, cursor)
+    return _list(pool, "read.crm_campaigns", [], {}, limit, cursor)
 
 
 # --- imports ------------------------------------------------------------------------------------
@@ -240,10 +199,4 @@ def get_import(pool: ConnectionPool, import_id: UUID) -> dict[str, Any] | None:
     row = _one(pool, "SELECT * FROM read.crm_imports WHERE id = %s", (import_id,))
     if row is None:
         return None
-    return {"id": str(row["id"]), "status": row["status"],
-            "rows_total": row["rows_imported"] + row["rows_duplicate"] + row["rows_failed"],
-            "rows_imported": row["rows_imported"], "rows_duplicate": row["rows_duplicate"],
-            "rows_failed": row["rows_failed"], "errors": row["errors"],
-            "failure": row["failure"], "source": row["source"],
-            "pool_id": text_or_none(row["pool_id"]), "tags": list(row["tags"]),
-            "created_at": iso(row["created_at"]), "updated_at": iso(row["updated_at"])}
+    return row

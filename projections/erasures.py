@@ -15,7 +15,7 @@ from psycopg import Cursor
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
-from projections.paging import decode_cursor, iso, page, page_limit, text_or_none
+from projections.paging import decode_cursor, page, page_limit
 from projections.readview import ReadProjection, ReadView
 
 TABLES_SQL = (
@@ -78,21 +78,6 @@ class ErasuresProjection(ReadProjection):
             (e.originator_id, e.reason, e.at, e.by.user_id, e.by.role, e.timestamp))
 
 
-def _render(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "candidate_id": str(row["candidate_id"]),
-        "status": row["status"],
-        "reason": row["reason"],
-        "deletion_requested_at": iso(row["deletion_requested_at"]),
-        "deletion_requested_by": text_or_none(row["deletion_requested_by"]),
-        "consent_expired_at": iso(row["consent_expired_at"]),
-        "anonymized_at": iso(row["anonymized_at"]),
-        "anonymized_by": text_or_none(row["anonymized_by"]),
-        "anonymized_by_role": row["anonymized_by_role"],
-        "opened_at": iso(row["opened_at"]),
-    }
-
-
 def list_erasures(pool: ConnectionPool, *, status: str | None = None,
                   reason: str | None = None, limit: int | None = None,
                   cursor: str | None = None) -> dict[str, Any]:
@@ -115,4 +100,4 @@ def list_erasures(pool: ConnectionPool, *, status: str | None = None,
         rows = cur.execute(
             f"SELECT * FROM read.erasures WHERE {' AND '.join(where)} "
             "ORDER BY opened_at, candidate_id LIMIT %s", (*params, limit + 1)).fetchall()
-    return page(rows, limit, _render, "opened_at", "candidate_id")
+    return page(rows, limit, "opened_at", "candidate_id")

@@ -41,7 +41,8 @@ def describe(error: BaseException) -> str:
     cause = error.__cause__ or error
     state = getattr(cause, "sqlstate", None)
     frames = traceback.extract_tb(cause.__traceback__) + traceback.extract_tb(error.__traceback__)
-    ours = [f for f in frames if f.filename.startswith(_PROJECT_ROOT)]
+    ours = [f for f in frames
+            if f.filename.startswith(_PROJECT_ROOT) and "site-packages" not in f.filename]
     where = f" at {os.path.relpath(ours[-1].filename, _PROJECT_ROOT)}:{ours[-1].lineno}" \
         if ours else ""
     return type(cause).__name__ + (f" (SQLSTATE {state})" if state else "") + where

@@ -25,7 +25,6 @@ from domain.candidate import Candidate
 from domain.opportunity import Opportunity
 from domain.personal import Personal
 from domain.store import EventStore
-from projections.paging import iso
 from projections.queries import candidate_visible, get_opportunity, visible_opportunity_ids
 
 _META = {"originator_id", "originator_version", "timestamp", "originator_topic"}
@@ -104,11 +103,11 @@ def _item(position: int, event: Any) -> dict[str, Any]:
     return {
         "position": position,
         "aggregate_type": aggregate_type,
-        "aggregate_id": str(event.originator_id),
+        "aggregate_id": event.originator_id,
         "version": event.originator_version,
         "type": event_type,
-        "occurred_at": event.timestamp.isoformat(),
-        "actor_id": _render_actor(by)["user_id"] if isinstance(by, Actor) else None,
+        "occurred_at": event.timestamp,
+        "actor_id": by.user_id if isinstance(by, Actor) else None,
         "data": {k: _render(v) for k, v in event.__dict__.items() if k not in _META},
     }
 
@@ -151,30 +150,24 @@ def candidate_as_of(store: EventStore, pool: ConnectionPool, candidate_id: UUID,
 
 
 def _profile(c: Candidate, opportunities: list[Opportunity]) -> dict[str, Any]:
-    profile = c.profile
-    summaries = [{
-        "id": str(o.id), "posting_id": str(o.posting_id) if o.posting_id else None,
-        "general": o.general, "owner_id": str(o.owner_id), "stage": o.stage, "origin": o.origin,
-        "sources": list(o.sources), "tags": list(o.tags),
-        "archived": None if o.archived is None else {
-            "reason": o.archived["reason"], "at": iso(o.archived["at"]),
-            "by": str(o.archived["by"])},
-        "created_at": iso(o.created_on),
-    } for o in opportunities]
+    """The candidate replayed, as the profiles view's rows hold it (columns of
+    read.candidates, and of read.opportunities under `opportunities`)."""
     return {
-        "id": str(c.id), **profile, "tags": list(c.tags), "sources": list(c.sources),
-        "origin": c.origin, "pools": [str(p) for p in c.pool_ids],
-        "external_ids": dict(c.external_ids),
-        "consent": {"status": c.consent.status, "deadline": iso(c.consent.deadline),
-                    "granted_at": iso(c.consent.granted_at)},
-        "gdpr": {"deletion_requested": c.deletion_requested_at is not None,
-                 "anonymized": c.anonymized_at is not None,
-                 "deletion_requested_at": iso(c.deletion_requested_at),
-                 "anonymized_at": iso(c.anonymized_at)},
+        "id": c.id, **c.profile, "tags": list(c.tags), "sources": list(c.sources),
+        "origin": c.origin, "pools": list(c.pool_ids), "external_ids": dict(c.external_ids),
+        "consent_status": c.consent.status, "consent_deadline": c.consent.deadline,
+        "consent_granted_at": c.consent.granted_at,
+        "deletion_requested_at": c.deletion_requested_at, "anonymized_at": c.anonymized_at,
         "opportunity_tags": sorted({t for o in opportunities for t in o.tags}),
         "opportunity_sources": sorted({s for o in opportunities for s in o.sources}),
         "archive_reasons": sorted({o.archived["reason"] for o in opportunities if o.archived}),
         "stages": sorted({o.stage for o in opportunities}),
-        "created_at": iso(c.created_on), "updated_at": iso(c.modified_on),
-        "opportunities": summaries,
+        "created_at": c.created_on, "updated_at": c.modified_on,
+        "opportunities": [{
+            "id": o.id, "posting_id": o.posting_id, "owner_id": o.owner_id, "stage": o.stage,
+            "origin": o.origin, "sources": list(o.sources), "tags": list(o.tags),
+            "archive_reason": (o.archived or {}).get("reason"),
+            "archived_at": (o.archived or {}).get("at"),
+            "archived_by": (o.archived or {}).get("by"), "created_at": o.created_on,
+        } for o in opportunities],
     }

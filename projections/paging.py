@@ -1,4 +1,5 @@
-"""How the queries render values and cut lists into pages: one home for both.
+"""How the queries cut lists into pages, and how a value is written as text when a query
+must (a cursor, a history's event data).
 
 Lists are `{"items": [...], "next_cursor": "<opaque>"|null}`, ordered by a (time, id) key;
 the cursor is that key of the last item, so a page never repeats or skips a row.
@@ -9,7 +10,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -56,11 +56,11 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, UUID] | None:
         raise ValidationFailed.field("cursor", "is not a cursor this list returned") from None
 
 
-def page(rows: list[dict[str, Any]], limit: int, render: Callable[[dict[str, Any]], Any],
-         key: str = "created_at", id_column: str = "id") -> dict[str, Any]:
-    """The first `limit` rows rendered; `rows` holds one more when there is a next page."""
+def page(rows: list[dict[str, Any]], limit: int, key: str = "created_at",
+         id_column: str = "id") -> dict[str, Any]:
+    """The first `limit` rows; `rows` holds one more when there is a next page."""
     more = len(rows) > limit
     rows = rows[:limit]
     last = rows[-1] if rows and more else None
-    return {"items": [render(r) for r in rows],
+    return {"items": rows,
             "next_cursor": encode_cursor(last[key], last[id_column]) if last else None}

@@ -1,9 +1,10 @@
 """Queries over the core read models (schema `read`): candidates, opportunities, postings,
 users. The API's GET routes call only these.
 
-Every function takes a psycopg ConnectionPool first and returns plain JSON-able dicts in
-the API's shapes (ids as str, timestamps as ISO 8601 with timezone), or None for an id that
-is unknown or that the viewer's scope does not reach (projections/visibility.py).
+Every function takes a psycopg ConnectionPool first and returns the read model's rows (with
+their related rows under a key: a candidate's `opportunities`, an opportunity's `files`),
+which the API renders in its shapes (api/responses/); None for an id that is unknown or
+that the viewer's scope does not reach (projections/visibility.py).
 """
 
 from __future__ import annotations
@@ -18,50 +19,12 @@ from psycopg_pool import ConnectionPool
 from domain.access import scope_of
 from domain.actor import Actor
 from projections import visibility as seen
-from projections.paging import decode_cursor, iso, page, page_limit, text_or_none
+from projections.paging import decode_cursor, page, page_limit
 
 VIEWS = ("profiles",)  # the projections whose tables these queries read (read-your-writes)
 
 
 # --- candidates ---------------------------------------------------------------------------------
-
-def _opportunity_summary(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": str(row["id"]), "posting_id": text_or_none(row["posting_id"]),
-        "general": row["posting_id"] is None, "owner_id": text_or_none(row["owner_id"]),
-        "stage": row["stage"], "origin": row["origin"], "sources": list(row["sources"]),
-        "tags": list(row["tags"]), "archived": _archived(row),
-        "created_at": iso(row["created_at"]),
-    }
-
-
-def _archived(row: dict[str, Any]) -> dict[str, Any] | None:
-    if row["archived_at"] is None:
-        return None
-    return {"reason": row["archive_reason"], "at": iso(row["archived_at"]),
-            "by": text_or_none(row["archived_by"])}
-
-
-def _candidate(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": str(row["id"]), "name": row["name"], "emails": list(row["emails"]),
-        "phones": list(row["phones"]), "location": row["location"],
-        "headline": row["headline"], "links": list(row["links"]), "tags": list(row["tags"]),
-        "sources": list(row["sources"]), "origin": row["origin"],
-        "pools": [str(p) for p in row["pools"]],
-        "external_ids": dict(row["external_ids"] or {}),
-        "consent": {"status": row["consent_status"], "deadline": iso(row["consent_deadline"]),
-                    "granted_at": iso(row["consent_granted_at"])},
-        "gdpr": {"deletion_requested": row["deletion_requested_at"] is not None,
-                 "anonymized": row["anonymized_at"] is not None,
-                 "deletion_requested_at": iso(row["deletion_requested_at"]),
-                 "anonymized_at": iso(row["anonymized_at"])},
-        "opportunity_tags": list(row["opportunity_tags"]),
-        "opportunity_sources": list(row["opportunity_sources"]),
-        "archive_reasons": list(row["archive_reasons"]), "stages": list(row["stages"]),
-        "created_at": iso(row["created_at"]), "updated_at": iso(row["updated_at"]),
-    }
-
 
 _CANDIDATE_COLUMNS = ("c.id, c.name, c.emails, c.phones, c.location, c.headline, c.links, c.tags, "
                       "c.sources, c.origin, c.pools, c.external_ids, c.consent_status, "
@@ -91,7 +54,7 @@ def get_candidate(pool: ConnectionPool, candidate_id: UUID, viewer: Actor) -> di
             "SELECT * FROM read.opportunities o WHERE o.candidate_id = %(id)s AND "
             f"{seen.opportunity_visible(scope_of(viewer))} ORDER BY o.created_at, o.id",
             params).fetchall()
-    return {**_candidate(row), "opportunities": [_opportunity_summary(o) for o in opportunities]}
+    return {**row, "opportunities": opportunities}
 
 
 def candidate_visible(pool: ConnectionPool, candidate_id: UUID, viewer: Actor) -> bool:
@@ -165,7 +128,7 @@ def list_candidates(pool: ConnectionPool, viewer: Actor, *, tag: str | None = No
     with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
         rows = cur.execute(f"{select}{conditions} ORDER BY c.created_at DESC, c.id DESC "
                            "LIMIT %(limit)s", params).fetchall()
-    return page(rows, limit, _candidate)
+    return page(rows, limit)
 
 
 # --- opportunities ------------------------------------------------------------------------------
@@ -182,22 +145,7 @@ def get_opportunity(pool: ConnectionPool, opportunity_id: UUID,
         files = cur.execute("SELECT * FROM read.opportunity_files f WHERE opportunity_id = "
                             f"%(id)s AND {seen.file_visible(scope)} ORDER BY attached_at, id",
                             params).fetchall()
-    return {
-        **_opportunity_summary(row), "candidate_id": str(row["candidate_id"]),
-        "files": [{"id": str(f["id"]), "name": f["name"], "secret": f["secret"],
-                   "kind": f["kind"], "sha256": f["sha256"], "size": f["size"],
-                   "content_type": f["content_type"]} for f in files],
-        "referral": None if row["referrer_id"] is None else {
-            "referrer_id": str(row["referrer_id"]),
-            "relationship": row["referral_relationship"], "notes": row["referral_notes"]},
-        "copied_from": None if row["copied_from_id"] is None else {
-            "opportunity_id": str(row["copied_from_id"]),
-            "categories": list(row["copied_categories"] or [])},
-        "ats": None if row["ats_status"] is None else {
-            "status": row["ats_status"], "external_id": row["ats_external_id"],
-            "last_error": row["ats_last_error"]},
-        "created_by": text_or_none(row["created_by"]), "updated_at": iso(row["updated_at"]),
-    }
+    return {**row, "files": files}
 
 
 # --- postings -----------------------------------------------------------------------------------
@@ -216,20 +164,12 @@ _POSTING_SELECT = (
     "FROM read.postings p")
 
 
-def _posting(row: dict[str, Any]) -> dict[str, Any]:
-    return {"id": str(row["id"]), "title": row["title"], "team": row["team"],
-            "location": row["location"], "state": row["state"],
-            "hiring_team": [str(u) for u in row["hiring_team"]],
-            "pipeline": dict(row["pipeline"]), "created_at": iso(row["created_at"]),
-            "updated_at": iso(row["updated_at"])}
-
-
 def get_posting(pool: ConnectionPool, posting_id: UUID, viewer: Actor) -> dict[str, Any] | None:
     visible, params = _posting_visible(viewer)
     with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
         row = cur.execute(f"{_POSTING_SELECT} WHERE p.id = %(id)s AND {visible}",
                           {**params, "id": posting_id}).fetchone()
-    return None if row is None else _posting(row)
+    return row
 
 
 def list_postings(pool: ConnectionPool, viewer: Actor, *, state: str | None = None,
@@ -248,20 +188,15 @@ def list_postings(pool: ConnectionPool, viewer: Actor, *, state: str | None = No
     with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
         rows = cur.execute(f"{_POSTING_SELECT} WHERE {' AND '.join(where)} "
                            "ORDER BY p.created_at, p.id LIMIT %(limit)s", params).fetchall()
-    return page(rows, limit, _posting)
+    return page(rows, limit)
 
 
 # --- users --------------------------------------------------------------------------------------
 
-def _user(row: dict[str, Any]) -> dict[str, Any]:
-    return {"id": str(row["id"]), "name": row["name"], "email": row["email"],
-            "role": row["role"], "created_at": iso(row["created_at"])}
-
-
 def get_user(pool: ConnectionPool, user_id: UUID) -> dict[str, Any] | None:
     with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
         row = cur.execute("SELECT * FROM read.users WHERE id = %s", (user_id,)).fetchone()
-    return None if row is None else _user(row)
+    return row
 
 
 def list_users(pool: ConnectionPool, *, role: str | None = None, limit: int | None = None,
@@ -279,4 +214,4 @@ def list_users(pool: ConnectionPool, *, role: str | None = None, limit: int | No
     with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
         rows = cur.execute(f"SELECT * FROM read.users WHERE {' AND '.join(where)} "
                            "ORDER BY created_at, id LIMIT %(limit)s", params).fetchall()
-    return page(rows, limit, _user)
+    return page(rows, limit)

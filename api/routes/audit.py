@@ -5,20 +5,15 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from flask import Response, jsonify
+from flask import Response
 
 from api import responses
-from api.app import pool, rekindle, wait_for
+from api.app import found, pool, rekindle, wait_for
 from api.auth import READERS, current_actor, requires
 from api.blueprint import Blueprint
 from api.schemas import ReadArgs
-from domain.errors import NotFound
 
 blp = Blueprint("audit", __name__, url_prefix="/v1", description="History and audit")
-
-
-def _items(found: Any) -> dict[str, Any]:
-    return found if isinstance(found, dict) else {"items": list(found)}
 
 
 @blp.route("/candidates/<uuid:candidate_id>/history", methods=["GET"])
@@ -29,10 +24,9 @@ def candidate_history(args: dict[str, Any], candidate_id: UUID) -> Response:
     from projections import history
 
     wait_for(args.get("min_position"))
-    found = history.candidate_history(rekindle().store, pool(), candidate_id, current_actor())
-    if not found:
-        raise NotFound(f"no candidate with id {candidate_id}", {"id": str(candidate_id)})
-    return jsonify(_items(found))
+    items = history.candidate_history(rekindle().store, pool(), candidate_id, current_actor())
+    return found(responses.History, {"items": items} if items else None, "candidate",
+                 candidate_id)
 
 
 @blp.route("/opportunities/<uuid:opportunity_id>/history", methods=["GET"])
@@ -43,8 +37,7 @@ def opportunity_history(args: dict[str, Any], opportunity_id: UUID) -> Response:
     from projections import history
 
     wait_for(args.get("min_position"))
-    found = history.opportunity_history(rekindle().store, pool(), opportunity_id,
+    items = history.opportunity_history(rekindle().store, pool(), opportunity_id,
                                         current_actor())
-    if not found:
-        raise NotFound(f"no opportunity with id {opportunity_id}", {"id": str(opportunity_id)})
-    return jsonify(_items(found))
+    return found(responses.History, {"items": items} if items else None, "opportunity",
+                 opportunity_id)

@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from flask import Response, jsonify
+from flask import Response
 
 from api import responses
-from api.app import created_response, pool, rekindle, wait_for
+from api.app import created_response, found, listed, pool, rekindle, wait_for
 from api.auth import READERS, RECRUITERS, current_actor, requires
 from api.blueprint import Blueprint
 from api.idempotency import idempotent
 from api.schemas import CandidateArgs, CandidateCreate, CandidateListArgs, CandidatePatch
-from domain.errors import NotFound
 from projections import queries
 
 blp = Blueprint("candidates", __name__, url_prefix="/v1/candidates",
@@ -35,9 +34,8 @@ def create_candidate(args: dict[str, Any]) -> Response:
                                        "sources", "origin")}
     recorded = rekindle().candidates.create(args["name"], args["emails"], current_actor(),
                                               **fields)
-    fallback = {"id": str(recorded.id), "name": args["name"], "emails": args["emails"],
-                **{k: v for k, v in fields.items() if v is not None}}
-    return created_response(recorded, read_candidate(recorded.id), fallback, views=queries.VIEWS)
+    return created_response(recorded, responses.CandidateProfile, read_candidate(recorded.id),
+                            views=queries.VIEWS)
 
 
 @blp.route("/<uuid:candidate_id>", methods=["GET"])
@@ -50,13 +48,11 @@ def get_candidate(args: dict[str, Any], candidate_id: UUID) -> Response:
     if args.get("as_of") is not None:
         from projections import history
 
-        found = history.candidate_as_of(rekindle().store, pool(), candidate_id, args["as_of"],
-                                        current_actor())
+        row = history.candidate_as_of(rekindle().store, pool(), candidate_id, args["as_of"],
+                                      current_actor())
     else:
-        found = queries.get_candidate(pool(), candidate_id, current_actor())
-    if found is None:
-        raise NotFound(f"no candidate with id {candidate_id}", {"id": str(candidate_id)})
-    return jsonify(found)
+        row = queries.get_candidate(pool(), candidate_id, current_actor())
+    return found(responses.CandidateProfile, row, "candidate", candidate_id)
 
 
 @blp.route("", methods=["GET"])
@@ -68,8 +64,8 @@ def list_candidates(args: dict[str, Any]) -> Response:
     wait_for(args.pop("min_position", None), queries.VIEWS)
     filters = {k: args.get(k) for k in ("tag", "pool_id", "source", "archive_reason",
                                         "consent", "stage", "q")}
-    return jsonify(queries.list_candidates(pool(), current_actor(), limit=args["limit"],
-                                           cursor=args.get("cursor"), **filters))
+    return listed(responses.Candidate, queries.list_candidates(
+        pool(), current_actor(), limit=args["limit"], cursor=args.get("cursor"), **filters))
 
 
 @blp.route("/<uuid:candidate_id>", methods=["PATCH"])
@@ -78,5 +74,5 @@ def list_candidates(args: dict[str, Any]) -> Response:
 @blp.arguments(CandidatePatch)
 def update_candidate(args: dict[str, Any], candidate_id: UUID) -> Response:
     recorded = rekindle().candidates.update_profile(candidate_id, args, current_actor())
-    return created_response(recorded, read_candidate(candidate_id), {"id": str(candidate_id)},
+    return created_response(recorded, responses.CandidateProfile, read_candidate(candidate_id),
                             200, views=queries.VIEWS)

@@ -7,11 +7,20 @@ import threading
 from typing import Any
 from uuid import UUID
 
-from flask import Response, current_app, jsonify
+from flask import Response, current_app
 from marshmallow import fields, validate
 
 from api import responses
-from api.app import command_response, created_response, pool, rekindle, runtime, wait_for
+from api.app import (
+    command_response,
+    created_response,
+    found,
+    listed,
+    pool,
+    rekindle,
+    runtime,
+    wait_for,
+)
 from api.auth import (
     ADMINS,
     READERS,
@@ -118,12 +127,6 @@ class PutForward(Strict):
     candidate_ids = Items(Id(), required=True)
 
 
-def _found(item: dict[str, Any] | None, kind: str, item_id: UUID) -> Response:
-    if item is None:
-        raise NotFound(f"no {kind} with id {item_id}", {"id": str(item_id)})
-    return jsonify(item)
-
-
 # --- pools --------------------------------------------------------------------------------------
 
 
@@ -135,9 +138,9 @@ def _found(item: dict[str, Any] | None, kind: str, item_id: UUID) -> Response:
 def create_pool(args: dict[str, Any]) -> Response:
     recorded = rekindle().pools.create(args["name"], current_actor(),
                                          description=args.get("description"))
-    return created_response(recorded, lambda: q.get_pool(pool(), recorded.id, current_actor()),
-                            {"id": str(recorded.id), "name": args["name"].strip(),
-                             "description": args.get("description")}, views=q.VIEWS)
+    return created_response(recorded, responses.Pool,
+                            lambda: q.get_pool(pool(), recorded.id, current_actor()),
+                            views=q.VIEWS)
 
 
 @blp.route("/pools", methods=["GET"])
@@ -146,7 +149,8 @@ def create_pool(args: dict[str, Any]) -> Response:
 @blp.arguments(PageArgs, location="query")
 def list_pools(args: dict[str, Any]) -> Response:
     wait_for(args.get("min_position"), q.VIEWS)
-    return jsonify(q.list_pools(pool(), limit=args["limit"], cursor=args.get("cursor")))
+    return listed(responses.Pool, q.list_pools(pool(), limit=args["limit"],
+                                               cursor=args.get("cursor")))
 
 
 @blp.route("/pools/<uuid:pool_id>", methods=["GET"])
@@ -155,7 +159,7 @@ def list_pools(args: dict[str, Any]) -> Response:
 @blp.arguments(ReadArgs, location="query")
 def get_pool(args: dict[str, Any], pool_id: UUID) -> Response:
     wait_for(args.get("min_position"), q.VIEWS)
-    return _found(q.get_pool(pool(), pool_id, current_actor()), "pool", pool_id)
+    return found(responses.Pool, q.get_pool(pool(), pool_id, current_actor()), "pool", pool_id)
 
 
 @blp.route("/pools/<uuid:pool_id>", methods=["PATCH"])
@@ -165,8 +169,9 @@ def get_pool(args: dict[str, Any], pool_id: UUID) -> Response:
 def change_pool(args: dict[str, Any], pool_id: UUID) -> Response:
     recorded = rekindle().pools.change(pool_id, current_actor(), name=args.get("name"),
                                          description=args.get("description"))
-    return created_response(recorded, lambda: q.get_pool(pool(), pool_id, current_actor()),
-                            {"id": str(pool_id)}, 200, views=q.VIEWS)
+    return created_response(recorded, responses.Pool,
+                            lambda: q.get_pool(pool(), pool_id, current_actor()), 200,
+                            views=q.VIEWS)
 
 
 @blp.route("/pools/<uuid:pool_id>/members", methods=["POST"])
@@ -196,7 +201,8 @@ def list_members(args: dict[str, Any], pool_id: UUID) -> Response:
     viewer = current_actor()
     if q.get_pool(pool(), pool_id, viewer) is None:
         raise NotFound(f"no pool with id {pool_id}", {"id": str(pool_id)})
-    return jsonify(q.pool_members(pool(), pool_id, viewer, limit=args["limit"],
+    return listed(responses.PoolMember, q.pool_members(pool(), pool_id, viewer,
+                                                       limit=args["limit"],
                                   cursor=args.get("cursor")))
 
 
@@ -212,9 +218,8 @@ def create_rule(args: dict[str, Any]) -> Response:
     recorded = rekindle().rules.create(args["name"], args["trigger"], current_actor(),
                                          filter=args["filter"], actions=args["actions"],
                                          enabled=args["enabled"])
-    return created_response(recorded, lambda: q.get_rule(pool(), recorded.id),
-                            {"id": str(recorded.id), "name": args["name"].strip(),
-                             "trigger": args["trigger"], "enabled": args["enabled"]}, views=q.VIEWS)
+    return created_response(recorded, responses.Rule, lambda: q.get_rule(pool(), recorded.id),
+                            views=q.VIEWS)
 
 
 @blp.route("/rules", methods=["GET"])
@@ -223,7 +228,8 @@ def create_rule(args: dict[str, Any]) -> Response:
 @blp.arguments(RuleListArgs, location="query")
 def list_rules(args: dict[str, Any]) -> Response:
     wait_for(args.get("min_position"), q.VIEWS)
-    return jsonify(q.list_rules(pool(), trigger=args.get("trigger"), limit=args["limit"],
+    return listed(responses.Rule, q.list_rules(pool(), trigger=args.get("trigger"),
+                                               limit=args["limit"],
                                 cursor=args.get("cursor")))
 
 
@@ -233,7 +239,7 @@ def list_rules(args: dict[str, Any]) -> Response:
 @blp.arguments(ReadArgs, location="query")
 def get_rule(args: dict[str, Any], rule_id: UUID) -> Response:
     wait_for(args.get("min_position"), q.VIEWS)
-    return _found(q.get_rule(pool(), rule_id), "rule", rule_id)
+    return found(responses.Rule, q.get_rule(pool(), rule_id), "rule", rule_id)
 
 
 @blp.route("/rules/<uuid:rule_id>", methods=["PATCH"])
@@ -242,8 +248,8 @@ def get_rule(args: dict[str, Any], rule_id: UUID) -> Response:
 @blp.arguments(RuleChange)
 def change_rule(args: dict[str, Any], rule_id: UUID) -> Response:
     recorded = rekindle().rules.change(rule_id, current_actor(), **args)
-    return created_response(recorded, lambda: q.get_rule(pool(), rule_id),
-                            {"id": str(rule_id)}, 200, views=q.VIEWS)
+    return created_response(recorded, responses.Rule, lambda: q.get_rule(pool(), rule_id), 200,
+                            views=q.VIEWS)
 
 
 # --- talent forms -------------------------------------------------------------------------------
@@ -258,8 +264,8 @@ def create_form(args: dict[str, Any]) -> Response:
     recorded = rekindle().forms.create(args["title"], current_actor(),
                                          pool_id=args.get("pool_id"),
                                          consent_text=args.get("consent_text"))
-    return created_response(recorded, lambda: q.get_form(pool(), recorded.id),
-                            {"id": str(recorded.id), "title": args["title"].strip()}, views=q.VIEWS)
+    return created_response(recorded, responses.Form, lambda: q.get_form(pool(), recorded.id),
+                            views=q.VIEWS)
 
 
 @blp.route("/forms/<uuid:form_id>", methods=["GET"])
@@ -268,7 +274,7 @@ def create_form(args: dict[str, Any]) -> Response:
 @blp.arguments(ReadArgs, location="query")
 def get_form(args: dict[str, Any], form_id: UUID) -> Response:
     wait_for(args.get("min_position"), q.VIEWS)
-    return _found(q.get_form(pool(), form_id), "form", form_id)
+    return found(responses.Form, q.get_form(pool(), form_id), "form", form_id)
 
 
 _limiter_lock = threading.Lock()
@@ -311,10 +317,8 @@ def submit_form(args: dict[str, Any], form_id: UUID) -> Response:
 def set_reminder(args: dict[str, Any], candidate_id: UUID) -> Response:
     recorded = rekindle().reminders.set(candidate_id, args["due_at"], args["note"],
                                           current_actor(), assignee_id=args.get("assignee_id"))
-    return created_response(recorded, lambda: q.get_reminder(pool(), recorded.id),
-                            {"id": str(recorded.id), "candidate_id": str(candidate_id),
-                             "due_at": args["due_at"].isoformat(), "status": "pending"},
-                            views=q.VIEWS)
+    return created_response(recorded, responses.Reminder,
+                            lambda: q.get_reminder(pool(), recorded.id), views=q.VIEWS)
 
 
 @blp.route("/reminders", methods=["GET"])
@@ -324,7 +328,7 @@ def set_reminder(args: dict[str, Any], candidate_id: UUID) -> Response:
 def list_reminders(args: dict[str, Any]) -> Response:
     wait_for(args.get("min_position"), q.VIEWS)
     viewer = current_actor()
-    return jsonify(q.list_reminders(
+    return listed(responses.Reminder, q.list_reminders(
         pool(), viewer, assignee_id=access.addressed_to(viewer, args.get("assignee_id")),
         candidate_id=args.get("candidate_id"),
         due_before=args.get("due_before"), status=args.get("status"), limit=args["limit"],
@@ -345,7 +349,7 @@ def dismiss_reminder(reminder_id: UUID) -> Response:
 @blp.arguments(NotificationListArgs, location="query")
 def list_notifications(args: dict[str, Any]) -> Response:
     wait_for(args.get("min_position"), q.VIEWS)
-    return jsonify(q.list_notifications(pool(),
+    return listed(responses.Notification, q.list_notifications(pool(),
                                         recipient_id=access.addressed_to(
                                             current_actor(), args.get("recipient_id")),
                                         limit=args["limit"], cursor=args.get("cursor")))
@@ -362,9 +366,8 @@ def list_notifications(args: dict[str, Any]) -> Response:
 def create_campaign(args: dict[str, Any]) -> Response:
     recorded = rekindle().campaigns.create(args["name"], args["subject"], args["body"],
                                              current_actor())
-    return created_response(recorded, lambda: q.get_campaign(pool(), recorded.id),
-                            {"id": str(recorded.id), "name": args["name"].strip(),
-                             "sent_count": 0, "skipped_count": 0}, views=q.VIEWS)
+    return created_response(recorded, responses.Campaign,
+                            lambda: q.get_campaign(pool(), recorded.id), views=q.VIEWS)
 
 
 @blp.route("/campaigns/<uuid:campaign_id>/send", methods=["POST"])
@@ -385,7 +388,8 @@ def send_campaign(args: dict[str, Any], campaign_id: UUID) -> Response:
 @blp.arguments(ReadArgs, location="query")
 def get_campaign(args: dict[str, Any], campaign_id: UUID) -> Response:
     wait_for(args.get("min_position"), q.VIEWS)
-    return _found(q.get_campaign(pool(), campaign_id), "campaign", campaign_id)
+    return found(responses.Campaign, q.get_campaign(pool(), campaign_id), "campaign",
+                 campaign_id)
 
 
 @blp.route("/campaigns", methods=["GET"])
@@ -394,7 +398,8 @@ def get_campaign(args: dict[str, Any], campaign_id: UUID) -> Response:
 @blp.arguments(PageArgs, location="query")
 def list_campaigns(args: dict[str, Any]) -> Response:
     wait_for(args.get("min_position"), q.VIEWS)
-    return jsonify(q.list_campaigns(pool(), limit=args["limit"], cursor=args.get("cursor")))
+    return listed(responses.Campaign, q.list_campaigns(pool(), limit=args["limit"],
+                                                       cursor=args.get("cursor")))
 
 
 # --- a new position for known candidates --------------------------------------------------

@@ -20,7 +20,7 @@ blp = Blueprint("gdpr", __name__, url_prefix="/v1/candidates", description="Cons
 
 
 def _changed(recorded: Any, candidate_id: UUID) -> Response:
-    return created_response(recorded, read_candidate(candidate_id), {"id": str(candidate_id)},
+    return created_response(recorded, responses.CandidateProfile, read_candidate(candidate_id),
                             200, views=queries.VIEWS)
 
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify
+from flask import Response
 from marshmallow import validate
 
 from api import responses
-from api.app import pool, wait_for
-from api.auth import ADMINS, requires
+from api.app import listed, pool, wait_for
+from api.auth import requires
 from api.blueprint import Blueprint
 from api.fields import Text
 from api.schemas import PageArgs
+from domain.access import OVERSEERS
 from projections.erasures import REASONS, STATUSES, list_erasures
 
 blp = Blueprint("gdpr_audit", __name__, url_prefix="/v1/audit",
@@ -26,10 +27,11 @@ class ErasureListArgs(PageArgs):
 
 @blp.route("/erasures", methods=["GET"])
 @responses.read(blp, responses.ErasurePage)
-@requires(*ADMINS, "auditor")
+@requires(*OVERSEERS)
 @blp.arguments(ErasureListArgs, location="query")
 def erasures(args: dict[str, Any]) -> Response:
     """Who asked for each erasure, when, why, and who carried it out; oldest first."""
     wait_for(args.get("min_position"))
-    return jsonify(list_erasures(pool(), status=args.get("status"), reason=args.get("reason"),
-                                 limit=args["limit"], cursor=args.get("cursor")))
+    return listed(responses.Erasure, list_erasures(
+        pool(), status=args.get("status"), reason=args.get("reason"), limit=args["limit"],
+        cursor=args.get("cursor")))

@@ -9,17 +9,16 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from flask import Response, jsonify
+from flask import Response
 
 from api import responses
-from api.app import command_response, pool, rekindle, wait_for
+from api.app import command_response, found, pool, rekindle, wait_for
 from api.auth import READERS, RECRUITERS, current_actor, requires
 from api.blueprint import Blueprint
 from api.fields import Id, Text
 from api.idempotency import idempotent
 from api.intake.importer import prepare_import
 from api.schemas import FileUpload, ReadArgs, Strict
-from domain.errors import NotFound
 from domain.recorded import Recorded
 from projections import crm_queries
 
@@ -66,10 +65,8 @@ def start_import(form: dict[str, Any], files: dict[str, Any]) -> Response:
 def get_import(args: dict[str, Any], import_id: UUID) -> Response:
     """The import's progress from the read model (poll it; `min_position` as everywhere)."""
     wait_for(args.get("min_position"), crm_queries.VIEWS)
-    found = crm_queries.get_import(pool(), import_id)
-    if found is None:
-        raise NotFound(f"no import with id {import_id}", {"id": str(import_id)})
-    return jsonify(found)
+    return found(responses.ImportStatus, crm_queries.get_import(pool(), import_id), "import",
+                 import_id)
 
 
 def _spool(upload: Any, limit: int) -> Path:

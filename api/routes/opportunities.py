@@ -6,15 +6,16 @@ import re
 from typing import Any
 from uuid import UUID
 
-from flask import Response, jsonify, make_response, request
+from flask import Response, make_response, request
 from marshmallow import ValidationError as MarshmallowError
 
 from api import responses
-from api.app import command_response, created_response, pool, rekindle, runtime, wait_for
+from api.app import command_response, created_response, found, pool, rekindle, runtime, wait_for
 from api.auth import READERS, RECRUITERS, current_actor, requires
 from api.blueprint import Blueprint
 from api.errors import ApiError, flatten
 from api.idempotency import idempotent
+from api.rendering import render
 from api.schemas import (
     Archive,
     Convert,
@@ -27,7 +28,7 @@ from api.schemas import (
     Stage,
     Tags,
 )
-from domain.errors import NotFound, ValidationFailed
+from domain.errors import ValidationFailed
 from projections import queries
 
 blp = Blueprint("opportunities", __name__, url_prefix="/v1", description="Opportunities")
@@ -40,7 +41,7 @@ def _read(opportunity_id: UUID) -> Any:
 
 
 def _changed(recorded: Any, opportunity_id: UUID) -> Response:
-    return created_response(recorded, _read(opportunity_id), {"id": str(opportunity_id)}, 200,
+    return created_response(recorded, responses.Opportunity, _read(opportunity_id), 200,
                             views=queries.VIEWS)
 
 
@@ -52,10 +53,8 @@ def _changed(recorded: Any, opportunity_id: UUID) -> Response:
 def add_opportunity(args: dict[str, Any], candidate_id: UUID) -> Response:
     """For a posting (published or internal) or general; may copy from and archive another."""
     recorded = rekindle().opportunities.add(candidate_id, current_actor(), **args)
-    fallback = {"id": str(recorded.id), "candidate_id": str(candidate_id),
-                "posting_id": str(args["posting_id"]) if args.get("posting_id") else None,
-                "general": bool(args.get("general"))}
-    return created_response(recorded, _read(recorded.id), fallback, views=queries.VIEWS)
+    return created_response(recorded, responses.Opportunity, _read(recorded.id),
+                            views=queries.VIEWS)
 
 
 @blp.route("/opportunities/<uuid:opportunity_id>", methods=["GET"])
@@ -64,10 +63,9 @@ def add_opportunity(args: dict[str, Any], candidate_id: UUID) -> Response:
 @blp.arguments(ReadArgs, location="query")
 def get_opportunity(args: dict[str, Any], opportunity_id: UUID) -> Response:
     wait_for(args.get("min_position"), queries.VIEWS)
-    found = queries.get_opportunity(pool(), opportunity_id, current_actor())
-    if found is None:
-        raise NotFound(f"no opportunity with id {opportunity_id}", {"id": str(opportunity_id)})
-    return jsonify(found)
+    return found(responses.Opportunity,
+                 queries.get_opportunity(pool(), opportunity_id, current_actor()),
+                 "opportunity", opportunity_id)
 
 
 @blp.route("/opportunities/<uuid:opportunity_id>/archive", methods=["POST"])
@@ -160,14 +158,8 @@ def attach_file(files: dict[str, Any], opportunity_id: UUID) -> Response:
     recorded = rekindle().files.attach(
         opportunity_id, name, content, upload.mimetype or "application/octet-stream",
         current_actor(), secret=form["secret"], kind=form["kind"])
-    file_id = recorded.extra["file_id"]
-    from hashlib import sha256
-
-    body = {"id": str(file_id), "opportunity_id": str(opportunity_id),
-            "name": name.replace("/", "_").replace("\\", "_").strip(),
-            "secret": form["secret"], "kind": form["kind"],
-            "sha256": sha256(content).hexdigest(), "size": len(content)}
-    return command_response(recorded, body, 201)
+    return command_response(recorded, render(responses.FileAttached, recorded.extra["file"]),
+                            201)
 
 
 @blp.route("/opportunities/<uuid:opportunity_id>/files/<uuid:file_id>", methods=["GET"])

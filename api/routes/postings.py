@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from flask import Response, jsonify
+from flask import Response
 
 from api import responses
-from api.app import created_response, pool, rekindle, wait_for
+from api.app import created_response, found, listed, pool, rekindle, wait_for
 from api.auth import ADMINS, READERS, current_actor, requires
 from api.blueprint import Blueprint
 from api.idempotency import idempotent
 from api.schemas import HiringTeam, PostingCreate, PostingListArgs, PostingState, ReadArgs
-from domain.errors import NotFound
 from projections import queries
 
 blp = Blueprint("postings", __name__, url_prefix="/v1/postings", description="Job postings")
@@ -32,10 +31,8 @@ def create_posting(args: dict[str, Any]) -> Response:
     recorded = rekindle().postings.create(
         args["title"], current_actor(), team=args.get("team"), location=args.get("location"),
         state=args["state"], hiring_team=args["hiring_team"])
-    fallback = {"id": str(recorded.id), "title": args["title"].strip(),
-                "team": args.get("team"), "location": args.get("location"),
-                "state": args["state"], "hiring_team": [str(u) for u in args["hiring_team"]]}
-    return created_response(recorded, _read(recorded.id), fallback, views=queries.VIEWS)
+    return created_response(recorded, responses.Posting, _read(recorded.id),
+                            views=queries.VIEWS)
 
 
 @blp.route("/<uuid:posting_id>/state", methods=["POST"])
@@ -44,8 +41,7 @@ def create_posting(args: dict[str, Any]) -> Response:
 @blp.arguments(PostingState)
 def change_state(args: dict[str, Any], posting_id: UUID) -> Response:
     recorded = rekindle().postings.change_state(posting_id, args["state"], current_actor())
-    return created_response(recorded, _read(posting_id),
-                            {"id": str(posting_id), "state": args["state"]}, 200,
+    return created_response(recorded, responses.Posting, _read(posting_id), 200,
                             views=queries.VIEWS)
 
 
@@ -56,9 +52,7 @@ def change_state(args: dict[str, Any], posting_id: UUID) -> Response:
 def change_hiring_team(args: dict[str, Any], posting_id: UUID) -> Response:
     recorded = rekindle().postings.change_hiring_team(posting_id, args["hiring_team"],
                                                 current_actor())
-    return created_response(recorded, _read(posting_id),
-                            {"id": str(posting_id),
-                             "hiring_team": [str(u) for u in args["hiring_team"]]}, 200,
+    return created_response(recorded, responses.Posting, _read(posting_id), 200,
                             views=queries.VIEWS)
 
 
@@ -68,10 +62,8 @@ def change_hiring_team(args: dict[str, Any], posting_id: UUID) -> Response:
 @blp.arguments(ReadArgs, location="query")
 def get_posting(args: dict[str, Any], posting_id: UUID) -> Response:
     wait_for(args.get("min_position"), queries.VIEWS)
-    found = queries.get_posting(pool(), posting_id, current_actor())
-    if found is None:
-        raise NotFound(f"no posting with id {posting_id}", {"id": str(posting_id)})
-    return jsonify(found)
+    return found(responses.Posting, queries.get_posting(pool(), posting_id, current_actor()),
+                 "posting", posting_id)
 
 
 @blp.route("", methods=["GET"])
@@ -80,5 +72,6 @@ def get_posting(args: dict[str, Any], posting_id: UUID) -> Response:
 @blp.arguments(PostingListArgs, location="query")
 def list_postings(args: dict[str, Any]) -> Response:
     wait_for(args.get("min_position"), queries.VIEWS)
-    return jsonify(queries.list_postings(pool(), current_actor(), state=args.get("state"),
-                                         limit=args["limit"], cursor=args.get("cursor")))
+    return listed(responses.Posting, queries.list_postings(
+        pool(), current_actor(), state=args.get("state"), limit=args["limit"],
+        cursor=args.get("cursor")))

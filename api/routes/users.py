@@ -5,15 +5,16 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from flask import Response, jsonify
+from flask import Response
 
 from api import responses
-from api.app import command_response, pool, rekindle, wait_for
+from api.app import command_response, found, listed, pool, rekindle, wait_for
 from api.auth import ADMINS, READERS, current_actor, requires
 from api.blueprint import Blueprint
 from api.idempotency import idempotent
+from api.rendering import render
 from api.schemas import Empty, ReadArgs, RoleChange, UserCreate, UserListArgs
-from domain.errors import NotFound
+from domain import access
 from domain.user import parse_token
 from projections import queries
 
@@ -30,19 +31,20 @@ def create_user(args: dict[str, Any]) -> Response:
     recorded = rekindle().users.create(args["name"], args["email"], args["role"],
                                          current_actor())
     user = recorded.extra["user"]
-    return command_response(recorded, {"id": str(recorded.id), "name": user.name,
-                                       "email": user.email, "role": user.role,
-                                       "token": recorded.extra["token"]}, 201)
+    return command_response(recorded, render(responses.UserCreated, {
+        "id": user.id, "name": user.name, "email": user.email, "role": user.role,
+        "created_at": user.created_on, "token": recorded.extra["token"]}), 201)
 
 
 @blp.route("", methods=["GET"])
 @responses.read(blp, responses.UserPage)
-@requires(*ADMINS, "auditor")
+@requires(*access.OVERSEERS)
 @blp.arguments(UserListArgs, location="query")
 def list_users(args: dict[str, Any]) -> Response:
     wait_for(args.pop("min_position", None), queries.VIEWS)
-    return jsonify(queries.list_users(pool(), role=args.get("role"), limit=args["limit"],
-                                      cursor=args.get("cursor")))
+    return listed(responses.User, queries.list_users(pool(), role=args.get("role"),
+                                                     limit=args["limit"],
+                                                     cursor=args.get("cursor")))
 
 
 @blp.route("/<uuid:user_id>", methods=["GET"])
@@ -51,14 +53,9 @@ def list_users(args: dict[str, Any]) -> Response:
 @blp.arguments(ReadArgs, location="query")
 def get_user(args: dict[str, Any], user_id: UUID) -> Response:
     """Admins and auditors read any user; everyone else only themselves."""
-    actor = current_actor()
-    if actor.user_id != user_id and actor.role not in (*ADMINS, "auditor"):
-        raise NotFound(f"no user with id {user_id}", {"id": str(user_id)})
     wait_for(args.get("min_position"), queries.VIEWS)
-    found = queries.get_user(pool(), user_id)
-    if found is None:
-        raise NotFound(f"no user with id {user_id}", {"id": str(user_id)})
-    return jsonify(found)
+    row = queries.get_user(pool(), user_id) if access.sees_user(current_actor(), user_id) else None
+    return found(responses.User, row, "user", user_id)
 
 
 @blp.route("/<uuid:user_id>/tokens", methods=["POST"])

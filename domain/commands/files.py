@@ -39,7 +39,8 @@ class Files:
     @command
     def attach(self, opportunity_id: UUID, name: str, content: bytes, content_type: str,
                by: Actor, *, secret: bool = False, kind: str = "file") -> Recorded:
-        """Returns the new file's id in extra["file_id"]."""
+        """extra["file"]: the new file as recorded (id, name, secret, kind, sha256, size,
+        content_type, opportunity_id)."""
         access.ensure_may_attach(by, v.flag("secret", secret))
         name = safe_name(v.text("file", name, max_len=255))
         kind = v.one_of("kind", kind, FILE_KINDS)
@@ -54,7 +55,10 @@ class Files:
         file_id = opportunity.attach_file(name=name, sha256=sha256, size=len(content),
                                           content_type=content_type, secret=secret, kind=kind,
                                           by=by)
-        return Recorded(opportunity.id, self.store.record(opportunity), {"file_id": file_id})
+        position = self.store.record(opportunity)
+        return Recorded(opportunity.id, position, {
+            "file_id": file_id, "file": {**opportunity.files[file_id],
+                                         "opportunity_id": opportunity.id}})
 
     @command
     def remove(self, opportunity_id: UUID, file_id: UUID, by: Actor) -> Recorded:

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from projections import queries
 from projections.opening import open_projection
 from projections.rebuild import rebuild
 from projections.service import ProjectionService
 from projections.views import ProfilesProjection
+from tests.projections import answers
 from tests.projections.conftest import MINE
 from tests.projections.story import dump, play
 from tests.waiting import wait_until
@@ -55,9 +55,9 @@ def test_a_long_catch_up_builds_the_gin_indexes_afresh_once_it_reaches_the_head(
         after = wait_until(lambda: gin_indexes(database) if len(gin_indexes(database)) == 6
                            else None, 10, "the indexes built after catching up")
     assert all(after[name] != before[name] for name in GIN_INDEXES), "indexes were not deferred"
-    tagged = queries.list_candidates(database.pool, admin, tag="silver-medallist")["items"]
+    tagged = answers.list_candidates(database.pool, admin, tag="silver-medallist")["items"]
     assert [c["id"] for c in tagged] == [str(story.ada)]
-    found = queries.list_candidates(database.pool, admin, q="lovelace")["items"]
+    found = answers.list_candidates(database.pool, admin, q="lovelace")["items"]
     assert [c["id"] for c in found] == [str(story.ada)]
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from domain.personal import ERASED
-from projections import queries
 from projections.rebuild import rebuild, status
 from projections.service import ProjectionService
+from tests.projections import answers
 from tests.projections.conftest import MINE
 from tests.projections.story import dump, play
 
@@ -26,17 +26,17 @@ def test_anonymization_purges_personal_values_and_a_rebuild_agrees(app, admin, d
     story = play(app, admin)
     last = app.consent.anonymize(story.ada, "request", admin).position
     assert service.wait(last, 10)
-    ada = queries.get_candidate(database.pool, story.ada, admin)
+    ada = answers.get_candidate(database.pool, story.ada, admin)
     assert ada["name"] is None and ada["emails"] == [] and ada["phones"] == []
     assert ada["location"] is None and ada["headline"] is None and ada["links"] == []
     assert ada["gdpr"]["anonymized"] is True
     assert ada["tags"] == ["math", "silver-medallist", "vip"]  # non-personal facts stay
     assert sorted(ada["archive_reasons"]) == ["position_filled", "withdrew"]
-    first = queries.get_opportunity(database.pool, story.first, admin)
+    first = answers.get_opportunity(database.pool, story.first, admin)
     assert {f["name"] for f in first["files"]} == {ERASED}
     assert first["referral"]["notes"] is None and first["referral"]["relationship"] is None
     assert first["sources"] == ["Referral"]
-    assert queries.list_candidates(database.pool, admin, q="lovelace")["items"] == []
+    assert answers.list_candidates(database.pool, admin, q="lovelace")["items"] == []
     live = dump(database)
     text = repr(live)
     for secret in ("Lovelace", "ada.lovelace", "+49 30 1234", "ada-cv.pdf", "ACME", "London"):
@@ -64,7 +64,7 @@ def test_wait_true_once_applied_false_after_timeout(app, admin, database, servic
     recorded = app.candidates.create("Wanda Wait", ["wanda@example.com"], admin)
     assert service.wait(None, 0) is True
     assert service.wait(recorded.position, 10) is True
-    assert queries.get_candidate(database.pool, recorded.id, admin)["name"] == "Wanda Wait"
+    assert answers.get_candidate(database.pool, recorded.id, admin)["name"] == "Wanda Wait"
     assert service.wait(recorded.position + 1000, 0.3) is False
     statuses = service.status()
     assert {s["name"] for s in statuses} == {"profiles", "analytics"}
@@ -78,5 +78,5 @@ def test_service_restarts_where_it_stopped(app, admin, database):
     second = app.candidates.create("After Stop", ["after@example.com"], admin)
     with ProjectionService(database, MINE).start() as svc:
         assert svc.wait(second.position, 10)
-    names = [c["name"] for c in queries.list_candidates(database.pool, admin)["items"]]
+    names = [c["name"] for c in answers.list_candidates(database.pool, admin)["items"]]
     assert names == ["After Stop", "Before Stop"]

@@ -10,6 +10,7 @@ import pytest
 from domain.actor import Actor
 from domain.errors import ValidationFailed
 from projections import queries
+from tests.projections import answers
 
 
 @pytest.fixture
@@ -24,7 +25,7 @@ def story(told):
 
 def test_candidate_profile_has_everything_the_api_promises(read_db, story):
     db = read_db
-    ada = queries.get_candidate(db.pool, story.ada, story.recruiter)
+    ada = answers.get_candidate(db.pool, story.ada, story.recruiter)
     assert ada["name"] == "Ada Lovelace"
     assert ada["emails"] == ["ada.lovelace@example.com"]
     assert ada["phones"] == ["+49 30 1234"]
@@ -43,15 +44,15 @@ def test_candidate_profile_has_everything_the_api_promises(read_db, story):
     assert "Referral" in ada["opportunity_sources"] and "strong" in ada["opportunity_tags"]
     assert ada["created_at"].endswith("+00:00")
 
-    bob = queries.get_candidate(db.pool, story.bob, story.recruiter)
+    bob = answers.get_candidate(db.pool, story.bob, story.recruiter)
     assert bob["consent"]["status"] == "requested" and bob["consent"]["deadline"]
     assert bob["gdpr"]["deletion_requested"] is True
-    assert queries.get_candidate(db.pool, uuid4(), story.recruiter) is None
+    assert answers.get_candidate(db.pool, uuid4(), story.recruiter) is None
 
 
 def test_opportunity_detail_with_files_referral_archive_copy_and_ats(read_db, story):
     db = read_db
-    first = queries.get_opportunity(db.pool, story.first, story.admin)
+    first = answers.get_opportunity(db.pool, story.first, story.admin)
     assert first["stage"] == "phone_interview" and first["origin"] == "referred"
     assert first["tags"] == ["strong"]
     assert first["general"] is False and first["posting_id"] == str(story.posting_id)
@@ -68,10 +69,10 @@ def test_opportunity_detail_with_files_referral_archive_copy_and_ats(read_db, st
     assert first["archived"]["reason"] == "position_filled"
     assert first["archived"]["by"] == str(story.recruiter.user_id)
 
-    as_member = queries.get_opportunity(db.pool, story.first, story.recruiter)
+    as_member = answers.get_opportunity(db.pool, story.first, story.recruiter)
     assert [f["name"] for f in as_member["files"]] == ["ada-cv.pdf"]
 
-    copy = queries.get_opportunity(db.pool, story.copy, story.admin)
+    copy = answers.get_opportunity(db.pool, story.copy, story.admin)
     assert copy["copied_from"] == {"opportunity_id": str(story.first),
                                    "categories": ["files", "resumes", "sources", "tags",
                                                   "referral"]}
@@ -81,7 +82,7 @@ def test_opportunity_detail_with_files_referral_archive_copy_and_ats(read_db, st
     assert copy["ats"] == {"status": "sent", "external_id": "ATS-9", "last_error": None}
     assert copy["archived"] is None and copy["created_by"] == str(story.recruiter.user_id)
 
-    general = queries.get_opportunity(db.pool, story.general, story.admin)
+    general = answers.get_opportunity(db.pool, story.general, story.admin)
     assert general["posting_id"] == str(story.posting_id) and general["general"] is False
     assert general["archived"]["reason"] == "withdrew"
 
@@ -91,31 +92,31 @@ def test_limited_team_member_sees_only_their_postings_opportunities(read_db, sto
     limited = story.limited
     assert queries.candidate_visible(db.pool, story.ada, limited)
     assert not queries.candidate_visible(db.pool, story.bob, limited)
-    assert queries.get_candidate(db.pool, story.bob, limited) is None
-    ada = queries.get_candidate(db.pool, story.ada, limited)
+    assert answers.get_candidate(db.pool, story.bob, limited) is None
+    ada = answers.get_candidate(db.pool, story.ada, limited)
     assert {o["id"] for o in ada["opportunities"]} == {str(story.first), str(story.general)}
-    assert queries.get_opportunity(db.pool, story.copy, limited) is None
-    listed = queries.list_candidates(db.pool, limited)
+    assert answers.get_opportunity(db.pool, story.copy, limited) is None
+    listed = answers.list_candidates(db.pool, limited)
     assert [c["id"] for c in listed["items"]] == [str(story.ada)]
-    assert [p["id"] for p in queries.list_postings(db.pool, limited)["items"]] == [
+    assert [p["id"] for p in answers.list_postings(db.pool, limited)["items"]] == [
         str(story.posting_id)]
 
 
 def test_postings_with_pipeline_and_users(read_db, story):
     db = read_db
-    posting = queries.get_posting(db.pool, story.posting_id, story.admin)
+    posting = answers.get_posting(db.pool, story.posting_id, story.admin)
     assert posting["title"] == "Backend engineer" and posting["state"] == "published"
     assert posting["hiring_team"] == [str(story.limited.user_id)]
     assert posting["pipeline"] == {}  # both of its opportunities are archived
-    other = queries.get_posting(db.pool, story.other_posting_id, story.admin)
+    other = answers.get_posting(db.pool, story.other_posting_id, story.admin)
     assert other["state"] == "internal" and other["pipeline"] == {"new_lead": 1}
-    internal = queries.list_postings(db.pool, story.admin, state="internal")
+    internal = answers.list_postings(db.pool, story.admin, state="internal")
     assert [p["id"] for p in internal["items"]] == [str(story.other_posting_id)]
 
-    user = queries.get_user(db.pool, story.limited.user_id)
+    user = answers.get_user(db.pool, story.limited.user_id)
     assert user["name"] == "Lou Limited" and user["role"] == "limited_team_member"
     assert user["email"] == "lou@example.com"
-    members = queries.list_users(db.pool, role="team_member")
+    members = answers.list_users(db.pool, role="team_member")
     assert [u["id"] for u in members["items"]] == [str(story.recruiter.user_id)]
 
 
@@ -139,13 +140,13 @@ def test_postings_with_pipeline_and_users(read_db, story):
 def test_talent_search_filters(read_db, story, filters, expected):
     db = read_db
     names = {str(story.ada): "ada", str(story.bob): "bob"}
-    found = queries.list_candidates(db.pool, story.admin, **filters)
+    found = answers.list_candidates(db.pool, story.admin, **filters)
     assert {names[c["id"]] for c in found["items"]} == expected
 
 
 def test_search_by_pool(read_db, story):
     db = read_db
-    found = queries.list_candidates(db.pool, story.admin, pool_id=story.pool_id)
+    found = answers.list_candidates(db.pool, story.admin, pool_id=story.pool_id)
     assert [c["id"] for c in found["items"]] == [str(story.ada)]
 
 
@@ -158,7 +159,7 @@ def test_keyset_pages_cover_every_candidate_once(app, admin, service):
     assert service.wait(last.position, 10)
     seen, cursor = [], None
     while True:
-        page = queries.list_candidates(db.pool, admin, limit=3, cursor=cursor)
+        page = answers.list_candidates(db.pool, admin, limit=3, cursor=cursor)
         seen += [c["id"] for c in page["items"]]
         cursor = page["next_cursor"]
         if cursor is None:
@@ -171,14 +172,14 @@ def test_keyset_pages_cover_every_candidate_once(app, admin, service):
 def test_invalid_cursor_is_a_validation_error(told, cursor):
     db = told[0]
     with pytest.raises(ValidationFailed) as raised:
-        queries.list_candidates(db.pool, Actor(uuid4(), "admin"), cursor=cursor)
+        answers.list_candidates(db.pool, Actor(uuid4(), "admin"), cursor=cursor)
     assert "cursor" in raised.value.details
 
 
 def test_limit_is_bounded(told):
     db = told[0]
     with pytest.raises(ValidationFailed):
-        queries.list_users(db.pool, limit=501)
+        answers.list_users(db.pool, limit=501)
 
 
 def test_refreshing_a_candidates_opportunity_columns_reads_only_its_opportunities(service):
