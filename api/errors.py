@@ -72,7 +72,7 @@ class ApiError(Exception):
 
 
 def status_of(code: str) -> int:
-    """Unknown domain codes (new ones other engineers add) are treated as refused input."""
+    """A domain code without a status of its own is answered as refused input."""
     return STATUS_BY_CODE.get(code, 422)
 
 

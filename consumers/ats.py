@@ -1,4 +1,4 @@
-"""ATS sync (seed 004, option 4 and step 5): applications out, ATS events in.
+"""ATS sync: applications out, ATS events in.
 
 Outbound: the "ats" handler follows ApplicationSentToATS and POSTs the application to the
 configured ATS (request shape: README, "The ATS interface"; modelled on Greenhouse

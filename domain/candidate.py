@@ -69,7 +69,7 @@ class Candidate(Aggregate):
 
     @property
     def is_gdpr_blocked(self) -> bool:
-        """Seed 000: no copying for a candidate with a deletion request or pending anonymization."""
+        """No copying for a candidate with a deletion request or pending anonymization."""
         return self.deletion_requested_at is not None or self.is_anonymized or (
             self.consent.status == "expired"
         )

@@ -1,4 +1,4 @@
-"""An import of a spreadsheet of candidates (seed 004, option 2), and its progress.
+"""An import of a spreadsheet of candidates, and its progress.
 
 The job holds counts and row-level errors only; error messages never quote the row's
 values, so the job holds no personal data and may be read straight from its events.

@@ -47,7 +47,7 @@ class Opportunity(Aggregate):
     def is_archived(self) -> bool:
         return self.archived is not None
 
-    # --- copying (seed 000) -------------------------------------------------------------------
+    # --- copying from another opportunity ----------------------------------------------------
 
     def copy_info_from(self, source: Opportunity, categories: list[str], by: Actor) -> None:
         """All or none per category; secret files never; referral only together with sources."""
@@ -184,7 +184,7 @@ class Opportunity(Aggregate):
                          "relationship": personal.get("relationship"),
                          "notes": personal.get("notes")}
 
-    # --- ATS (seed 004, step 5) ---------------------------------------------------------------
+    # --- sending the application to the ATS -------------------------------------------------
 
     @event("ApplicationSentToATS")
     def send_to_ats(self, by: Actor) -> None:

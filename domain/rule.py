@@ -1,4 +1,4 @@
-"""An automation rule (seed 004, 2.1): when a trigger fires, for candidates passing a filter, act.
+"""An automation rule: when a trigger fires, for the candidates a filter selects, act.
 
 The rule itself holds configuration and its run history (RuleRan); the rule engine in
 consumers/automation.py evaluates it and records the effects as ordinary events.

@@ -1,4 +1,4 @@
-"""A talent form (seed 004, option 3): candidates enter themselves, with consent if they give it."""
+"""A talent form: candidates enter themselves, with consent if they give it."""
 
 from __future__ import annotations
 

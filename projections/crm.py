@@ -1,4 +1,4 @@
-"""Read models of the CRM half (seed 004): pools, rules and their runs, talent forms,
+"""Read models of keeping in touch: pools, rules and their runs, talent forms,
 reminders, notifications and campaigns (schema `read`, tables prefixed `crm_`).
 
 Reminder notes are personal: they come from a `Personal` value and become NULL once the

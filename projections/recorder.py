@@ -8,16 +8,17 @@ process is a wait for the GIL of several milliseconds, and every other writer qu
 it. Here one server-side function records the consumer's position (if any), takes the lock
 and inserts; called outside a transaction block, it commits before it answers, so the lock
 is held for the server's own work and the commit's WAL flush only. It takes the events as
-four arrays, which psycopg sends in binary (the library's composite type goes as text, about
-40 µs of Python per event).
+four arrays, which psycopg sends in binary (the library's composite type goes as text, at a
+far higher cost in Python per event).
 
 The library's own insert function (POSTGRES_ENABLE_DB_FUNCTIONS) is one statement too, but
 skips the lock (tests/domain/test_log_order.py).
 
 Every follower of the log (projections, relay, workers) reads it on every wake-up, and
 every command reads its aggregate and the caller's user; the library composes those SELECTs
-anew on each call (about 45 µs, a third of an empty log read's Python). Here each shape of
-each query is composed and rendered to bytes once, which psycopg then finds in its cache.
+anew on each call, a good part of an empty read's Python. Here each shape of each query is
+composed and rendered to bytes once, which psycopg then finds in its cache. (README,
+"Performance", has the measurements.)
 """
 
 from __future__ import annotations

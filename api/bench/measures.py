@@ -61,7 +61,7 @@ def _candidate(n: int) -> dict[str, Any]:
 
 def silver_medallist_flow(client: Client, n: int) -> list[float]:
     """Create a candidate, a general opportunity, then a second one that copies from the first
-    and archives it (seed 000's flow): three commands, each timed."""
+    and archives it (the copy-and-archive flow): three commands, each timed."""
     status, body, took = client.call("POST", "/v1/candidates", _candidate(n))
     cid = _expect(status, body, 201, "create candidate")["id"]
     timings = [took]

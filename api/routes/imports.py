@@ -1,4 +1,4 @@
-"""Spreadsheet imports (seed 004, option 2): upload, then follow the job's progress."""
+"""Spreadsheet imports: upload, then follow the job's progress."""
 
 from __future__ import annotations
 
