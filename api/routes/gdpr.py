@@ -11,10 +11,10 @@ from api import responses
 from api.app import command_response, created_response, pool, rekindle
 from api.auth import ADMINS, RECRUITERS, current_actor, requires
 from api.blueprint import Blueprint
-from api.idempotency import purge_candidate
 from api.routes.candidates import read_candidate
 from api.schemas import Anonymize, ConsentGrant, ConsentRequest, Empty
 from projections import queries
+from projections.idempotency_keys import purge_candidate
 
 blp = Blueprint("gdpr", __name__, url_prefix="/v1/candidates", description="Consent and GDPR")
 
