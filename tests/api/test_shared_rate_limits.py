@@ -5,11 +5,13 @@ address comes from X-Forwarded-For only behind REKINDLE_TRUSTED_PROXIES proxies.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
 import psycopg
 import pytest
+from psycopg_pool import ConnectionPool
 
 from api.app import create_app
 from api.bootstrap import Runtime
@@ -134,3 +136,15 @@ def test_idle_addresses_are_purged_and_busy_ones_kept(runtime: Runtime) -> None:
     assert left == {"192.0.2.41"}
     assert limiter.admit("192.0.2.41") and not limiter.admit("192.0.2.41")
     assert limiter.blocked("192.0.2.41") and not limiter.blocked("192.0.2.40")
+
+
+def test_concurrent_hits_never_take_more_than_the_budget(runtime: Runtime) -> None:
+    """Twelve hits at once from one address, through two pools, against a budget of five."""
+    with ConnectionPool(runtime.settings.database_url, min_size=6, max_size=6,
+                        kwargs={"autocommit": True}) as other:
+        limiters = [SharedLimiter(pool, "burst", 5) for pool in (runtime.database.pool, other)]
+        with ThreadPoolExecutor(12) as workers:
+            admitted = list(workers.map(lambda i: limiters[i % 2].admit("192.0.2.60"),
+                                        range(12)))
+        assert admitted.count(True) == 5
+        assert limiters[1].blocked("192.0.2.60")
