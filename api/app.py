@@ -17,6 +17,7 @@ from flask import Flask, Response, current_app, jsonify, request
 from flask_smorest import Api
 from marshmallow import Schema
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import errors, observability, responses
 from api.auth import Authenticator
@@ -238,5 +239,10 @@ def create_app(rt: Any) -> Flask:
         return response
 
     observability.install(app, api)
+    if settings.trusted_proxies:
+        # the client address (rate limits) is the one the nearest trusted proxy was given;
+        # without trusted proxies X-Forwarded-For is anyone's to write, and ignored
+        proxied = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=0)
+        app.wsgi_app = proxied  # type: ignore[method-assign]
     return app
 

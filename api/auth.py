@@ -12,7 +12,6 @@ import functools
 import hashlib
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from typing import Any, TypeVar
 from uuid import UUID
@@ -24,6 +23,7 @@ from domain.access import ADMINS, READERS, RECRUITERS
 from domain.actor import Actor
 from domain.errors import Forbidden, NotFound, Unauthorized
 from domain.user import User, parse_token
+from projections.rate_limits import SharedLimiter
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -55,30 +55,6 @@ class TokenCache:
                 now = time.monotonic()
                 self._until = {k: t for k, t in self._until.items() if t > now}
             self._until[digest] = time.monotonic() + self.ttl_s
-
-
-class FailureLimiter:
-    """Failed authentications per client address in a sliding minute."""
-
-    def __init__(self, per_minute: int) -> None:
-        self.per_minute = per_minute
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, address: str, now: float) -> deque[float]:
-        times = self._failures.setdefault(address, deque())
-        while times and times[0] < now - 60.0:
-            times.popleft()
-        return times
-
-    def blocked(self, address: str) -> bool:
-        with self._lock:
-            return len(self._recent(address, time.monotonic())) >= self.per_minute
-
-    def failed(self, address: str) -> None:
-        with self._lock:
-            now = time.monotonic()
-            self._recent(address, now).append(now)
 
 
 class UserCache:
@@ -118,7 +94,12 @@ class Authenticator:
         self.runtime = runtime
         self.cache = TokenCache()
         self.users = UserCache(runtime)
-        self.limiter = FailureLimiter(runtime.settings.auth_failure_limit_per_minute)
+
+    @property
+    def limiter(self) -> SharedLimiter:
+        """Failed authentications per client address, one budget for every process."""
+        return SharedLimiter(self.runtime.database.pool, "auth",
+                             self.runtime.settings.auth_failure_limit_per_minute)
 
     def authenticate(self, header: str | None, address: str) -> Actor:
         """Only presented-but-wrong credentials count towards the per-address limit, and the
@@ -128,11 +109,10 @@ class Authenticator:
         actor = self._actor_for(header)
         if actor is not None:
             return actor
-        if self.limiter.blocked(address):
+        limiter = self.limiter  # a wrong credential spends the budget, none only checks it
+        if (not limiter.admit(address)) if header else limiter.blocked(address):
             raise ApiError("rate_limited", "too many failed authentications; wait a minute",
                            headers={"Retry-After": "60"})
-        if header:
-            self.limiter.failed(address)
         raise Unauthorized("a valid bearer token is required")
 
     def _actor_for(self, header: str | None) -> Actor | None:
@@ -169,6 +149,8 @@ def current_user_id() -> UUID | None:
 
 
 def client_address() -> str:
+    """The caller's address: behind REKINDLE_TRUSTED_PROXIES proxies, the one they forwarded
+    (ProxyFix in api/app.py rewrites it); a forged X-Forwarded-For changes nothing else."""
     return request.remote_addr or "unknown"
 
 

@@ -12,7 +12,6 @@ from typing import Any
 
 from eventsourcing.utils import get_topic
 
-from api.idempotency import IdempotentAnswers
 from domain.actor import Actor
 from domain.errors import VersionConflict
 from domain.service import Rekindle
@@ -20,6 +19,7 @@ from domain.settings import Settings
 from domain.user import User, parse_token
 from projections.adapters import PostgresAdapters
 from projections.database import Database
+from projections.idempotency_keys import IdempotentAnswers
 from projections.liveness import LiveCandidates
 from projections.stores import open_store
 

@@ -36,7 +36,10 @@ def main(ctx: click.Context, log_level: str | None) -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--threads", default=24, show_default=True, type=int)
 def serve(host: str, port: int, threads: int) -> None:
-    """Serve the HTTP API (with the embedded database, projections and workers by default)."""
+    """Serve the HTTP API.
+
+    Without REKINDLE_KAFKA_BOOTSTRAP the process also runs the projections, the workers and
+    the scheduler; on the embedded database unless REKINDLE_DATABASE_URL is set."""
     from api.server import run
 
     run(Settings.from_env(), host=host, port=port, threads=threads)

@@ -3,7 +3,9 @@
 The key is claimed with an INSERT inside a transaction that stays open while the command
 runs, so a concurrent duplicate blocks on the row instead of running the command twice;
 when the first finishes it sees the stored answer. A failure worth retrying (a lost race,
-an outage) rolls the claim back, so the retry runs for real.
+an outage) rolls the claim back, so the retry runs for real. Answers are kept for 24 hours
+and then purged by a chore; erasure forgets a candidate's at once
+(projections/idempotency_keys.py).
 """
 
 from __future__ import annotations
@@ -26,19 +28,6 @@ HEADER = "Idempotency-Key"
 POSITION_HEADER = "X-Rekindle-Position"
 TTL = "24 hours"
 NOT_STORED = frozenset({409, 429})
-
-def purge_candidate(pool: ConnectionPool, candidate_id: UUID) -> int:
-    """Forgets stored answers about a candidate (they may hold personal data): GDPR erasure."""
-    with pool.connection() as conn:
-        cur = conn.execute("DELETE FROM rekindle.idempotency_keys WHERE candidate_id = %s",
-                           (candidate_id,))
-        return cur.rowcount
-
-
-def purge_expired(pool: ConnectionPool) -> int:
-    with pool.connection() as conn:
-        cur = conn.execute("DELETE FROM rekindle.idempotency_keys WHERE expires_at < now()")
-        return cur.rowcount
 
 
 def _request_hash() -> str:
@@ -174,13 +163,3 @@ class _Discard(Exception):
     def __init__(self, response: Response) -> None:
         super().__init__("discarded")
         self.response = response
-
-
-class IdempotentAnswers:
-    """Erasure step: stored answers about the candidate (they echo its data) are forgotten."""
-
-    def __init__(self, pool: ConnectionPool) -> None:
-        self.pool = pool
-
-    def __call__(self, candidate_id: UUID) -> None:
-        purge_candidate(self.pool, candidate_id)

@@ -16,16 +16,19 @@ log = logging.getLogger(__name__)
 @click.command("worker")
 @click.argument("name", type=click.Choice(worker_names()))
 @click.option("--skip", multiple=True, type=click.Choice(["projections", "scheduler"]),
-              help="With `all`: leave out a worker another process runs (e.g. `rekindle serve` "
-                   "runs the projections).")
+              help="With `all`: leave out a worker another process runs (e.g. the "
+                   "projections, when `rekindle projections run` applies them).")
 @click.option("--metrics-port", type=int, default=None,
               help="Serve Prometheus metrics on this port (0 picks a free one); none if unset.")
 @click.option("--metrics-host", default="127.0.0.1", show_default=True)
 def worker(name: str, skip: tuple[str, ...], metrics_port: int | None,
            metrics_host: str) -> None:
-    """Run worker NAME until SIGTERM/SIGINT (Kafka consumers if REKINDLE_KAFKA_BOOTSTRAP is set,
-    else fed from the event store in-process). A message being handled at shutdown is finished
-    or left uncommitted, so it is delivered again."""
+    """Run worker NAME until SIGTERM/SIGINT.
+
+    NAME is a handler (a Kafka consumer if REKINDLE_KAFKA_BOOTSTRAP is set, else fed from the
+    event store), the relay to Kafka, the projections, the scheduler's chores, or `all` of
+    them. A message being handled at shutdown is finished or left uncommitted, so it is
+    delivered again."""
     from api.bootstrap import Runtime
     from consumers.workers import start_named
 

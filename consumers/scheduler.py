@@ -1,4 +1,6 @@
-"""Chores that run on a clock (`rekindle worker scheduler`, or a thread of `rekindle serve`).
+"""Chores that run on a clock (`rekindle worker scheduler`, or a thread of `rekindle serve`):
+due reminders, GDPR deadlines, and purging what has outlived its use (expired
+Idempotency-Key answers, idle rate-limit rows).
 
 Each chore takes the runtime and "now" and returns how many things it did; the scheduler
 runs them every `scheduler_interval_s` (5 s by default), so a reminder fires at most one
@@ -28,10 +30,28 @@ def fire_due_reminders(runtime: Context, now: datetime) -> int:
     return runtime.rekindle.reminders.fire_due(ids, at=now)
 
 
+def purge_expired_answers(runtime: Context, now: datetime) -> int:
+    """Stored Idempotency-Key answers past their 24 hours are deleted. By the database's
+    clock, not `now`: it stamped them, and the API compares with it."""
+    from projections.idempotency_keys import purge_expired
+
+    return purge_expired(runtime.database.pool)
+
+
+def purge_idle_rate_limits(runtime: Context, now: datetime) -> int:
+    """Addresses without a rate-limited hit in the last minute are forgotten (by the
+    database's clock, which stamped the hits)."""
+    from projections.rate_limits import purge_idle
+
+    return purge_idle(runtime.database.pool)
+
+
 CHORES: list[Callable[[Context, datetime], int]] = [
     fire_due_reminders,
     expire_consents,
     process_deletions,
+    purge_expired_answers,
+    purge_idle_rate_limits,
 ]
 
 

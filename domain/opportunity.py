@@ -100,14 +100,19 @@ class Opportunity(Aggregate):
 
     # --- lifecycle ----------------------------------------------------------------------------
 
-    def archive(self, reason: str, at: datetime, by: Actor) -> None:
+    def archive(self, reason: str, at: datetime, by: Actor, *,
+                copied_to: UUID | None = None) -> None:
+        """`copied_to`: the opportunity the same command copied this one into, which the log
+        could not tell otherwise (both are recorded in one transaction)."""
         if self.is_archived:
             raise OpportunityArchived("the opportunity is already archived",
                                       {"opportunity_id": str(self.id)})
-        self._archived(reason=reason, at=at, by=by)
+        self._archived(reason=reason, at=at, by=by, copied_to_opportunity_id=copied_to)
 
     @event("OpportunityArchived")
-    def _archived(self, reason: str, at: datetime, by: Actor) -> None:
+    def _archived(self, reason: str, at: datetime, by: Actor,
+                  copied_to_opportunity_id: UUID | None = None) -> None:
+        # events recorded before the field existed load with the default
         self.archived = {"reason": reason, "at": at, "by": by.user_id}
 
     def unarchive(self, by: Actor) -> None:

@@ -201,7 +201,8 @@ class Settings(BaseSettings):
         "until then, never wrong", ge=1)
     scheduler_interval_s: float = setting(
         "REKINDLE_SCHEDULER_INTERVAL_S", 5.0,
-        "how often the scheduler looks for due reminders and GDPR deadlines", gt=0)
+        "how often the scheduler runs its chores: due reminders, GDPR deadlines, purging "
+        "expired idempotency answers and idle rate-limit rows", gt=0)
     pool_size: int = setting(
         "REKINDLE_POOL_SIZE", 20, "connections in Rekindle's own pool (per process)", ge=1)
     event_store_pool_size: int = setting(

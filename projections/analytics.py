@@ -16,13 +16,14 @@ TABLES_SQL = (
     """CREATE TABLE IF NOT EXISTS read.analytics_opportunities (
         opportunity_id uuid PRIMARY KEY, candidate_id uuid NOT NULL, posting_id uuid,
         origin text NOT NULL, sources text[] NOT NULL DEFAULT '{}', stage text NOT NULL,
-        archive_reason text, archived_at timestamptz, created_at timestamptz NOT NULL)""",
+        archive_reason text, archived_at timestamptz, created_at timestamptz NOT NULL,
+        created_position bigint NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS analytics_opportunities_candidate "
-    "ON read.analytics_opportunities (candidate_id, created_at)",
+    "ON read.analytics_opportunities (candidate_id, created_position)",
     """CREATE TABLE IF NOT EXISTS read.archive_events (
         position bigint PRIMARY KEY, opportunity_id uuid NOT NULL, candidate_id uuid NOT NULL,
         posting_id uuid, reason text NOT NULL, archived_at timestamptz NOT NULL,
-        unarchived_at timestamptz)""",
+        unarchived_at timestamptz, copied_to_opportunity_id uuid)""",
     "CREATE INDEX IF NOT EXISTS archive_events_candidate ON read.archive_events (candidate_id)",
     """CREATE TABLE IF NOT EXISTS read.consent_events (
         position bigint PRIMARY KEY, candidate_id uuid NOT NULL, kind text NOT NULL,
@@ -36,15 +37,23 @@ TABLES_SQL = (
         CROSS JOIN LATERAL unnest(CASE WHEN o.sources = '{}' THEN ARRAY['(none)']
                                        ELSE o.sources END) AS s(source)
         GROUP BY 1, 2, 3""",
+    # "Next" by log position, not by clock; and the copy that copy-and-archive creates counts
+    # although it is recorded (and its clock read) just before the archiving, in the same
+    # transaction: the archiving names it.
     """CREATE OR REPLACE VIEW read.reengagement AS
         SELECT a.candidate_id, a.opportunity_id AS archived_opportunity_id, a.reason,
                a.archived_at, n.opportunity_id AS next_opportunity_id,
-               n.created_at AS next_created_at, n.created_at - a.archived_at AS time_to_next
+               n.created_at AS next_created_at,
+               greatest(n.created_at - a.archived_at, interval '0') AS time_to_next,
+               a.position AS archived_position, n.created_position AS next_created_position
         FROM read.archive_events a
-        JOIN LATERAL (SELECT opportunity_id, created_at FROM read.analytics_opportunities x
-                      WHERE x.candidate_id = a.candidate_id AND x.created_at > a.archived_at
+        JOIN LATERAL (SELECT opportunity_id, created_at, created_position
+                      FROM read.analytics_opportunities x
+                      WHERE x.candidate_id = a.candidate_id
                         AND x.opportunity_id <> a.opportunity_id
-                      ORDER BY created_at LIMIT 1) n ON true""",
+                        AND (x.created_position > a.position
+                             OR x.opportunity_id = a.copied_to_opportunity_id)
+                      ORDER BY created_position LIMIT 1) n ON true""",
     """CREATE OR REPLACE VIEW read.archive_reasons_by_posting AS
         SELECT posting_id, reason, count(*) AS archived
         FROM read.archive_events WHERE unarchived_at IS NULL GROUP BY 1, 2""",
@@ -79,6 +88,7 @@ TABLES_SQL = (
 
 
 class AnalyticsView(ReadView):
+    schema_version = 2  # created_position and copied_to_opportunity_id, for read.reengagement
     tables_sql = TABLES_SQL
     tables = ("analytics_opportunities", "archive_events", "consent_events")
     views = ("opportunity_outcomes", "reengagement", "archive_reasons_by_posting",
@@ -103,10 +113,10 @@ class AnalyticsProjection(ReadProjection):
     bulk = {
         "OpportunityCreated": (
             "INSERT INTO read.analytics_opportunities (opportunity_id, candidate_id, posting_id, "
-            "origin, sources, stage, created_at) SELECT r.id, r.candidate_id, r.posting_id, "
-            "r.origin, r.sources, r.stage, r.at FROM "
+            "origin, sources, stage, created_at, created_position) SELECT r.id, r.candidate_id, "
+            "r.posting_id, r.origin, r.sources, r.stage, r.at, r.position FROM "
             + rows("id uuid, candidate_id uuid, posting_id uuid, origin text, sources text[], "
-                   "stage text, at timestamptz")
+                   "stage text, at timestamptz, position bigint")
             + " ON CONFLICT DO NOTHING",),
         "InfoCopied": (_opportunity_sql(
             "origin = COALESCE(r.origin, a.origin), "
@@ -118,9 +128,11 @@ class AnalyticsProjection(ReadProjection):
             _opportunity_sql("archive_reason = r.reason, archived_at = r.archived_at",
                              "reason text, archived_at timestamptz"),
             "INSERT INTO read.archive_events (position, opportunity_id, candidate_id, "
-            "posting_id, reason, archived_at) SELECT r.position, a.opportunity_id, "
-            "a.candidate_id, a.posting_id, r.reason, r.archived_at FROM "
-            + rows("id uuid, position bigint, reason text, archived_at timestamptz")
+            "posting_id, reason, archived_at, copied_to_opportunity_id) SELECT r.position, "
+            "a.opportunity_id, a.candidate_id, a.posting_id, r.reason, r.archived_at, "
+            "r.copied_to FROM "
+            + rows("id uuid, position bigint, reason text, archived_at timestamptz, "
+                   "copied_to uuid")
             + " JOIN read.analytics_opportunities a ON a.opportunity_id = r.id "
             "ON CONFLICT DO NOTHING"),
         "OpportunityUnarchived": (
@@ -137,7 +149,7 @@ class AnalyticsProjection(ReadProjection):
     def row_OpportunityCreated(self, e: Any, touched: set[Any]) -> dict[str, Any]:
         return {"id": e.originator_id, "candidate_id": e.candidate_id,
                 "posting_id": e.posting_id, "origin": e.origin, "sources": list(e.sources),
-                "stage": e.stage, "at": e.timestamp}
+                "stage": e.stage, "at": e.timestamp, "position": self.current_position}
 
     def row_InfoCopied(self, e: Any, touched: set[Any]) -> dict[str, Any]:
         return {"id": e.originator_id, "origin": e.origin or None, "sources": list(e.sources)}
@@ -150,7 +162,8 @@ class AnalyticsProjection(ReadProjection):
 
     def row_OpportunityArchived(self, e: Any, touched: set[Any]) -> dict[str, Any]:
         return {"id": e.originator_id, "position": self.current_position, "reason": e.reason,
-                "archived_at": e.at}
+                "archived_at": e.at,
+                "copied_to": getattr(e, "copied_to_opportunity_id", None)}
 
     def row_OpportunityUnarchived(self, e: Any, touched: set[Any]) -> dict[str, Any]:
         return {"id": e.originator_id, "at": e.timestamp}

@@ -124,4 +124,15 @@ CREATE TABLE IF NOT EXISTS rekindle.view_faults (
     error text NOT NULL,
     since timestamptz NOT NULL DEFAULT now()
 );
+
+-- the last minute's hits of each client address against a shared budget
+-- (projections/rate_limits.py)
+CREATE TABLE IF NOT EXISTS rekindle.rate_limit_hits (
+    budget text NOT NULL,
+    address text NOT NULL,
+    hits timestamptz[] NOT NULL,
+    last_hit timestamptz NOT NULL,
+    PRIMARY KEY (budget, address)
+);
+CREATE INDEX IF NOT EXISTS rate_limit_hits_idle ON rekindle.rate_limit_hits (last_hit);
 """

@@ -71,3 +71,51 @@ def test_every_test_the_guarantees_name_exists():
                 f"{current.name} has no test {name}"
             named += 1
     assert named >= 20
+
+
+def _command_problem(named: str) -> str | None:
+    """Why `rekindle ...` as written names no command, option or argument value of the
+    `rekindle` CLI; None if it does. Upper-case words and <...> are placeholders."""
+    import click
+
+    from api.bench.command import bench
+    from api.cli import main
+
+    words = named.replace("[", " ").replace("]", " ").split()[1:]
+    command: click.Command = main
+    while isinstance(command, click.Group) and words and not words[0].startswith("-"):
+        found = command.commands.get(words[0])
+        if found is None:
+            return f"{command.name} has no command {words[0]!r}"
+        command, words = found, words[1:]
+    if command.name == "bench":  # it hands its arguments to the benchmark's own command
+        command = bench
+    options = {opt: p for p in command.params if isinstance(p, click.Option) for opt in p.opts}
+    values = [p.type.choices for p in command.params
+              if isinstance(p, click.Argument) and isinstance(p.type, click.Choice)]
+    expects_value = False
+    for word in words:
+        if expects_value or word.isupper() or word.startswith("<") or word == "...":
+            expects_value = False
+            continue
+        if word.startswith("-"):
+            option = options.get(word)
+            if option is None and word != "--help":
+                return f"{command.name} has no option {word}"
+            expects_value = option is not None and not option.is_flag
+        elif values and word not in values[0]:
+            return f"{command.name} takes no {word!r}"
+    return None
+
+
+def test_every_rekindle_command_the_documents_name_exists():
+    assert _command_problem("rekindle schedule") is not None  # the check can fail
+    assert _command_problem("rekindle worker scheduler --bogus") is not None
+    named: set[str] = set()
+    for document in ("README.md", "GDPR.md"):
+        text = (REPO / document).read_text()
+        named |= {" ".join(span.split()) for span in
+                  re.findall(r"`(?:\.venv/bin/)?(rekindle [^`]+)`", text)}
+    assert len(named) >= 10
+    problems = {name: _command_problem(name) for name in sorted(named)}
+    assert not {n: p for n, p in problems.items() if p}, problems

@@ -3,11 +3,10 @@ and putting known candidates forward for a new posting."""
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 from uuid import UUID
 
-from flask import Response, current_app
+from flask import Response
 from marshmallow import fields, validate
 
 from api import responses
@@ -25,7 +24,6 @@ from api.auth import (
     ADMINS,
     READERS,
     RECRUITERS,
-    FailureLimiter,
     client_address,
     current_actor,
     requires,
@@ -40,6 +38,7 @@ from domain.errors import NotFound
 from domain.reminder import REMINDER_STATES
 from domain.rule import TRIGGERS
 from projections import crm_queries as q
+from projections.rate_limits import SharedLimiter
 
 blp = Blueprint("crm", __name__, url_prefix="/v1", description="Talent CRM: pools, rules, "
                 "talent forms, reminders, notifications, campaigns")
@@ -277,29 +276,16 @@ def get_form(args: dict[str, Any], form_id: UUID) -> Response:
     return found(responses.Form, q.get_form(pool(), form_id), "form", form_id)
 
 
-_limiter_lock = threading.Lock()
-
-
-def _form_limiter() -> FailureLimiter:
-    with _limiter_lock:
-        limiter = current_app.extensions.get("rekindle.form_limiter")
-        if limiter is None:
-            limiter = FailureLimiter(runtime().settings.form_rate_limit_per_minute)
-            current_app.extensions["rekindle.form_limiter"] = limiter
-    return limiter
-
-
 @blp.route("/forms/<uuid:form_id>/submissions", methods=["POST"])
 @responses.command(blp, 202, responses.Status)
 @blp.doc(security=[])
 @blp.arguments(Submission)
 def submit_form(args: dict[str, Any], form_id: UUID) -> Response:
     """Public (no token): a candidate fills in a talent form; rate-limited per address."""
-    limiter, address = _form_limiter(), client_address()
-    if limiter.blocked(address):
+    limiter = SharedLimiter(pool(), "form", runtime().settings.form_rate_limit_per_minute)
+    if not limiter.admit(client_address()):
         raise ApiError("rate_limited", "too many form submissions from this address; wait a "
                        "minute", headers={"Retry-After": "60"})
-    limiter.failed(address)
     recorded = rekindle().forms.submit(form_id, args["name"], args["email"],
                                          consent=args["consent"], phone=args.get("phone"),
                                          interests=args["interests"])

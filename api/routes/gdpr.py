@@ -8,10 +8,9 @@ from uuid import UUID
 from flask import Response
 
 from api import responses
-from api.app import command_response, created_response, pool, rekindle
+from api.app import command_response, created_response, rekindle
 from api.auth import ADMINS, RECRUITERS, current_actor, requires
 from api.blueprint import Blueprint
-from api.idempotency import purge_candidate
 from api.routes.candidates import read_candidate
 from api.schemas import Anonymize, ConsentGrant, ConsentRequest, Empty
 from projections import queries
@@ -72,5 +71,4 @@ def request_deletion(args: dict[str, Any], candidate_id: UUID) -> Response:
 def anonymize(args: dict[str, Any], candidate_id: UUID) -> Response:
     """Destroys the candidate's key and files; ids and non-personal facts remain."""
     recorded = rekindle().consent.anonymize(candidate_id, args["reason"], current_actor())
-    purge_candidate(pool(), candidate_id)
     return command_response(recorded, {"id": str(candidate_id), "anonymized": True})

@@ -97,7 +97,7 @@ class Opportunities:
         if archive is not None:
             reason = v.one_of("copy_from.archive_source.reason",
                               (archive or {}).get("reason"), self.settings.archive_reasons)
-            source.archive(reason=reason, at=now(), by=by)
+            source.archive(reason=reason, at=now(), by=by, copied_to=opportunity.id)
         return source
 
     def _writable(self, opportunity_id: UUID, by: Actor) -> Opportunity:

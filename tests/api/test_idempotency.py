@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from api.idempotency import purge_candidate
+from projections.idempotency_keys import purge_candidate
 from tests.api.conftest import unique_email
 
 
@@ -89,6 +89,27 @@ def test_an_expired_key_runs_the_request_anew(client):
     assert "Idempotent-Replayed" not in second.headers
     assert client.post("/v1/postings", {"title": "After expiry"}, headers=key).get_json() == \
         second.get_json()
+
+
+def test_the_scheduler_purges_expired_answers_and_keeps_fresh_ones(client, runtime):
+    from consumers.scheduler import run_due_chores
+
+    old, fresh = {"Idempotency-Key": "purge-old"}, {"Idempotency-Key": "purge-fresh"}
+    assert client.post("/v1/postings", {"title": "Old"}, headers=old).status_code == 201
+    kept = client.post("/v1/postings", {"title": "Fresh"}, headers=fresh)
+    with runtime.database.pool.connection() as conn:
+        conn.execute("UPDATE rekindle.idempotency_keys SET expires_at = now() - interval "
+                     "'1 second' WHERE key = 'purge-old'")
+
+    run_due_chores(runtime)
+
+    with runtime.database.pool.connection() as conn:
+        stored = {row[0] for row in conn.execute(
+            "SELECT key FROM rekindle.idempotency_keys WHERE key LIKE 'purge-%'")}
+    assert stored == {"purge-fresh"}
+    replayed = client.post("/v1/postings", {"title": "Fresh"}, headers=fresh)
+    assert replayed.headers["Idempotent-Replayed"] == "true"
+    assert replayed.get_json() == kept.get_json()
 
 
 def upload(client, oid, content: bytes, key: str):

@@ -98,3 +98,59 @@ def test_the_readme_documents_every_column_of_every_analytics_table(database, se
                 "SELECT column_name FROM information_schema.columns "
                 "WHERE table_schema = 'read' AND table_name = %s", (name,))}
             assert actual == columns, name
+
+
+def test_reengagement_goes_by_log_order_and_counts_the_copy_of_copy_and_archive(
+        app: Rekindle, admin: Actor, service: Any, database: Any) -> None:
+    posting = app.postings.create("Data engineer", admin, state="published").id
+    gil = app.candidates.create("Gil Again", ["gil@example.com"], admin).id
+    hal = app.candidates.create("Hal Later", ["hal@example.com"], admin).id
+    # copy-and-archive: the copy is recorded (and its clock read) just before the archiving
+    gils = app.opportunities.add(gil, admin, posting_id=posting).id
+    copy = app.opportunities.add(gil, admin, general=True, copy_from={
+        "opportunity_id": gils, "categories": ["tags"],
+        "archive_source": {"reason": "timing"}}).id
+    # a copy made by one command and its source archived by the next is no come-back; the
+    # opportunity added after the archiving is
+    hals = app.opportunities.add(hal, admin, posting_id=posting).id
+    app.opportunities.add(hal, admin, general=True, copy_from={
+        "opportunity_id": hals, "categories": ["tags"]})
+    app.opportunities.archive(hals, "withdrew", admin)
+    later = app.opportunities.add(hal, admin, general=True).id
+    assert service.wait(app.store.head(), 10)
+
+    found = {r[0]: r[1:] for r in rows(
+        database, "SELECT candidate_id, archived_opportunity_id, reason, next_opportunity_id, "
+                  "time_to_next = interval '0', next_created_position < archived_position "
+                  "FROM read.reengagement")}
+    assert found == {gil: (gils, "timing", copy, True, True),
+                     hal: (hals, "withdrew", later, False, False)}
+    assert rows(database, "SELECT opportunity_id, copied_to_opportunity_id "
+                          "FROM read.archive_events") == sorted([(gils, copy), (hals, None)],
+                                                               key=repr)
+
+
+def test_an_archiving_recorded_before_copies_were_named_still_loads_and_projects(
+        app: Rekindle, admin: Actor, database: Any) -> None:
+    """Events stored without `copied_to_opportunity_id` load with its default."""
+    from domain.opportunity import Opportunity
+    from projections.service import ProjectionService
+
+    ivy = app.candidates.create("Ivy Older", ["ivy@example.com"], admin).id
+    opportunity = app.opportunities.add(ivy, admin, general=True).id
+    position = app.opportunities.archive(opportunity, "timing", admin).position
+    with database.pool.connection() as conn:
+        stripped = conn.execute(
+            "UPDATE rekindle_events SET state = convert_to((convert_from(state, 'UTF8')::jsonb"
+            " - 'copied_to_opportunity_id')::text, 'UTF8') WHERE notification_id = %s "
+            "AND convert_from(state, 'UTF8')::jsonb ? 'copied_to_opportunity_id'", (position,))
+        assert stripped.rowcount == 1
+
+    assert app.store.load(Opportunity, opportunity).archived["reason"] == "timing"
+    service = ProjectionService(database, ["analytics"]).start()  # reads the stripped event
+    try:
+        assert service.wait(position, 10)
+    finally:
+        service.stop()
+    assert rows(database, "SELECT reason, copied_to_opportunity_id FROM read.archive_events "
+                          f"WHERE opportunity_id = '{opportunity}'") == [("timing", None)]

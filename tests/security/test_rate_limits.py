@@ -39,3 +39,28 @@ def test_public_form_and_failed_authentication_are_rate_limited(strict: LiveServ
     assert failures[-1] == 429
     assert strict.request("GET", "/v1/candidates", token="wrong").json()["error"] \
         == "rate_limited"
+
+
+@pytest.mark.slow
+def test_two_api_processes_share_one_budget_per_address(strict: LiveServer,
+                                                        tmp_path: Path) -> None:
+    """A second API process on the same database (as a Kafka deployment scales the API out:
+    it runs no projections and no workers) spends the same budgets as the first."""
+    second = LiveServer(strict.database_url, tmp_path / "second", token=strict.token,
+                        env_extra={**strict.env_extra,
+                                   "REKINDLE_KAFKA_BOOTSTRAP": "127.0.0.1:9"}).start()
+    try:
+        form = strict.request("POST", "/v1/forms", {"title": "Join our talent community"})
+        path = f"/v1/forms/{form.json()['id']}/submissions"
+        statuses = [server.request("POST", path, {
+            "name": "Form Person", "email": f"f{i}-{uuid.uuid4().hex[:6]}@example.com",
+            "consent": True}, token=None).status
+            for i, server in enumerate((strict, second, strict, second))]
+        assert statuses == [202, 202, 202, 429]
+
+        failures = [server.request("GET", "/v1/candidates", token=f"wrong-{i}").status
+                    for i, server in enumerate((second, strict) * 3)]
+        assert failures == [401] * 5 + [429]
+        assert second.request("GET", "/v1/candidates").status == 200  # a valid token
+    finally:
+        second.stop()
