@@ -222,8 +222,12 @@ def get_campaign(pool: ConnectionPool, campaign_id: UUID) -> dict[str, Any] | No
                               "WHERE campaign_id = %s AND status = 'skipped' "
                               "ORDER BY position, candidate_id LIMIT 500",
                               (campaign_id,)).fetchall()
+        mails = cur.execute("SELECT status, count(*) AS n FROM read.crm_mails "
+                            "WHERE campaign_id = %s GROUP BY status", (campaign_id,)).fetchall()
     campaign["skipped"] = [{"candidate_id": str(r["candidate_id"]), "reason": r["reason"]}
                            for r in skipped]
+    campaign["mails"] = {"queued": 0, "sent": 0, "failed": 0, "cancelled": 0,
+                         **{r["status"]: r["n"] for r in mails}}
     return campaign
 
 
