@@ -12,7 +12,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from consumers.gdpr import expire_consents, process_deletions
+from consumers.gdpr import (
+    expire_consents,
+    process_deletions,
+    request_consent_renewals,
+    send_consent_reminders,
+)
 
 if TYPE_CHECKING:
     from consumers.context import Context
@@ -30,6 +35,8 @@ def fire_due_reminders(runtime: Context, now: datetime) -> int:
 
 CHORES: list[Callable[[Context, datetime], int]] = [
     fire_due_reminders,
+    send_consent_reminders,
+    request_consent_renewals,
     expire_consents,
     process_deletions,
 ]
