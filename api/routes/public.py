@@ -86,9 +86,11 @@ def _used(error: LinkUsed) -> Response:
 
 
 def _document(summary: str, form: bool = False) -> Any:
-    extra: dict[str, Any] = {"security": [], "summary": summary,
-                             "responses": {"404": {"description": "a link not valid"},
-                                           "410": {"description": "a link expired or used"}}}
+    page_of = {"text/html": {"schema": HTML}}
+    extra: dict[str, Any] = {"security": [], "summary": summary, "responses": {
+        "404": {"description": "a link not valid (forged, altered, another page's)",
+                "content": page_of},
+        "410": {"description": "a link expired, or used", "content": page_of}}}
     if form:
         extra["requestBody"] = {"required": False, "content": FORM}
     return blp.doc(**extra)
