@@ -142,18 +142,20 @@ class Consent:
 
     def ask(self, candidate: Candidate, by: Actor, *, deadline_days: int | None = None,
             channel: str | None = None, text: str | None = None,
-            form_id: UUID | None = None) -> list[Any]:
+            form_id: UUID | None = None, message: str | None = None) -> list[Any]:
         """Records ConsentRequested on `candidate` (not saved); returns what must be saved
         with it (the text, the first time it is shown). `channel` "form": the talent form's
-        confirmation mail carries the request, so no request mail of its own goes out."""
+        confirmation mail (Message-ID `message`) carries the request, so no request mail of
+        its own goes out."""
         days = self.settings.consent_deadline_days if deadline_days is None else deadline_days
         if type(days) is not int or not 0 < days <= 365:
             raise ValidationFailed.field("deadline_days", "must be a whole number from 1 to 365")
         channel = channel or ("rule" if by.rule_id else "recruiter")
         digest, new_text = kept(self.store, text or self.settings.consent_text, by)
         at = now()
-        message = None if channel == "form" else request_message_id(
-            candidate, candidate.version + 1, "request", self.settings)
+        if channel != "form":
+            message = request_message_id(candidate, candidate.version + 1, "request",
+                                         self.settings)
         candidate.request_consent(deadline=at + timedelta(days=days), by=by,
                                   proof=proof(channel, digest, at, form_id=form_id,
                                               message=message))

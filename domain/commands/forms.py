@@ -79,6 +79,11 @@ class Forms:
                                               max_len=5000), by=by)
         return Recorded(form.id, self.store.record(form))
 
+    def confirmation_id(self, submission_id: UUID, candidate_id: UUID) -> str:
+        """The Message-ID of a submission's confirmation mail (caused by its first event)."""
+        mail = mail_id(event_id(submission_id, 1), "form_confirmation", recipient_id=candidate_id)
+        return message_id(mail, self.settings.mail_from)
+
     def consent_text(self, form: TalentForm) -> str:
         return form.consent_text or self.settings.consent_text
 
@@ -105,11 +110,14 @@ class Forms:
             if form.pool_id is not None:
                 candidate.add_to_pool(pool_id=form.pool_id, by=PUBLIC)
             texts: list[Any] = []
+            submission_id = FormSubmission.create_id()
             if consent:
                 texts = self.consent.ask(candidate, PUBLIC, channel="form",
-                                         text=self.consent_text(form), form_id=form.id)
+                                         text=self.consent_text(form), form_id=form.id,
+                                         message=self.confirmation_id(submission_id,
+                                                                      candidate.id))
             submission = FormSubmission(
-                id=FormSubmission.create_id(), form_id=form.id, candidate_id=candidate.id,
+                id=submission_id, form_id=form.id, candidate_id=candidate.id,
                 new_candidate=True, consent=consent, invitation_id=None,
                 answers=Personal(candidate.id, answers),
                 text_sha256=candidate.consent.text_sha256 if consent else None,
@@ -172,12 +180,10 @@ class Forms:
             submission.take_effect(form_id=form.id, candidate_id=candidate.id,
                                    new_candidate=False, by=PUBLIC)
         if submission.consent:
-            mail = mail_id(event_id(submission.id, 1), "form_confirmation",
-                           recipient_id=candidate.id)
             candidate.grant_consent(
                 channel="form", purposes=[], at=at, by=PUBLIC,
                 proof=proof("form", submission.text_sha256, at, form_id=form.id,
-                            message=message_id(mail, self.settings.mail_from)),
+                            message=self.confirmation_id(submission.id, candidate.id)),
                 valid_until=self.consent.valid_until(at))
         submission.confirm(at=at, by=PUBLIC)
         return Recorded(candidate.id, self.store.record(candidate, submission))

@@ -101,6 +101,7 @@ def test_a_new_address_creates_the_candidate_and_consent_waits_for_the_confirmat
     assert [(p["event"], p["channel"]) for p in proof] == [("ConsentRequested", "form"),
                                                              ("ConsentGranted", "form")]
     assert proof[0]["text_sha256"] == proof[1]["text_sha256"]
+    assert proof[0]["message_id"] == proof[1]["message_id"] == mail["Message-ID"]
     assert proof[1]["text"] == "Keep my CV for a year, and tell me about jobs."
     # no separate consent request mail: the confirmation was the request
     assert [m["kind"] for m in reach.api.get("/v1/mails", query_string={
