@@ -100,3 +100,16 @@ def test_a_due_reminder_mails_its_note_to_the_assignee(reach: Reach) -> None:
     assert mail["To"] == rita and mail["Auto-Submitted"] == "auto-generated"
     assert "Sam said: ask again in spring" in reach.text(mail)
     assert "X-Rekindle-Candidate" not in mail
+
+
+def test_a_notify_rule_mails_its_message_to_the_recipient(reach: Reach) -> None:
+    recipient, _ = reach.api.new_user("team_member", "Rita Recruiter")
+    rita = reach.runtime.rekindle.store.load(User, UUID(recipient)).email
+    reach.api.post("/v1/rules", {"name": "Tell Rita", "trigger": "candidate_created",
+                                 "actions": [{"type": "notify", "to": recipient,
+                                              "message": "A new lead came in"}]})
+    reach.api.post("/v1/candidates", {"name": "Lee", "emails": [unique_email("lee")]})
+
+    [mail] = reach.mails(1)
+    assert mail["To"] == rita and "A new lead came in" in reach.text(mail)
+    assert "A new lead came in" in mail["Subject"]
