@@ -12,6 +12,7 @@ from typing import Any
 
 from eventsourcing.utils import get_topic
 
+from consumers.mailer import MailErasure
 from domain.actor import Actor
 from domain.errors import VersionConflict
 from domain.service import Rekindle
@@ -33,6 +34,7 @@ def command_service(database: Database, settings: Settings | None = None) -> Rek
     rekindle = Rekindle(store, adapters, settings or database.settings,
                         live_candidates=LiveCandidates(database.pool))
     rekindle.consent.add_erasure_step(IdempotentAnswers(database.pool))
+    rekindle.consent.add_erasure_step(MailErasure(rekindle, database, rekindle.settings))
     return rekindle
 
 

@@ -146,6 +146,8 @@ from api.import_cli import import_command  # noqa: E402, I001
 main.add_command(import_command)
 from api.settings_cli import settings_command  # noqa: E402, I001
 main.add_command(settings_command)
+from api.outbox_cli import outbox_command  # noqa: E402, I001
+main.add_command(outbox_command)
 
 if __name__ == "__main__":
     main()

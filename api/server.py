@@ -24,6 +24,10 @@ def listener(app: Any, host: str, port: int, threads: int, max_body: int) -> Any
 
 def run(settings: Settings, host: str = "127.0.0.1", port: int = 8000, threads: int = 24) -> None:
     """Serves until SIGTERM or SIGINT, then closes the listener and stops the runtime."""
+    if settings.public_url is None and port:  # links in mails lead here unless told otherwise
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        shown = f"[{shown}]" if ":" in shown else shown
+        settings = settings.replace(public_url=f"http://{shown}:{port}")
     runtime = Runtime(settings).start()
     server: Any = None
     try:

@@ -61,8 +61,9 @@ def cause_of(message: Message, store: EventStore) -> CauseEvent:
                 candidate_id = store.load(Opportunity, opportunity_id).candidate_id
             except NotFound:
                 candidate_id = None
-    elif message.aggregate_type == "TalentForm":
-        form_id = message.aggregate_id
+    elif message.aggregate_type in ("TalentForm", "FormSubmission"):
+        # a submission's own aggregate names its form; earlier ones were on the form
+        form_id = message.data.get("form_id") or message.aggregate_id
         candidate_id = message.data.get("candidate_id")
     else:
         candidate_id = message.aggregate_id

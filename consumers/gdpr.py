@@ -6,7 +6,10 @@ consent and deletion events and keeps a small index, `rekindle.gdpr_deadlines`
 
 - `consent`  — a consent request's deadline (ConsentRequested; gone on grant, revoke, expiry);
 - `expiry`   — expired consent, due for anonymization after `anonymize_grace_days`;
-- `deletion` — a deletion request, due after `deletion_delay_days`.
+- `deletion` — a deletion request, due after `deletion_delay_days`;
+- `reminder` — the one reminder mail of an open request, `consent_reminder_days` after it;
+- `renewal`  — the renewal request of a grant, `consent_renewal_days` before it lapses;
+- `lapse`    — the end of a granted consent (`consent_valid_days`), when it expires.
 
 Each row remembers the candidate version that wrote it, so a redelivered older message never
 overwrites a newer fact. The index may still be stale (a message in flight, a redelivery
@@ -25,7 +28,9 @@ from psycopg_pool import ConnectionPool
 
 from consumers.messages import Message
 from domain.actor import Actor
+from domain.candidate import Candidate
 from domain.errors import DomainError
+from domain.settings import Settings
 
 if TYPE_CHECKING:
     from consumers.context import Context
@@ -74,24 +79,48 @@ def done(pool: ConnectionPool, candidate_id: UUID, kind: str, now: datetime) -> 
                      "AND due_at <= %s", (candidate_id, kind, now))
 
 
-def apply(pool: ConnectionPool, message: Message, grace_days: int, delay_days: int) -> None:
+CONSENT_MAILS = ("reminder", "renewal", "lapse")
+
+
+def _moment(value: object) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+
+def apply(pool: ConnectionPool, message: Message, settings: Settings) -> None:
     """Updates the index for one candidate event (idempotent, order-safe per candidate)."""
-    cid, version, kind = message.aggregate_id, message.version, message.type
+    cid, version, kind, data = message.aggregate_id, message.version, message.type, message.data
     if kind == "ConsentRequested":
-        set_deadline(pool, cid, "consent", datetime.fromisoformat(message.data["deadline"]),
-                     version)
-        clear_deadlines(pool, cid, ("expiry",), version)
-    elif kind in ("ConsentGranted", "ConsentRevoked"):
-        clear_deadlines(pool, cid, ("consent", "expiry"), version)
+        deadline = datetime.fromisoformat(data["deadline"])
+        set_deadline(pool, cid, "consent", deadline, version)
+        clear_deadlines(pool, cid, ("expiry", *CONSENT_MAILS), version)
+        proof = data.get("proof") or {}
+        asked = _moment(proof.get("at"))
+        if asked is not None and proof.get("channel") != "form":
+            remind = asked + timedelta(days=settings.consent_reminder_days)
+            if remind < deadline:
+                set_deadline(pool, cid, "reminder", remind, version)
+    elif kind == "ConsentGranted":
+        clear_deadlines(pool, cid, ("consent", "expiry", *CONSENT_MAILS), version)
+        at = _moment(data.get("at")) or message.occurred_at
+        lapse = _moment(data.get("valid_until")) or at + timedelta(
+            days=settings.consent_valid_days)
+        set_deadline(pool, cid, "lapse", lapse, version)
+        set_deadline(pool, cid, "renewal",
+                     lapse - timedelta(days=settings.consent_renewal_days), version)
+    elif kind == "ConsentRevoked":
+        clear_deadlines(pool, cid, ("consent", "expiry", *CONSENT_MAILS), version)
     elif kind == "ConsentExpired":
-        clear_deadlines(pool, cid, ("consent",), version)
-        set_deadline(pool, cid, "expiry", message.occurred_at + timedelta(days=grace_days),
+        clear_deadlines(pool, cid, ("consent", *CONSENT_MAILS), version)
+        set_deadline(pool, cid, "expiry",
+                     message.occurred_at + timedelta(days=settings.anonymize_grace_days),
                      version)
     elif kind == "DeletionRequested":
-        at = datetime.fromisoformat(message.data["at"])
-        set_deadline(pool, cid, "deletion", at + timedelta(days=delay_days), version)
+        at = datetime.fromisoformat(data["at"])
+        set_deadline(pool, cid, "deletion", at + timedelta(days=settings.deletion_delay_days),
+                     version)
     elif kind == "CandidateAnonymized":
-        clear_deadlines(pool, cid, ("consent", "expiry", "deletion"), version + 1)
+        clear_deadlines(pool, cid, ("consent", "expiry", "deletion", *CONSENT_MAILS),
+                        version + 1)
 
 
 class GdprHandler:
@@ -103,9 +132,7 @@ class GdprHandler:
         return message.aggregate_type == "Candidate" and message.type in FOLLOWED
 
     def handle(self, message: Message, runtime: Context, tracking_name: str) -> None:
-        pool = runtime.database.pool
-        settings = runtime.settings
-        apply(pool, message, settings.anonymize_grace_days, settings.deletion_delay_days)
+        apply(runtime.database.pool, message, runtime.settings)
 
 
 # --- the chores ---------------------------------------------------------------------------------
@@ -117,18 +144,45 @@ def expire_consents(runtime: Context, now: datetime) -> int:
     pool = runtime.database.pool
     consent, system = runtime.rekindle.consent, Actor.system()
     recorded = 0
-    for candidate_id in due(pool, "consent", now):
-        try:
-            result = consent.expire(candidate_id, system, at=now)
-        except DomainError as error:
-            log.warning("consent expiry for %s skipped: %s", candidate_id, error.message)
-        else:
-            if result.extra["expired"]:
-                recorded += 1
-                set_deadline(pool, candidate_id, "expiry", result.extra["anonymize_at"],
-                             result.extra["version"])
-        done(pool, candidate_id, "consent", now)
+    for kind in ("consent", "lapse"):
+        for candidate_id in due(pool, kind, now):
+            try:
+                result = consent.expire(candidate_id, system, at=now)
+            except DomainError as error:
+                log.warning("consent expiry for %s skipped: %s", candidate_id, error.message)
+            else:
+                if result.extra["expired"]:
+                    recorded += 1
+                    set_deadline(pool, candidate_id, "expiry", result.extra["anonymize_at"],
+                                 result.extra["version"])
+            done(pool, candidate_id, kind, now)
     return recorded + _anonymize_due(runtime, "expiry", now)
+
+
+def send_consent_reminders(runtime: Context, now: datetime) -> int:
+    """Queues the reminder of each request still open after `consent_reminder_days`."""
+    return _queue_consent_mails(runtime, "reminder", now)
+
+
+def request_consent_renewals(runtime: Context, now: datetime) -> int:
+    """Queues the renewal request of each grant `consent_renewal_days` before it lapses."""
+    return _queue_consent_mails(runtime, "renewal", now)
+
+
+def _queue_consent_mails(runtime: Context, kind: str, now: datetime) -> int:
+    pool, queued = runtime.database.pool, 0
+    for candidate_id in due(pool, kind, now):
+        try:
+            result = runtime.rekindle.mails.queue_consent(candidate_id, kind, at=now)
+        except DomainError as error:
+            log.warning("consent %s for %s skipped: %s", kind, candidate_id, error.message)
+            result = False
+        done(pool, candidate_id, kind, now)
+        if isinstance(result, datetime):  # not due yet after all: moved
+            version = runtime.rekindle.store.load(Candidate, candidate_id).version
+            set_deadline(pool, candidate_id, kind, result, version)
+        queued += result is True
+    return queued
 
 
 def process_deletions(runtime: Context, now: datetime) -> int:

@@ -38,7 +38,10 @@ def batch_scope(handler: Handler, runtime: Context) -> AbstractContextManager[An
 
 
 def registered_handlers() -> list[Handler]:
-    """Every handler the workers run (automation rules, ATS sync, notifications, ...)."""
+    """Every handler the workers run (automation rules, ATS sync, notifications, ...).
+
+    A handler may offer `companion(runtime)`: a worker (`.start()`, `.stop()`, `.join()`)
+    that runs beside it in whichever process runs the handler (the mailer's sender)."""
     handlers: list[Handler] = []
     from consumers.gdpr import GdprHandler
 
@@ -50,4 +53,5 @@ def registered_handlers() -> list[Handler]:
 
     handlers.append(AutomationHandler())
     from consumers.ats import AtsSender; handlers.append(AtsSender())  # noqa: E702, I001
+    from consumers.mailer import MailerHandler; handlers.append(MailerHandler())  # noqa: E702, I001
     return handlers

@@ -10,18 +10,14 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from uuid import UUID, uuid5
+from uuid import UUID
 
 from domain.actor import Actor
+from domain.mail import EVENT_ID_NAMESPACE, event_id
 from domain.personal import Personal
 
-EVENT_ID_NAMESPACE = UUID("2f7f4f0e-5b7e-4d58-9a3e-0c1b8f3f9a11")
+__all__ = ["EVENT_ID_NAMESPACE", "Message", "event_id"]
 SKIPPED_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic", "by"}
-
-
-def event_id(aggregate_id: UUID, version: int) -> UUID:
-    """Stable id of one stored event: the same on every redelivery and every transport."""
-    return uuid5(EVENT_ID_NAMESPACE, f"{aggregate_id}:{version}")
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from consumers.gdpr import expire_consents, process_deletions
+from consumers.gdpr import (
+    expire_consents,
+    process_deletions,
+    request_consent_renewals,
+    send_consent_reminders,
+)
 
 if TYPE_CHECKING:
     from consumers.context import Context
@@ -48,6 +53,8 @@ def purge_idle_rate_limits(runtime: Context, now: datetime) -> int:
 
 CHORES: list[Callable[[Context, datetime], int]] = [
     fire_due_reminders,
+    send_consent_reminders,
+    request_consent_renewals,
     expire_consents,
     process_deletions,
     purge_expired_answers,

@@ -85,6 +85,13 @@ def start_scheduler(runtime: Context) -> LoopWorker:
                       runtime.settings.scheduler_interval_s).start()
 
 
+def start_companion(group: WorkerGroup, handler: Handler, runtime: Context) -> None:
+    """The worker a handler runs beside it (`companion(runtime)`), if it has one."""
+    companion = getattr(handler, "companion", None)
+    if companion is not None:
+        group.add(companion(runtime).start())
+
+
 def select_handlers(names: Sequence[str] | None) -> list[Handler]:
     handlers = registered_handlers()
     if names is None:
@@ -101,6 +108,7 @@ def start_in_process(runtime: Context, names: Sequence[str] | None = None, *,
     messages = DecodedMessages(runtime)
     for handler in select_handlers(names):
         group.add(InProcessWorker(runtime, handler, policy=policy, messages=messages).start())
+        start_companion(group, handler, runtime)
     if scheduler:
         group.add(start_scheduler(runtime))
     return group
@@ -117,6 +125,7 @@ def start_kafka(runtime: Context, names: Sequence[str] | None = None, *, relay: 
         group.add(Relay(runtime).start())
     for handler in select_handlers(names):
         group.add(KafkaWorker(runtime, handler, policy=policy).start())
+        start_companion(group, handler, runtime)
     if names is None or "ats" in names:
         group.add(AtsInboundWorker(runtime, policy=policy).start())
     if scheduler:

@@ -18,11 +18,24 @@ PROFILE_FIELDS = ("name", "emails", "phones", "location", "headline", "links")
 
 @dataclass
 class Consent:
+    """`since` is the candidate version of the event that opened this state (the request, the
+    grant): a personal link answers that one, and no later one. `text_sha256` is the text
+    asked about or agreed to; `valid_until` is when a grant runs out."""
+
     status: str = "none"  # none, requested, granted, revoked, expired
     deadline: datetime | None = None
     granted_at: datetime | None = None
     channel: str | None = None
     purposes: tuple[str, ...] = ()
+    since: int | None = None
+    text_sha256: str | None = None
+    valid_until: datetime | None = None
+    requested_at: datetime | None = None
+
+
+Proof = dict[str, Any]
+"""What a consent event records as its proof: `channel`, `text_sha256` (of the text the
+person was shown), `at`, and where they apply `form_id` and `message_id`."""
 
 
 class Candidate(Aggregate):
@@ -135,21 +148,32 @@ class Candidate(Aggregate):
     # --- consent and GDPR ---------------------------------------------------------------------
 
     @event("ConsentRequested")
-    def request_consent(self, deadline: datetime, by: Actor) -> None:
-        self.consent = Consent(status="requested", deadline=deadline)
+    def request_consent(self, deadline: datetime, by: Actor, proof: Proof | None = None) -> None:
+        self.consent = Consent(status="requested", deadline=deadline, since=self.version + 1,
+                               channel=(proof or {}).get("channel"),
+                               text_sha256=(proof or {}).get("text_sha256"),
+                               requested_at=(proof or {}).get("at"))
 
     @event("ConsentGranted")
-    def grant_consent(self, channel: str, purposes: list[str], at: datetime, by: Actor) -> None:
+    def grant_consent(self, channel: str, purposes: list[str], at: datetime, by: Actor,
+                      proof: Proof | None = None, valid_until: datetime | None = None) -> None:
         self.consent = Consent(status="granted", deadline=None, granted_at=at,
-                               channel=channel, purposes=tuple(purposes))
+                               channel=channel, purposes=tuple(purposes),
+                               since=self.version + 1,
+                               text_sha256=(proof or {}).get("text_sha256"),
+                               valid_until=valid_until)
 
     @event("ConsentRevoked")
-    def revoke_consent(self, by: Actor) -> None:
-        self.consent = Consent(status="revoked")
+    def revoke_consent(self, by: Actor, proof: Proof | None = None) -> None:
+        self.consent = Consent(status="revoked", since=self.version + 1)
 
     @event("ConsentExpired")
-    def expire_consent(self, by: Actor) -> None:
-        self.consent = Consent(status="expired", deadline=self.consent.deadline)
+    def expire_consent(self, by: Actor, proof: Proof | None = None,
+                       deadline: datetime | None = None) -> None:
+        """An unanswered request at its deadline, or a grant at the end of its validity
+        (`deadline`): that moment stays the deadline, which the anonymization counts from."""
+        self.consent = Consent(status="expired", deadline=deadline or self.consent.deadline,
+                               since=self.version + 1)
 
     @event("DeletionRequested")
     def request_deletion(self, at: datetime, by: Actor) -> None:

@@ -71,3 +71,10 @@ class DuplicateCandidate(DomainError):
 
 class VersionConflict(DomainError):
     code = "version_conflict"
+
+
+class LinkUsed(DomainError):
+    """A personal link whose purpose is fulfilled (answered, confirmed, superseded by a newer
+    one), or whose person is gone: its page says so, and nothing is recorded."""
+
+    code = "link_used"

@@ -22,8 +22,11 @@ class Notification(Aggregate):
 
     @event("NotificationRecorded")
     def __init__(self, recipient_id: UUID, candidate_id: UUID | None, reason: str, message: str,
-                 by: Actor) -> None:
+                 by: Actor, reminder_id: UUID | None = None) -> None:
+        """`reminder_id`: the reminder that fell due; its note (personal, sealed with the
+        candidate's key) goes into the mail, and stays out of this event."""
         self.recipient_id = recipient_id
         self.candidate_id = candidate_id
         self.reason = reason
         self.message = message
+        self.reminder_id = reminder_id

@@ -22,7 +22,8 @@ TRIGGERS = ("candidate_created", "opportunity_created", "opportunity_archived", 
 LIST_FIELDS = ("source", "tag", "pool_id", "archive_reason")
 FIELDS = (*LIST_FIELDS, "origin", "form_id", "posting_id")
 OPS = ("equals", "contains", "in")
-ACTIONS = ("add_to_pool", "add_tag", "notify", "send_campaign", "set_reminder")
+ACTIONS = ("add_to_pool", "add_tag", "notify", "send_campaign", "set_reminder",
+           "request_consent")
 MAX_CONDITIONS = 20
 MAX_ACTIONS = 20
 MAX_REMINDER_DAYS = 3650
@@ -140,6 +141,7 @@ def _check_action(where: str, raw: Any) -> dict[str, Any]:
         "notify": {"to", "message"},
         "send_campaign": {"campaign_id"},
         "set_reminder": {"in_days", "assignee", "note"},
+        "request_consent": {"deadline_days"},
     }[kind]
     unknown = sorted(set(raw) - allowed - {"type"})
     if unknown:
@@ -154,6 +156,13 @@ def _check_action(where: str, raw: Any) -> dict[str, Any]:
         action["message"] = v.text(f"{where}.message", raw.get("message"), max_len=1000)
     elif kind == "send_campaign":
         action["campaign_id"] = str(v.uuid(f"{where}.campaign_id", raw.get("campaign_id")))
+    elif kind == "request_consent":
+        days = raw.get("deadline_days")
+        if days is not None:
+            if type(days) is not int or not 0 < days <= 365:
+                raise ValidationFailed.field(f"{where}.deadline_days",
+                                             "must be a whole number from 1 to 365")
+            action["deadline_days"] = days
     else:
         days = raw.get("in_days")
         if type(days) is not int or not 0 <= days <= MAX_REMINDER_DAYS:

@@ -3,7 +3,8 @@
 A rule's filter sees lists over the candidate and all their opportunities (sources, tags,
 pools, archive reasons), plus the origin and posting of the triggering opportunity and the
 form of a submission. Its actions add to a pool, tag, notify, send a campaign (only with
-consent granted, else recorded as skipped) or set a reminder. Effects are ordinary events
+consent granted, else recorded as skipped), set a reminder or request consent (mailed,
+unless consent is granted or already requested). Effects are ordinary events
 whose actor names the rule and the event that caused them; a rule never reacts to its own
 effects, and chains of rules stop after MAX_DEPTH steps. Each run is recorded as a RuleRun.
 """
@@ -21,6 +22,7 @@ from domain.actor import SYSTEM_USER_ID, Actor
 from domain.campaign import Campaign
 from domain.candidate import Candidate
 from domain.commands.campaigns import deliver
+from domain.commands.consent import Consent
 from domain.commands.reminders import new_reminder
 from domain.errors import DomainError, NotFound, ValidationFailed
 from domain.lookups import Lookups
@@ -73,9 +75,10 @@ class UnitOfWork:
 
 
 class RuleEngine:
-    def __init__(self, store: EventStore, lookups: Lookups) -> None:
+    def __init__(self, store: EventStore, lookups: Lookups, consent: Consent) -> None:
         self.store = store
         self.lookups = lookups
+        self.consent = consent
 
     def rules_for(self, trigger: str) -> list[Rule]:
         return [r for r in self.lookups.rules() if r.enabled and r.trigger == trigger]
@@ -197,6 +200,14 @@ class RuleEngine:
                                     assignee, by)
             uow.add(reminder)
             return {"type": kind, "reminder_id": str(reminder.id), "assignee_id": str(assignee)}
+        if kind == "request_consent":
+            status = candidate.consent.status
+            if status in ("granted", "requested"):
+                return {"skipped": f"consent_{status}"}
+            for text in self.consent.ask(candidate, by, deadline_days=action.get("deadline_days")):
+                if text is not None:
+                    uow.add(text)
+            return {"type": kind, "candidate_id": str(candidate.id)}
         raise ValidationFailed.field("type", f"unknown action {kind}")
 
     @staticmethod

@@ -48,6 +48,12 @@ DEFAULT_ARCHIVE_REASONS = (
     "unresponsive",
     "other",
 )
+DEFAULT_CONSENT_TEXT = (
+    "We keep your name, contact details and what you tell us about your career, to contact "
+    "you about openings, events and news that may suit you. Only our recruiting team sees "
+    "them. Your consent lasts until you withdraw it, which you can do at any time through "
+    "the link in every message we send; we ask you to renew it once a year, and delete "
+    "your data if you do not.")
 
 
 class SettingsError(ValueError):
@@ -179,6 +185,17 @@ class Settings(BaseSettings):
         "`rekindle serve` listens on", allowed=HTTP_URL)
     mail_max_attempts: int = setting(
         "REKINDLE_MAIL_MAX_ATTEMPTS", 8, "tries before a mail is recorded as `failed`", ge=1)
+    mail_retry_s: float = setting(
+        "REKINDLE_MAIL_RETRY_S", 60.0,
+        "seconds before a mail the server did not take is tried again, doubling after each "
+        "try (at most an hour): with 8 tries, an outage of about two hours loses nothing",
+        gt=0)
+    consent_text: str = setting(
+        "REKINDLE_CONSENT_TEXT", DEFAULT_CONSENT_TEXT,
+        "the consent text of requests sent by recruiters and rules, and of talent forms "
+        "without one of their own; each text shown is kept under its SHA-256 in the proof",
+        shown="a short text (README, \"What is sent when\")", min_length=20,
+        max_length=5000)
     link_secret: str | None = setting(
         "REKINDLE_LINK_SECRET", None,
         "secret (at least 16 characters) that signs the personal links in mails; every "

@@ -15,6 +15,8 @@ from psycopg.types.json import Jsonb
 
 from domain.candidate import Candidate
 from domain.rule_run import RuleRun
+from projections import crm_mails
+from projections.crm_mails import MailRows
 from projections.readview import ReadProjection, ReadView
 
 TABLES_SQL = (
@@ -72,31 +74,33 @@ TABLES_SQL = (
         rows_failed integer NOT NULL DEFAULT 0, errors jsonb NOT NULL DEFAULT '[]',
         failure text, started_by uuid, created_at timestamptz NOT NULL,
         updated_at timestamptz NOT NULL)""",
+    *crm_mails.TABLES_SQL,
 )
 TABLES = ("crm_pools", "crm_pool_members", "crm_rules", "crm_rule_runs", "crm_forms",
           "crm_reminders", "crm_notifications", "crm_campaigns", "crm_campaign_deliveries",
-          "crm_imports")
+          "crm_imports", *crm_mails.TABLES)
 MAX_KEPT_ERRORS = 1000  # an import keeps its first thousand row errors, like the job itself
 
 
 class CrmView(ReadView):
     tables_sql = TABLES_SQL
     tables = TABLES
-    schema_version = 2  # rule runs and campaign sends recorded on their own aggregates
+    schema_version = 3  # mails; a campaign's sent_count counts the mails sent
 
 
 def _rule_of(e: Any) -> Any:
     return e.by.rule_id
 
 
-class CrmProjection(ReadProjection):
+class CrmProjection(MailRows, ReadProjection):
     """Pools, rules, forms, reminders, notifications and campaigns, for the API and analysts."""
 
     name = "crm"
     lingers = True
     view_class: ClassVar[type[ReadView]] = CrmView
     # touch other aggregates' rows: the candidate's reminders, a campaign's counts
-    barriers = frozenset({"CandidateAnonymized", "CampaignSent", "CampaignSkipped"})
+    barriers = frozenset({"CandidateAnonymized", "CampaignSent", "CampaignSkipped",
+                          "FormSubmitted", *crm_mails.BARRIERS})
 
     # --- pools --------------------------------------------------------------------------------
 
@@ -169,8 +173,14 @@ class CrmProjection(ReadProjection):
                     (e.originator_id, e.title, e.pool_id, e.consent_text, e.timestamp))
 
     def on_FormSubmitted(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
-        cur.execute("UPDATE read.crm_forms SET submissions = %s WHERE id = %s",
-                    (e.originator_version - 1, e.originator_id))
+        """A submission that took effect; from before submissions had aggregates of their
+        own, one counted on the form itself."""
+        if hasattr(e, "form_id"):
+            cur.execute("UPDATE read.crm_forms SET submissions = submissions + 1 WHERE id = %s",
+                        (e.form_id,))
+        else:
+            cur.execute("UPDATE read.crm_forms SET submissions = %s WHERE id = %s",
+                        (e.originator_version - 1, e.originator_id))
 
     # --- reminders and notifications ----------------------------------------------------------
 
@@ -257,9 +267,6 @@ class CrmProjection(ReadProjection):
                         [(self.current_position, campaign_id, candidate_id, status, reason,
                           e.timestamp) for candidate_id, status, reason in rows])
         cur.execute("UPDATE read.crm_campaigns SET updated_at = %s, "
-                    "sent_count = (SELECT count(DISTINCT candidate_id) "
-                    "FROM read.crm_campaign_deliveries "
-                    "WHERE campaign_id = %s AND status = 'sent'), "
                     "skipped_count = (SELECT count(*) FROM read.crm_campaign_deliveries "
                     "WHERE campaign_id = %s AND status = 'skipped') WHERE id = %s",
-                    (e.timestamp, campaign_id, campaign_id, campaign_id))
+                    (e.timestamp, campaign_id, campaign_id))

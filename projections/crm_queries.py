@@ -183,7 +183,11 @@ def get_campaign(pool: ConnectionPool, campaign_id: UUID) -> dict[str, Any] | No
                               "WHERE campaign_id = %s AND status = 'skipped' "
                               "ORDER BY position, candidate_id LIMIT 500",
                               (campaign_id,)).fetchall()
-    return {**row, "skipped": skipped}
+        mails = cur.execute("SELECT status, count(*) AS n FROM read.crm_mails "
+                            "WHERE campaign_id = %s GROUP BY status", (campaign_id,)).fetchall()
+    return {**row, "skipped": skipped,
+            "mails": {"queued": 0, "sent": 0, "failed": 0, "cancelled": 0,
+                      **{r["status"]: r["n"] for r in mails}}}
 
 
 def list_campaigns(pool: ConnectionPool, *, limit: int | None = None,

@@ -87,15 +87,33 @@ CREATE TABLE IF NOT EXISTS rekindle.relay_positions (
     updated_at timestamptz NOT NULL DEFAULT now()
 );
 
--- pending GDPR deadlines, one row per candidate and kind (consumers/gdpr.py)
+-- pending GDPR deadlines, one row per candidate and kind (consumers/gdpr.py); `reminder`
+-- and `renewal` are the consent mails due, `lapse` the end of a granted consent
 CREATE TABLE IF NOT EXISTS rekindle.gdpr_deadlines (
     candidate_id uuid NOT NULL,
-    kind text NOT NULL CHECK (kind IN ('consent', 'expiry', 'deletion')),
+    kind text NOT NULL,
     due_at timestamptz NOT NULL,
     version integer NOT NULL,
     PRIMARY KEY (candidate_id, kind)
 );
+ALTER TABLE rekindle.gdpr_deadlines DROP CONSTRAINT IF EXISTS gdpr_deadlines_kind_check;
+ALTER TABLE rekindle.gdpr_deadlines ADD CONSTRAINT gdpr_deadlines_kind_check
+    CHECK (kind IN ('consent', 'expiry', 'deletion', 'reminder', 'renewal', 'lapse'));
 CREATE INDEX IF NOT EXISTS gdpr_deadlines_due ON rekindle.gdpr_deadlines (kind, due_at);
+
+-- mails to try, and when (consumers/mailer.py): a hint kept from the Mail events, never the
+-- truth (the Mail aggregate is); ids only, no address, no body. A sender leases a row while
+-- it tries the mail, so two mailer processes never try one mail at once.
+CREATE TABLE IF NOT EXISTS rekindle.mail_queue (
+    mail_id uuid PRIMARY KEY,
+    candidate_id uuid,
+    due_at timestamptz NOT NULL,
+    version integer NOT NULL,
+    leased_until timestamptz
+);
+CREATE INDEX IF NOT EXISTS mail_queue_due ON rekindle.mail_queue (due_at);
+CREATE INDEX IF NOT EXISTS mail_queue_candidate ON rekindle.mail_queue (candidate_id)
+    WHERE candidate_id IS NOT NULL;
 
 -- rebuilds under way, so a killed one resumes instead of starting over
 CREATE TABLE IF NOT EXISTS rekindle.projection_rebuilds (

@@ -10,8 +10,11 @@ topic Rekindle writes is read back at the end, before and after an erasure: no p
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -37,6 +40,7 @@ class Deployment:
     api: LiveServer
     broker: TansuBroker | None
     workers: subprocess.Popen[bytes] | None
+    outbox: Path  # of the process that runs the mailer (no SMTP server configured)
 
 
 @pytest.fixture(params=["embedded", "kafka"])
@@ -56,10 +60,12 @@ def deployment(request: pytest.FixtureRequest, pg_server: str,
             workers = subprocess.Popen(
                 [sys.executable, "-m", "api.cli", "worker", "all"], cwd=REPO,
                 env={**os.environ, **env, "REKINDLE_DATABASE_URL": api.database_url,
-                     "REKINDLE_DATA_DIR": str(tmp_path / "workers")},
+                     "REKINDLE_DATA_DIR": str(tmp_path / "workers"),
+                     "REKINDLE_PUBLIC_URL": api.base},
                 stdout=log, stderr=log, start_new_session=True)
             log.close()
-        yield Deployment(api, broker, workers)
+        mailer_dir = tmp_path / "workers" if broker is not None else api.data_dir
+        yield Deployment(api, broker, workers, mailer_dir / "outbox")
     finally:
         if workers is not None and workers.poll() is None:
             os.killpg(workers.pid, signal.SIGTERM)
@@ -108,7 +114,22 @@ def test_form_rule_pool_tag_notification_and_ats_intake(deployment: Deployment) 
         return profile if profile["tags"] else None
 
     profile = wait_until(tagged_profile, what="the rule's tag on the profile")
-    assert "warm-lead" in profile["tags"] and profile["consent"]["status"] == "granted"
+    assert "warm-lead" in profile["tags"] and profile["consent"]["status"] == "requested"
+    def confirm_link() -> str | None:
+        """In the mailer's outbox, among the mails about Sam (Rita's notification too)."""
+        for path in deployment.outbox.glob(f"{sam}.*.eml"):
+            body = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            found = re.search(re.escape(api.base) + r"(/confirm/\S+)",
+                              body.get_body(("plain",)).get_content())
+            if found:
+                return found.group(1)
+        return None
+
+    link = wait_until(confirm_link, what="the confirmation mail in the mailer's outbox")
+    assert api.request("POST", link, token=None).status == 200
+    confirmed = wait_until(lambda: (p := api.request("GET", f"/v1/candidates/{sam}").json())
+                           ["consent"]["status"] == "granted" and p)
+    assert confirmed["consent"]["granted_at"]
     notes = wait_until(lambda: api.request(
         "GET", f"/v1/notifications?recipient_id={rita['id']}").json()["items"])
     assert [(n["candidate_id"], n["message"]) for n in notes] == [

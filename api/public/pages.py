@@ -140,8 +140,9 @@ class PublicPages:
                           consent_text=consent_text, deadline=deadline)
 
     def confirm(self, *, form_title: str, submission: Mapping[str, Any],
-                consent_text: str) -> str:
-        """The submission to confirm (its known fields that have a value), with one button."""
+                consent_text: str | None) -> str:
+        """The submission to confirm (its known fields that have a value), with one button;
+        `consent_text` None when the submission gave no consent."""
         fields = [(label, _shown(submission.get(key)))
                   for key, label in SUBMISSION_LABELS.items() if _shown(submission.get(key))]
         return self._page("confirm.html", "Please confirm your details",

@@ -106,6 +106,15 @@ ReminderPage = page("ReminderPage", Reminder)
 NotificationPage = page("NotificationPage", Notification)
 
 
+class MailCounts(Body):
+    """A campaign's mails by status: `sent` counts the mails the mail server accepted."""
+
+    queued = fields.Integer(required=True)
+    sent = fields.Integer(required=True)
+    failed = fields.Integer(required=True)
+    cancelled = fields.Integer(required=True)
+
+
 class Campaign(Body):
     id = fields.UUID(required=True)
     name = text()
@@ -115,6 +124,7 @@ class Campaign(Body):
     skipped_count = fields.Integer()
     created_at = when()
     skipped = fields.List(fields.Nested(Skip))
+    mails = fields.Nested(MailCounts)
 
 
 class CampaignSent(Body):

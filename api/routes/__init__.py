@@ -13,4 +13,5 @@ def blueprints() -> list[Any]:
     from api.routes import gdpr_audit; found.append(gdpr_audit.blp)  # noqa: E702, I001
     from api.routes import crm; found.append(crm.blp)  # noqa: E702, I001
     from api.routes import ats, imports; found += [imports.blp, ats.blp]  # noqa: E702, I001
+    from api.routes import public, reach; found += [reach.blp, public.blp]  # noqa: E702, I001
     return found

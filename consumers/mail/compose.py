@@ -8,7 +8,6 @@ and anyone reading can recognise the repeat.
 
 from __future__ import annotations
 
-import functools
 import uuid
 from datetime import UTC, datetime
 from email.headerregistry import Address
@@ -16,27 +15,16 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 
 from consumers.mail.transport import CANDIDATE_HEADER
+from domain.mail import KINDS, mail_id, sender_domain
+
+__all__ = ["DEFAULT_FROM", "KINDS", "compose", "message_id", "sender_domain"]
 
 DEFAULT_FROM = "Rekindle <no-reply@localhost>"
-KINDS = ("consent_request", "form_confirmation", "follow_up", "campaign", "notification")
 
 # Sent because something happened, not written by someone: auto-responders (out of office)
 # must not answer them (RFC 3834). A campaign is a mailing, marked as one by its
 # List-Unsubscribe headers instead.
 AUTOMATIC_KINDS = frozenset(KINDS) - {"campaign"}
-
-# Fixed for ever: changing it would give every redelivered message a new id.
-_MESSAGE_ID_NAMESPACE = uuid.UUID("6f1c8a52-3a0e-5d4b-9a57-1f0c2e9b7d31")
-
-
-@functools.lru_cache(maxsize=16)  # one From per deployment; the email parser is not cheap
-def sender_domain(sender: str) -> str:
-    """The domain of a From value such as `Rekindle <no-reply@example.com>`."""
-    message = EmailMessage()
-    message["From"] = sender
-    addresses = message["From"].addresses
-    domain = addresses[0].domain if addresses else ""
-    return domain or "localhost"
 
 
 def message_id(cause_id: uuid.UUID, kind: str, *, recipient_id: uuid.UUID | None = None,
@@ -47,22 +35,22 @@ def message_id(cause_id: uuid.UUID, kind: str, *, recipient_id: uuid.UUID | None
     sent to a pool), `variant` those it causes for one person (a request and its reminder
     answering the same request).
     """
-    if kind not in KINDS:
-        raise ValueError(f"unknown message kind {kind!r}")
-    name = "/".join((str(cause_id), kind, variant or "", str(recipient_id or "")))
-    return f"<{uuid.uuid5(_MESSAGE_ID_NAMESPACE, name)}@{domain}>"
+    return f"<{mail_id(cause_id, kind, recipient_id=recipient_id, variant=variant)}@{domain}>"
 
 
 def compose(*, kind: str, to: str, subject: str, text: str, html: str,
             cause_id: uuid.UUID, candidate_id: uuid.UUID | None = None,
             recipient_user_id: uuid.UUID | None = None, variant: str | None = None,
             sender: str = DEFAULT_FROM, unsubscribe_url: str | None = None,
-            date: datetime | None = None, auto_submitted: bool | None = None) -> EmailMessage:
+            date: datetime | None = None, auto_submitted: bool | None = None,
+            filed_under: uuid.UUID | None = None) -> EmailMessage:
     """The message for one kind, cause and recipient, ready for a `Transport`.
 
     A campaign must carry `unsubscribe_url` (a one-click link, RFC 8058). `auto_submitted`
     defaults to the kind being automatic. The candidate id goes into our filing header, which
-    the SMTP transport strips; header values are checked by the email library, which refuses
+    the SMTP transport strips (`filed_under` files a message to someone else, a recruiter's
+    notification quoting a reminder's note, under the candidate whose data it holds); header
+    values are checked by the email library, which refuses
     line breaks (no header injection through a subject).
     """
     if kind not in KINDS:
@@ -89,8 +77,8 @@ def compose(*, kind: str, to: str, subject: str, text: str, html: str,
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     if kind in AUTOMATIC_KINDS if auto_submitted is None else auto_submitted:
         message["Auto-Submitted"] = "auto-generated"
-    if candidate_id is not None:
-        message[CANDIDATE_HEADER] = str(candidate_id)
+    if (filed_under or candidate_id) is not None:
+        message[CANDIDATE_HEADER] = str(filed_under or candidate_id)
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     return message

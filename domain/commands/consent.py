@@ -6,6 +6,11 @@ Anonymization records the fact, then destroys the candidate's key, file bytes an
 claims, and runs the erasure steps of the stores outside the event log; every step is
 idempotent, so `finish_erasure` can run them again after a failure.
 
+Granted consent is valid for `consent_valid_days`; it then expires like an unanswered
+request. Every consent event records its proof (`Proof`): the channel, the SHA-256 of the
+text the person was shown (kept as a ConsentText), when, and the form and the Message-ID
+where there is one.
+
 The chores that find who is due keep only an index; every command here re-reads the
 candidate and does nothing when the fact changed meanwhile, so a chore may run twice, late,
 or on a stale index.
@@ -14,15 +19,17 @@ or on a stale index.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
 from domain import access
 from domain import validation as v
 from domain.access import Access
 from domain.actor import Actor
-from domain.candidate import Candidate
+from domain.candidate import Candidate, Proof
+from domain.consent_text import kept
 from domain.errors import ValidationFailed
+from domain.mail import event_id, mail_id, message_id
 from domain.ports import Adapters
 from domain.recorded import Recorded, command, now
 from domain.settings import Settings
@@ -50,6 +57,49 @@ def deletion_due_at(candidate: Candidate, settings: Settings) -> datetime | None
     if candidate.deletion_requested_at is None:
         return None
     return candidate.deletion_requested_at + timedelta(days=settings.deletion_delay_days)
+
+
+def lapses_at(candidate: Candidate, settings: Settings) -> datetime | None:
+    """When granted consent runs out (grants from before validity was recorded: counted from
+    the grant with today's setting)."""
+    consent = candidate.consent
+    if consent.status != "granted" or consent.granted_at is None:
+        return None
+    return consent.valid_until or consent.granted_at + timedelta(days=settings.consent_valid_days)
+
+
+def renewal_due_at(candidate: Candidate, settings: Settings) -> datetime | None:
+    """When the renewal request goes out: `consent_renewal_days` before the grant lapses."""
+    end = lapses_at(candidate, settings)
+    return None if end is None else end - timedelta(days=settings.consent_renewal_days)
+
+
+def reminder_due_at(candidate: Candidate, settings: Settings) -> datetime | None:
+    """When the one reminder of an open request goes out; None if that would not come before
+    its deadline (a request given a shorter deadline than the reminder delay), or if the
+    request came with a talent form (its confirmation mail is the request)."""
+    consent = candidate.consent
+    if consent.status != "requested" or consent.deadline is None or consent.channel == "form":
+        return None
+    if consent.requested_at is None:  # asked before requests kept their time: no reminder
+        return None
+    due = consent.requested_at + timedelta(days=settings.consent_reminder_days)
+    return due if due < consent.deadline else None
+
+
+def request_message_id(candidate: Candidate, version: int, variant: str,
+                       settings: Settings) -> str:
+    """The Message-ID of the mail that carries the request (or grant, for a renewal) recorded
+    at `version` of the candidate, in its `variant` (request, reminder, renewal)."""
+    cause = event_id(candidate.id, version)
+    mail = mail_id(cause, "consent_request", recipient_id=candidate.id, variant=variant)
+    return message_id(mail, settings.mail_from)
+
+
+def proof(channel: str, text_sha256: str | None, at: datetime, *, form_id: UUID | None = None,
+          message: str | None = None) -> Proof:
+    return {"channel": channel, "text_sha256": text_sha256, "at": at,
+            "form_id": str(form_id) if form_id else None, "message_id": message}
 
 
 def erasure_reason(candidate: Candidate, settings: Settings, at: datetime) -> str | None:
@@ -84,25 +134,58 @@ class Consent:
     @command
     def request(self, candidate_id: UUID, by: Actor, *,
                 deadline_days: int | None = None) -> Recorded:
+        """Mailed to the candidate (the mailer follows ConsentRequested), with the
+        configured consent text; answered through the link in it, or by the deadline."""
+        candidate = self._live(candidate_id, by)
+        return Recorded(candidate.id, self.store.record(
+            candidate, *self.ask(candidate, by, deadline_days=deadline_days)))
+
+    def ask(self, candidate: Candidate, by: Actor, *, deadline_days: int | None = None,
+            channel: str | None = None, text: str | None = None,
+            form_id: UUID | None = None, message: str | None = None) -> list[Any]:
+        """Records ConsentRequested on `candidate` (not saved); returns what must be saved
+        with it (the text, the first time it is shown). `channel` "form": the talent form's
+        confirmation mail (Message-ID `message`) carries the request, so no request mail of
+        its own goes out."""
         days = self.settings.consent_deadline_days if deadline_days is None else deadline_days
         if type(days) is not int or not 0 < days <= 365:
             raise ValidationFailed.field("deadline_days", "must be a whole number from 1 to 365")
-        candidate = self._live(candidate_id, by)
-        candidate.request_consent(deadline=now() + timedelta(days=days), by=by)
-        return Recorded(candidate.id, self.store.record(candidate))
+        channel = channel or ("rule" if by.rule_id else "recruiter")
+        digest, new_text = kept(self.store, text or self.settings.consent_text, by)
+        at = now()
+        if channel != "form":
+            message = request_message_id(candidate, candidate.version + 1, "request",
+                                         self.settings)
+        candidate.request_consent(deadline=at + timedelta(days=days), by=by,
+                                  proof=proof(channel, digest, at, form_id=form_id,
+                                              message=message))
+        return [new_text]
+
+    def valid_until(self, at: datetime) -> datetime:
+        return at + timedelta(days=self.settings.consent_valid_days)
 
     @command
     def grant(self, candidate_id: UUID, by: Actor, *, channel: str | None = None,
               purposes: list[str] | None = None) -> Recorded:
+        """As told by a recruiter: the text agreed to is the open request's, else the
+        configured one."""
         candidate = self._live(candidate_id, by)
-        candidate.grant_consent(channel=v.text("channel", channel or "recruiter", max_len=50),
-                                purposes=v.texts("purposes", purposes), at=now(), by=by)
-        return Recorded(candidate.id, self.store.record(candidate))
+        channel = v.text("channel", channel or "recruiter", max_len=50)
+        purposes = v.texts("purposes", purposes)
+        digest, new_text = candidate.consent.text_sha256, None
+        if candidate.consent.status != "requested" or not digest:
+            digest, new_text = kept(self.store, self.settings.consent_text, by)
+        at = now()
+        candidate.grant_consent(channel=channel, purposes=purposes, at=at, by=by,
+                                proof=proof(channel, digest, at),
+                                valid_until=self.valid_until(at))
+        return Recorded(candidate.id, self.store.record(candidate, new_text))
 
     @command
     def revoke(self, candidate_id: UUID, by: Actor) -> Recorded:
         candidate = self._live(candidate_id, by)
-        candidate.revoke_consent(by=by)
+        candidate.revoke_consent(by=by, proof=proof("recruiter", candidate.consent.text_sha256,
+                                                    now()))
         return Recorded(candidate.id, self.store.record(candidate))
 
     @command
@@ -145,7 +228,8 @@ class Consent:
     # --- what the chores run ----------------------------------------------------------------
 
     def expire(self, candidate_id: UUID, by: Actor, *, at: datetime | None = None) -> Recorded:
-        """Consent requested, deadline passed, never granted: ConsentExpired. Else nothing.
+        """Consent requested, deadline passed, never granted; or granted and not renewed by
+        the end of its validity: ConsentExpired. Else nothing.
 
         extra: `expired` (whether this call recorded it), `anonymize_at` (when the expired
         profile falls due for anonymization) and the candidate's `version`.
@@ -154,10 +238,13 @@ class Consent:
         at = at or now()
         candidate = self.store.load(Candidate, candidate_id)
         consent, position = candidate.consent, None
-        expired = (not candidate.is_anonymized and consent.status == "requested"
-                   and consent.deadline is not None and consent.deadline <= at)
+        lapse = lapses_at(candidate, self.settings)
+        expired = not candidate.is_anonymized and (
+            (consent.status == "requested" and consent.deadline is not None
+             and consent.deadline <= at) or (lapse is not None and lapse <= at))
         if expired:
-            candidate.expire_consent(by=by)
+            candidate.expire_consent(by=by, proof=proof("expiry", consent.text_sha256, at),
+                                     deadline=lapse if consent.status == "granted" else None)
             position = self.store.record(candidate)
         return Recorded(candidate.id, position, {
             "expired": expired, "anonymize_at": expiry_due_at(candidate, self.settings),

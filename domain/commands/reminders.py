@@ -76,7 +76,8 @@ class Reminders:
             reminder.fall_due(at=at, by=system)
             notification = Notification(recipient_id=reminder.assignee_id,
                                         candidate_id=reminder.candidate_id,
-                                        reason="reminder_due", message="Reminder due", by=system)
+                                        reason="reminder_due", message="Reminder due", by=system,
+                                        reminder_id=reminder.id)
             try:
                 self.store.record(reminder, notification)
             except IntegrityError:

@@ -187,6 +187,9 @@ def test_real_answers_match_the_documented_schemas(client, anonymous, flask_app)
     ok(client.post(f"/v1/campaigns/{campaign.get_json()['id']}/send",
                    {"candidate_ids": [cid, other]}))
     ok.read(client, f"/v1/campaigns/{campaign.get_json()['id']}"), ok.read(client, "/v1/campaigns")
+    ok(client.post(f"/v1/forms/{form_id}/invitations", {"candidate_ids": [cid, other]}))
+    ok.read(client, "/v1/mails"), ok.read(client, f"/v1/candidates/{cid}/consent/proof")
+    ok(anonymous.get("/consent/not-a-token")), ok(anonymous.get("/assets/public.css"))
     ok(client.post(f"/v1/postings/{posting_id}/put-forward", {"candidate_ids": [cid, other]}))
     for step in ("consent/request", "consent/grant", "consent/revoke", "deletion-request"):
         ok(client.post(f"/v1/candidates/{other}/{step}", {}))
@@ -199,7 +202,8 @@ def test_real_answers_match_the_documented_schemas(client, anonymous, flask_app)
     ok(anonymous.get("/v1/candidates")), ok.read(client, f"/v1/postings/{uuid.uuid4()}")
     ok(client.post("/v1/candidates", {"name": "No email"}))
     refused = sorted((m, p, status) for m, p, status in ok.checked if status >= 300)
-    assert refused == [("GET", "/v1/candidates", 401), ("GET", "/v1/postings/{posting_id}", 404),
+    assert refused == [("GET", "/consent/{token}", 404),  # a forged link's page
+                       ("GET", "/v1/candidates", 401), ("GET", "/v1/postings/{posting_id}", 404),
                        ("POST", "/v1/candidates", 422),  # no name: the only refusals asked for,
                        ("POST", "/v1/opportunities/{opportunity_id}/send-to-ats", 422)]  # no ATS
     assert len(ok.checked) >= 60

@@ -1,4 +1,4 @@
-"""The rule engine: seed 004's talent-form example, loops, redelivery, disabled rules."""
+"""The rule engine: a talent form's welcome rule, loops, redelivery, disabled rules."""
 
 from __future__ import annotations
 
@@ -98,7 +98,9 @@ def test_talent_form_submissions_land_in_the_pool_tagged_and_notify_the_recruite
 
     candidate = app.store.load(Candidate, submitted.id)
     assert candidate.sources == ["Talent form: Stay in touch"]
-    assert candidate.consent.status == "granted" and candidate.consent.channel == "form"
+    assert candidate.consent.status == "requested" and candidate.consent.channel == "form"
+    app.forms.confirm(submitted.extra["submission_id"], submitted.id)  # double opt-in
+    assert app.store.load(Candidate, submitted.id).consent.status == "granted"
     assert candidate.pool_ids == [pool]
     assert "talent-pool" in candidate.tags
     sent = notifications(runtime)
@@ -110,7 +112,8 @@ def test_talent_form_submissions_land_in_the_pool_tagged_and_notify_the_recruite
     assert tagged[0].by.rule_id == rule and tagged[0].by.depth == 1
 
 
-def test_a_follow_up_form_updates_the_same_candidate(runtime: Runtime, boss: Actor) -> None:
+def test_a_submission_for_a_known_address_waits_for_that_address_to_confirm(
+        runtime: Runtime, boss: Actor) -> None:
     app = runtime.rekindle
     _, _, form, _ = talent_form_setup(runtime, boss)
     first = app.forms.submit(form, "Sam Silver", "sam@example.com", consent=False)
@@ -118,8 +121,13 @@ def test_a_follow_up_form_updates_the_same_candidate(runtime: Runtime, boss: Act
                             interests=["data"])
     assert again.id == first.id
     candidate = app.store.load(Candidate, first.id)
+    assert candidate.profile["name"] == "Sam Silver"
+    assert candidate.consent.status == "none"
+
+    app.forms.confirm(again.extra["submission_id"], first.id)
+    candidate = app.store.load(Candidate, first.id)
     assert candidate.profile["name"] == "Sam Silver-Gold"
-    assert candidate.consent.status == "granted"
+    assert candidate.consent.status == "granted" and candidate.consent.channel == "form"
 
 
 def test_a_disabled_rule_does_nothing(runtime: Runtime, boss: Actor) -> None:
