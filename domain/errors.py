@@ -70,3 +70,9 @@ class DuplicateCandidate(DomainError):
 
 class VersionConflict(DomainError):
     code = "version_conflict"
+
+
+class PreconditionFailed(DomainError):
+    """The caller wrote on a version of the resource that is no longer current (If-Match)."""
+
+    code = "precondition_failed"

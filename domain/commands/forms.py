@@ -14,7 +14,7 @@ from domain.commands.consent import Consent
 from domain.errors import ValidationFailed
 from domain.personal import Personal
 from domain.pool import Pool
-from domain.recorded import Recorded, command
+from domain.recorded import Recorded, command, ensure_version
 from domain.store import EventStore
 from domain.talent_form import TalentForm
 
@@ -41,9 +41,13 @@ class Forms:
         return Recorded(form.id, self.store.record(form))
 
     def submit(self, form_id: UUID, name: str, email: str, *, consent: bool,
-               phone: str | None = None, interests: list[str] | None = None) -> Recorded:
-        """Public: creates the candidate, or updates the live one with that email (follow-up)."""
+               phone: str | None = None, interests: list[str] | None = None,
+               expected_version: int | None = None) -> Recorded:
+        """Public: creates the candidate, or updates the live one with that email (follow-up).
+        `expected_version` (the form's) is checked before anything is recorded, not at the
+        end: a submission is several transactions."""
         form = self.store.load(TalentForm, form_id)
+        ensure_version(form, expected_version)
         name = v.text("name", name)
         email = v.email("email", email)
         phones = v.texts("phone", [phone] if phone else [], max_len=40)
