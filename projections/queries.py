@@ -29,7 +29,7 @@ VIEWS = ("profiles",)  # the projections whose tables these queries read (read-y
 _CANDIDATE_COLUMNS = ("c.id, c.name, c.emails, c.phones, c.location, c.headline, c.links, c.tags, "
                       "c.sources, c.origin, c.pools, c.external_ids, c.consent_status, "
                       "c.consent_deadline, c.consent_granted_at, c.deletion_requested_at, "
-                      "c.anonymized_at, c.created_at, c.updated_at")
+                      "c.anonymized_at, c.version, c.created_at, c.updated_at")
 
 
 def _candidates_from(viewer: Actor) -> tuple[str, dict[str, Any], dict[str, str]]:
