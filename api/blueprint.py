@@ -1,4 +1,5 @@
-"""The routes' Blueprint: flask-smorest's, with each argument schema built once per route."""
+"""The routes' Blueprint: flask-smorest's, with each argument schema built once per route,
+and each route's declarations kept for the OpenAPI document (api/openapi.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,14 @@ from typing import Any
 import flask_smorest
 from marshmallow import Schema
 
+from api import openapi
+
 
 class Blueprint(flask_smorest.Blueprint):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._prepare_doc_cbks.append(openapi.prepare_operation)
+
     def arguments(self, schema: type[Schema] | Schema, *args: Any, **kwargs: Any) -> Any:
         """webargs builds a schema given as a class again on every request (field deep
         copies: about 7% of a command's CPU); an instance is built here, once. Loading is
@@ -16,3 +23,12 @@ class Blueprint(flask_smorest.Blueprint):
         if isinstance(schema, type):
             schema = schema()
         return super().arguments(schema, *args, **kwargs)
+
+    def add_url_rule(self, rule: str, endpoint: str | None = None, view_func: Any = None,
+                     provide_automatic_options: bool | None = None, **options: Any) -> None:
+        """Registers the route, then notes what it declares beside its documentation."""
+        super().add_url_rule(rule, endpoint, view_func, provide_automatic_options, **options)
+        facts = openapi.facts_of(view_func, rule)
+        for method, doc in self._docs[self._endpoints[-1]].items():
+            if method != "parameters":
+                doc["rekindle"] = facts

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from uuid import UUID
 
 import psycopg
 from eventsourcing.persistence import InterfaceError as StoreInterfaceError
 from eventsourcing.persistence import OperationalError as StoreOperationalError
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, current_app, has_request_context, jsonify, request
 from psycopg_pool import PoolTimeout
 from werkzeug.exceptions import HTTPException
 
@@ -127,9 +128,41 @@ def handle_http_exception(error: HTTPException) -> Response:
         message = "the body is not valid JSON in UTF-8"
     elif status == 413:
         message = "the body is larger than allowed"
+    elif status == 404:
+        message, details = _not_found()
     else:
         message = error.description or error.name
     return error_response(code, message, details, status)
+
+
+NIL_ID = "00000000-0000-0000-0000-000000000000"
+
+
+def _not_found() -> tuple[str, dict[str, Any]]:
+    """No route serves the path. If one would with a UUID in place of one of its segments,
+    that segment is named: an id that is not a UUID is an unknown id."""
+    if not has_request_context():
+        return "nothing is served at this path", {}
+    segments = request.path.split("/")
+    adapter = current_app.url_map.bind("rekindle")
+    for i, segment in enumerate(segments):
+        if not segment or _is_uuid(segment):
+            continue
+        trial = "/".join([*segments[:i], NIL_ID, *segments[i + 1:]])
+        try:
+            adapter.match(trial, method=request.method)
+        except Exception:  # no route, another method, a redirect: not an id there
+            continue
+        return f"no resource with id {segment!r}: ids are UUIDs", {"id": segment[:100]}
+    return "nothing is served at this path", {}
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        UUID(text)
+    except ValueError:
+        return False
+    return True
 
 
 def register(app: Flask) -> None:

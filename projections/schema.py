@@ -66,6 +66,8 @@ CREATE TABLE IF NOT EXISTS rekindle.idempotency_keys (
     expires_at timestamptz NOT NULL,
     PRIMARY KEY (user_id, key)
 );
+-- the first answer's Location (a 201's), replayed with it
+ALTER TABLE rekindle.idempotency_keys ADD COLUMN IF NOT EXISTS location text;
 CREATE INDEX IF NOT EXISTS idempotency_keys_candidate
     ON rekindle.idempotency_keys (candidate_id) WHERE candidate_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS idempotency_keys_expiry ON rekindle.idempotency_keys (expires_at);

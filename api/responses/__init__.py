@@ -2,7 +2,18 @@
 rendering (api/rendering.py). The modules group them by concept; routes use them as
 `responses.<Shape>`."""
 
-from api.responses.base import Body, Columns, Created, Error, Readiness, Skip, Status, page
+from api.responses.base import (
+    DUPLICATE_CANDIDATE,
+    Body,
+    Columns,
+    Created,
+    DuplicateCandidate,
+    Error,
+    Readiness,
+    Skip,
+    Status,
+    page,
+)
 from api.responses.candidates import (
     AtsEventAccepted,
     AtsEventDuplicate,
@@ -16,6 +27,8 @@ from api.responses.candidates import (
     History,
     HistoryEvent,
     Opportunity,
+    OpportunityListed,
+    OpportunityPage,
     OpportunitySummary,
 )
 from api.responses.crm import (
@@ -41,7 +54,15 @@ from api.responses.crm import (
     Rule,
     RulePage,
 )
-from api.responses.docs import BINARY, POSITION, command, documents, null_or_nested, read
+from api.responses.docs import (
+    BINARY,
+    POSITION,
+    answers,
+    command,
+    documents,
+    null_or_nested,
+    read,
+)
 from api.responses.people import (
     Posting,
     PostingPage,
@@ -53,13 +74,14 @@ from api.responses.people import (
 )
 
 __all__ = [
-    "BINARY", "POSITION", "AtsEventAccepted", "AtsEventDuplicate", "AtsQueued", "Body",
-    "Campaign", "CampaignPage", "CampaignSent", "Candidate", "CandidateAnonymized",
-    "CandidatePage", "CandidateProfile", "Columns", "Created", "Erasure", "ErasurePage",
-    "Error", "FileAttached", "FileInfo", "Form", "FormPage", "History", "HistoryEvent",
-    "ImportStatus", "MemberRemoved", "MembersAdded", "Notification", "NotificationPage",
-    "Opportunity", "OpportunitySummary", "Pool", "PoolMember", "PoolMemberPage", "PoolPage",
-    "Posting", "PostingPage", "PutForwardResult", "Readiness", "Reminder", "ReminderPage",
-    "Rule", "RulePage", "Skip", "Status", "TokenIssued", "TokenRevoked", "User",
-    "UserCreated", "UserPage", "command", "documents", "null_or_nested", "page", "read",
+    "BINARY", "DUPLICATE_CANDIDATE", "POSITION", "AtsEventAccepted", "AtsEventDuplicate",
+    "AtsQueued", "Body", "Campaign", "CampaignPage", "CampaignSent", "Candidate",
+    "CandidateAnonymized", "CandidatePage", "CandidateProfile", "Columns", "Created",
+    "DuplicateCandidate", "Erasure", "ErasurePage", "Error", "FileAttached", "FileInfo", "Form",
+    "FormPage", "History", "HistoryEvent", "ImportStatus", "MemberRemoved", "MembersAdded",
+    "Notification", "NotificationPage", "Opportunity", "OpportunityListed", "OpportunityPage",
+    "OpportunitySummary", "Pool", "PoolMember", "PoolMemberPage", "PoolPage", "Posting",
+    "PostingPage", "PutForwardResult", "Readiness", "Reminder", "ReminderPage", "Rule", "RulePage",
+    "Skip", "Status", "TokenIssued", "TokenRevoked", "User", "UserCreated", "UserPage", "answers",
+    "command", "documents", "null_or_nested", "page", "read",
 ]
