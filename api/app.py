@@ -30,6 +30,10 @@ from domain.errors import NotFound, ValidationFailed
 from domain.recorded import Recorded
 from domain.service import Rekindle
 
+DESCRIPTION = (
+    "Event-sourced talent CRM. The contract, with the conventions every route follows (errors,"
+    " read-your-writes, idempotency, conditional writes, lists), is docs/API.md in the "
+    "repository; `GET /v1/docs` is this document as an interactive reference.")
 MAX_JSON_DEPTH = 32
 MULTIPART_OVERHEAD = 64 * 1024
 SECURITY_HEADERS = {
@@ -235,7 +239,7 @@ def create_app(rt: Any) -> Flask:
     app.extensions["rekindle.auth"] = Authenticator(rt)
 
     api = RekindleApi(app, spec_kwargs={
-        "info": {"description": "Event-sourced talent CRM."},
+        "info": {"description": DESCRIPTION},
     })
     api.spec.plugins.append(MultipartFormPlugin())
     api.ma_plugin.converter.add_attribute_function(responses.null_or_nested)
