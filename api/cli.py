@@ -143,6 +143,8 @@ from api.import_cli import import_command  # noqa: E402, I001
 main.add_command(import_command)
 from api.settings_cli import settings_command  # noqa: E402, I001
 main.add_command(settings_command)
+from api.parked_cli import parked_group  # noqa: E402, I001
+main.add_command(parked_group)
 
 if __name__ == "__main__":
     main()

@@ -14,5 +14,5 @@ def blueprints() -> list[Any]:
     from api.routes import campaigns, forms, pipeline, pools, reminders, rules
     found += [m.blp for m in (pipeline, pools, rules, forms, reminders, campaigns)]
     from api.routes import ats, imports; found += [imports.blp, ats.blp]  # noqa: E702, I001
-    from api.routes import docs; found.append(docs.blp)  # noqa: E702, I001
+    from api.routes import docs, parked; found += [docs.blp, parked.blp]  # noqa: E702, I001
     return found
