@@ -111,6 +111,7 @@ def prepare_operation(doc: dict[str, Any], doc_info: dict[str, Any], *, api: Any
     doc_info["docstring"] = {"summary": summary_of(facts["name"]),
                              "description": f"{told}\n\n{who}" if told else who}
     doc["security"] = [] if facts["roles"] is None else [{"bearer": []}]
+    doc["x-rekindle-roles"] = facts["roles"] or []  # machine-readable: docs/API.md's table
     parameters = doc.setdefault("parameters", [])
     if facts["idempotent"]:
         parameters.append(dict(IDEMPOTENCY_PARAMETER))

@@ -1,4 +1,5 @@
-"""Domain errors. Each carries the error code of API.md, so the API only translates them."""
+"""Domain errors. Each carries its error code of the HTTP contract (docs/API.md), so the API
+only translates them."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Role boundaries of API.md: who may write what, and what a limited team member sees."""
+"""Role boundaries of docs/API.md: who may write what, and what a limited team member sees."""
 
 from __future__ import annotations
 
