@@ -49,17 +49,24 @@ def _arguments(doc_info: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return [p for p in parameters if isinstance(p, Mapping)]
 
 
-def declared(endpoint: str) -> tuple[frozenset[str], frozenset[str]]:
-    """(query parameter names, body media types) the endpoint's route documents."""
-    cache: dict[str, tuple[frozenset[str], frozenset[str]]] = current_app.extensions.setdefault(
-        _KEY, {})
-    found = cache.get(endpoint)
-    if found is None:
+def declared(endpoint: str) -> tuple[frozenset[str], frozenset[str]] | None:
+    """(query parameter names, body media types) the endpoint's route documents; None for
+    a route outside the OpenAPI document (the HTML pages of personal links, static files,
+    the document itself), which these checks leave alone."""
+    cache: dict[str, tuple[frozenset[str], frozenset[str]] | None] = \
+        current_app.extensions.setdefault(_KEY, {})
+    if endpoint in cache:
+        return cache[endpoint]
+    from api.blueprint import Blueprint
+
+    found = None
+    blueprint = current_app.blueprints.get(endpoint.rpartition(".")[0])
+    if isinstance(blueprint, Blueprint):
         view: Any = current_app.view_functions.get(endpoint)
         doc = getattr(view, "_apidoc", None) or {}
         found = (frozenset(query_names(doc)), frozenset(media_types(doc)))
-        with _lock:
-            cache[endpoint] = found
+    with _lock:
+        cache[endpoint] = found
     return found
 
 
@@ -80,8 +87,10 @@ def check_query() -> None:
     """422 for query parameters the route does not document."""
     if request.endpoint is None or not request.args:
         return
-    query, _ = declared(request.endpoint)
-    unknown = sorted(set(request.args) - query)
+    found = declared(request.endpoint)
+    if found is None:
+        return
+    unknown = sorted(set(request.args) - found[0])
     if unknown:
         raise ApiError("validation_error", "unknown query parameters: " + ", ".join(unknown),
                        {name: ["unknown query parameter"] for name in unknown})
@@ -97,9 +106,10 @@ def check_media_type() -> None:
     ignore one, as before)."""
     if request.endpoint is None or not has_body():
         return
-    _, media = declared(request.endpoint)
-    if not media:
+    found = declared(request.endpoint)
+    if found is None or not found[1]:
         return
+    media = found[1]
     if request.is_json and "application/json" in media:
         return
     if request.mimetype == "multipart/form-data" and "multipart/form-data" in media:
