@@ -1,4 +1,4 @@
-"""The ATS interface (seed 004, option 4 and step 5): send an application, receive events."""
+"""The ATS interface: send an application, receive events."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Opportunities (seed 000): new ones for a posting or general, copying, archiving, files."""
+"""Opportunities: new ones for a posting or general, copying, archiving, files."""
 
 from __future__ import annotations
 
