@@ -2,8 +2,9 @@
 access log and metrics: api/observability.py).
 
 Route modules share the helpers here: `rekindle()` (the command service), `pool()`,
-`command_response`, `created_response`, `wait_for`, plus `requires` / `current_actor` from
-api/auth.py and the argument schemas of api/schemas.py.
+`command_response`, `created_response`, `wait_for`, `found`, `listed`, plus `requires` /
+`current_actor` from api/auth.py, `conditional` from api/conditional.py and the argument
+schemas of api/schemas.py.
 """
 
 from __future__ import annotations
@@ -13,14 +14,15 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from apispec import BasePlugin
-from flask import Flask, Response, current_app, jsonify, request
+from flask import Flask, Response, current_app, jsonify, request, url_for
 from flask_smorest import Api
 from marshmallow import Schema
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from api import errors, observability, responses
+from api import boundary, errors, observability, responses
 from api.auth import Authenticator
+from api.conditional import tag
 from api.errors import ApiError
 from api.fields import unstorable_path
 from api.idempotency import POSITION_HEADER
@@ -29,6 +31,10 @@ from domain.errors import NotFound, ValidationFailed
 from domain.recorded import Recorded
 from domain.service import Rekindle
 
+DESCRIPTION = (
+    "Event-sourced talent CRM. The contract, with the conventions every route follows (errors,"
+    " read-your-writes, idempotency, conditional writes, lists), is docs/API.md in the "
+    "repository; `GET /v1/docs` is this document as an interactive reference.")
 MAX_JSON_DEPTH = 32
 MULTIPART_OVERHEAD = 64 * 1024
 SECURITY_HEADERS = {
@@ -113,37 +119,51 @@ def position_of(recorded: Recorded) -> int:
     return rekindle().store.head()
 
 
-def command_response(recorded: Recorded, body: Any = None, status: int = 200) -> Response:
-    """JSON answer of a command, with X-Rekindle-Position for read-your-writes."""
+def location(endpoint: str, **values: Any) -> str:
+    """The URL of a resource (a 201's `Location`), by the endpoint that reads it."""
+    return url_for(endpoint, **values)
+
+
+def command_response(recorded: Recorded, body: Any = None, status: int = 200, *,
+                     created_at: str | None = None) -> Response:
+    """JSON answer of a command, with X-Rekindle-Position for read-your-writes, and the new
+    resource's URL as `Location` (`created_at`) when it created one (every 201)."""
     response = jsonify(body if body is not None else {"id": str(recorded.id)})
     response.status_code = status
     response.headers[POSITION_HEADER] = str(position_of(recorded))
+    if created_at is not None:
+        response.headers["Location"] = created_at
     return response
 
 
 def created_response(recorded: Recorded, schema: type[Schema],
                      read: Callable[[], dict[str, Any] | None], status: int = 201, *,
-                     views: Sequence[str]) -> Response:
-    """Waits (bounded) for the projections `read` uses to show the resource, then renders it.
+                     views: Sequence[str], created_at: str | None = None) -> Response:
+    """Waits (bounded) for the projections `read` uses to show the resource, then renders it,
+    with its ETag.
 
     If they lag, the caller still gets its answer, with the id alone (`responses.Created`).
     """
     body: dict[str, Any] | None = None
+    row: dict[str, Any] | None = None
     try:
         wait_for(position_of(recorded), views)
         row = read()
         body = render(schema, row) if row is not None else None
     except ApiError:
         body = None
-    return command_response(recorded, body or {"id": str(recorded.id)}, status)
+    response = command_response(recorded, body or {"id": str(recorded.id)}, status,
+                                created_at=created_at)
+    return tag(response, row) if body else response
 
 
 def found(schema: type[Schema], row: dict[str, Any] | None, kind: str,
           item_id: Any) -> Response:
-    """The resource a query found, rendered; an unknown (or unseen) id is a 404."""
+    """The resource a query found, rendered, with its ETag when its row holds a version;
+    an unknown (or unseen) id is a 404."""
     if row is None:
         raise NotFound(f"no {kind} with id {item_id}", {"id": str(item_id)})
-    return jsonify(render(schema, row))
+    return tag(jsonify(render(schema, row)), row)
 
 
 def listed(schema: type[Schema], found_page: dict[str, Any]) -> Response:
@@ -165,8 +185,11 @@ def _json_depth(value: Any) -> int:
     return depth
 
 
-def _check_body() -> None:
-    """413 for bodies over the limit; 400 for invalid UTF-8, malformed or too-deep JSON."""
+def _check_request() -> None:
+    """On public routes, 422 for undocumented query parameters and 415 for a body the route
+    does not take (api/boundary.py; `requires` checks them on the others); 413 for bodies
+    over the limit; 400 for invalid UTF-8, malformed or too-deep JSON."""
+    boundary.check_public_request()
     settings = runtime().settings
     if request.mimetype.startswith("multipart/"):
         return
@@ -217,7 +240,7 @@ def create_app(rt: Any) -> Flask:
     app.extensions["rekindle.auth"] = Authenticator(rt)
 
     api = RekindleApi(app, spec_kwargs={
-        "info": {"description": "Event-sourced talent CRM."},
+        "info": {"description": DESCRIPTION},
     })
     api.spec.plugins.append(MultipartFormPlugin())
     api.ma_plugin.converter.add_attribute_function(responses.null_or_nested)
@@ -230,7 +253,7 @@ def create_app(rt: Any) -> Flask:
     for blueprint in blueprints():
         api.register_blueprint(blueprint)
 
-    app.before_request(_check_body)
+    app.before_request(_check_request)
 
     @app.after_request
     def _finish(response: Response) -> Response:

@@ -18,6 +18,7 @@ from uuid import UUID
 
 from flask import current_app, g, request
 
+from api.boundary import check_request
 from api.errors import ApiError
 from domain.access import ADMINS, READERS, RECRUITERS
 from domain.actor import Actor
@@ -171,6 +172,7 @@ def requires(*roles: str) -> Callable[[F], F]:
             if actor.role not in allowed:
                 raise Forbidden(f"the role {actor.role} may not do this",
                                 {"allowed_roles": sorted(allowed)})
+            check_request()  # the route's query parameters and media type, once authenticated
             return view(*args, **kwargs)
 
         wrapper._rekindle_roles = allowed  # type: ignore[attr-defined]

@@ -148,6 +148,10 @@ from api.settings_cli import settings_command  # noqa: E402, I001
 main.add_command(settings_command)
 from api.outbox_cli import outbox_command  # noqa: E402, I001
 main.add_command(outbox_command)
+from api.parked_cli import parked_group  # noqa: E402, I001
+main.add_command(parked_group)
+from api.openapi_cli import openapi_command  # noqa: E402, I001
+main.add_command(openapi_command)
 
 if __name__ == "__main__":
     main()

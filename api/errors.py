@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from uuid import UUID
 
 import psycopg
 from eventsourcing.persistence import InterfaceError as StoreInterfaceError
 from eventsourcing.persistence import OperationalError as StoreOperationalError
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, current_app, has_request_context, jsonify, request
 from psycopg_pool import PoolTimeout
 from werkzeug.exceptions import HTTPException
 
@@ -36,6 +37,8 @@ STATUS_BY_CODE: dict[str, int] = {
     "gdpr_blocked": 409,
     "duplicate_candidate": 409,
     "version_conflict": 409,
+    "precondition_failed": 412,
+    "unsupported_media_type": 415,
     "idempotency_in_progress": 409,
     "projection_lagging": 503,
     "payload_too_large": 413,
@@ -52,8 +55,9 @@ CODE_BY_HTTP_STATUS: dict[int, str] = {
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    412: "precondition_failed",
     413: "payload_too_large",
-    415: "bad_request",
+    415: "unsupported_media_type",
     422: "validation_error",
     429: "rate_limited",
 }
@@ -124,9 +128,41 @@ def handle_http_exception(error: HTTPException) -> Response:
         message = "the body is not valid JSON in UTF-8"
     elif status == 413:
         message = "the body is larger than allowed"
+    elif status == 404:
+        message, details = _not_found()
     else:
         message = error.description or error.name
     return error_response(code, message, details, status)
+
+
+NIL_ID = "00000000-0000-0000-0000-000000000000"
+
+
+def _not_found() -> tuple[str, dict[str, Any]]:
+    """No route serves the path. If one would with a UUID in place of one of its segments,
+    that segment is named: an id that is not a UUID is an unknown id."""
+    if not has_request_context():
+        return "nothing is served at this path", {}
+    segments = request.path.split("/")
+    adapter = current_app.url_map.bind("rekindle")
+    for i, segment in enumerate(segments):
+        if not segment or _is_uuid(segment):
+            continue
+        trial = "/".join([*segments[:i], NIL_ID, *segments[i + 1:]])
+        try:
+            adapter.match(trial, method=request.method)
+        except Exception:  # no route, another method, a redirect: not an id there
+            continue
+        return f"no resource with id {segment!r}: ids are UUIDs", {"id": segment[:100]}
+    return "nothing is served at this path", {}
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        UUID(text)
+    except ValueError:
+        return False
+    return True
 
 
 def register(app: Flask) -> None:

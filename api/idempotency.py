@@ -27,7 +27,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 HEADER = "Idempotency-Key"
 POSITION_HEADER = "X-Rekindle-Position"
 TTL = "24 hours"
-NOT_STORED = frozenset({409, 429})
+NOT_STORED = frozenset({409, 412, 429})
+"""Answers that depend on the moment (a lost race, a version moved on, a rate limit), not on
+the request: a retry with the same key runs again."""
 
 
 def _request_hash() -> str:
@@ -53,11 +55,14 @@ def _request_hash() -> str:
     return digest.hexdigest()
 
 
-def _replay(status: int, body: str | None, position: int | None) -> Response:
+def _replay(status: int, body: str | None, position: int | None,
+            location: str | None) -> Response:
     response = make_response(body or "", status)
     response.mimetype = "application/json"
     if position is not None:
         response.headers[POSITION_HEADER] = str(position)
+    if location is not None:
+        response.headers["Location"] = location
     response.headers["Idempotent-Replayed"] = "true"
     return response
 
@@ -94,6 +99,7 @@ def idempotent(candidate_field: str | None = "candidate_id") -> Callable[[F], F]
             return _run_once(pool, key, current_actor().user_id, view, args, kwargs,
                              candidate_field)
 
+        wrapper._rekindle_idempotent = True  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
 
     return decorate
@@ -111,19 +117,20 @@ def _run_once(pool: ConnectionPool, key: str, user_id: UUID, view: Callable[...,
         if response is not None:
             return response
         row = conn.execute(
-            "SELECT request_hash, status, body, position FROM rekindle.idempotency_keys "
+            "SELECT request_hash, status, body, position, location "
+            "FROM rekindle.idempotency_keys "
             "WHERE user_id = %s AND key = %s", (user_id, key)).fetchone()
     if row is None:
         raise ApiError("idempotency_in_progress",
                        "a request with this Idempotency-Key was just abandoned; try again")
-    stored_hash, status, body, position = row
+    stored_hash, status, body, position, location = row
     if stored_hash != request_hash:
         raise ApiError("idempotency_key_reused",
                        "this Idempotency-Key was used with another request",
                        {HEADER: ["already used with a different body"]})
     if status is None:
         raise ApiError("idempotency_in_progress", "a request with this key is still running")
-    return _replay(status, body, position)
+    return _replay(status, body, position, location)
 
 
 def _claim_and_run(conn: Any, key: str, user_id: UUID, request_hash: str,
@@ -138,7 +145,7 @@ def _claim_and_run(conn: Any, key: str, user_id: UUID, request_hash: str,
             "INSERT INTO rekindle.idempotency_keys (user_id, key, request_hash, expires_at) "
             f"VALUES (%s, %s, %s, now() + interval '{TTL}') "
             "ON CONFLICT (user_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash,"
-            " status = NULL, body = NULL, position = NULL, candidate_id = NULL,"
+            " status = NULL, body = NULL, position = NULL, candidate_id = NULL, location = NULL,"
             " created_at = now(), expires_at = EXCLUDED.expires_at"
             " WHERE rekindle.idempotency_keys.expires_at < now() RETURNING 1",
             (user_id, key, request_hash)).fetchone()
@@ -150,10 +157,11 @@ def _claim_and_run(conn: Any, key: str, user_id: UUID, request_hash: str,
         position = response.headers.get(POSITION_HEADER)
         conn.execute(
             "UPDATE rekindle.idempotency_keys SET status = %s, body = %s, position = %s,"
-            " candidate_id = %s WHERE user_id = %s AND key = %s",
+            " candidate_id = %s, location = %s WHERE user_id = %s AND key = %s",
             (response.status_code, response.get_data(as_text=True),
              int(position) if position else None,
-             _candidate_of(kwargs, response, candidate_field), user_id, key))
+             _candidate_of(kwargs, response, candidate_field),
+             response.headers.get("Location"), user_id, key))
         return response
 
 

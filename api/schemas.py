@@ -115,6 +115,7 @@ class CandidateArgs(ReadArgs):
 class CandidateListArgs(PageArgs):
     tag = Text()
     pool_id = Id()
+    posting_id = Id(metadata={"description": "candidates with an opportunity for this posting"})
     source = Text()
     archive_reason = Text()
     consent = Text(validate=validate.OneOf(
@@ -191,6 +192,32 @@ class ConsentRequest(Strict):
 class ConsentGrant(Strict):
     channel = Text()
     purposes = _texts()
+
+
+class AtsCandidate(Strict):
+    external_id = Text(required=True)
+    name = Text(required=True)
+    email = Text(required=True)
+    phone = Text(allow_none=True)
+
+
+class AtsJob(Strict):
+    external_id = Text(required=True)
+    title = Text()
+
+
+class AtsEventMessage(Strict):
+    """An inbound ATS event as the ATS sends it (documentation: the route checks the
+    signature of the raw bytes, then the domain checks each field)."""
+
+    event_id = Text(required=True, metadata={"description": "the ATS's id: handled once"})
+    type = Text(required=True, validate=validate.OneOf(
+        ("application.rejected", "application.hired", "candidate.updated")))
+    occurred_at = fields.AwareDateTime(required=True)
+    candidate = fields.Nested(AtsCandidate, required=True)
+    job = fields.Nested(AtsJob)
+    rejection_reason = Text()
+    last_stage = Text()
 
 
 class Anonymize(Strict):

@@ -20,6 +20,7 @@ from consumers.background import Background
 from consumers.delivery import Abandoned, Progress, RetryPolicy, deliver, deliver_together
 from consumers.handlers import Handler, batch_scope
 from consumers.messages import Message
+from consumers.parked import park
 from projections.listen import Listener
 from projections.reading import preload_keys
 
@@ -101,17 +102,6 @@ class DecodedMessages:
                 while len(self._messages) > self.size:
                     self._messages.popitem(last=False)
         return found
-
-
-def park(runtime: Context, handler_name: str, position: int, event_id: object,
-         error: BaseException | str) -> None:
-    """Keeps a message a handler could not process, with the reason, for an operator."""
-    with runtime.database.pool.connection() as conn:
-        conn.execute(
-            "INSERT INTO rekindle.parked_messages (handler, position, event_id, error)"
-            " VALUES (%s, %s, %s, %s) ON CONFLICT (handler, event_id) DO UPDATE"
-            " SET error = EXCLUDED.error, parked_at = now()",
-            (handler_name, position, event_id, repr(error)[:4000]))
 
 
 class InProcessWorker(Background):

@@ -29,6 +29,7 @@ from consumers.delivery import (
 )
 from consumers.handlers import Handler, batch_scope
 from consumers.messages import Message
+from consumers.parked import park
 
 if TYPE_CHECKING:
     from kafka.consumer.fetcher import ConsumerRecord
@@ -175,6 +176,8 @@ class KafkaWorker(Background):
                             self.policy, self.stopping)
             if error is not None:
                 self._dead_letter(record, repr(error))
+                # and where operators list and replay it, as with the in-process workers
+                park(self.runtime, self.handler.name, message.position, message.event_id, error)
         progress.reached = message.position
 
     def _dead_letter(self, record: ConsumerRecord, error: str) -> None:

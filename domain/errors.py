@@ -1,5 +1,5 @@
-"""Domain errors. Each carries its error code of the HTTP contract, so the API only picks
-the status."""
+"""Domain errors. Each carries its error code of the HTTP contract (docs/API.md), so the API
+only picks the status."""
 
 from __future__ import annotations
 
@@ -78,3 +78,9 @@ class LinkUsed(DomainError):
     one), or whose person is gone: its page says so, and nothing is recorded."""
 
     code = "link_used"
+
+
+class PreconditionFailed(DomainError):
+    """The caller wrote on a version of the resource that is no longer current (If-Match)."""
+
+    code = "precondition_failed"

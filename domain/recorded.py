@@ -1,4 +1,5 @@
-"""What every command returns, and how a command that lost a race is run again."""
+"""What every command returns, how a command that lost a race is run again, and how a
+command refuses to write on a version of its resource the caller no longer holds."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
-from domain.errors import VersionConflict
+from domain.errors import PreconditionFailed, VersionConflict
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -41,6 +42,21 @@ def command(method: Callable[P, T]) -> Callable[P, T]:
         raise VersionConflict("the record changed while this command ran; try again")
 
     return wrapper
+
+
+def ensure_version(aggregate: Any, expected: int | None) -> None:
+    """Refuses the command when `expected` (the version the caller read: If-Match) is not
+    the aggregate's version any more; None checks nothing.
+
+    Called right after the command loads the aggregate, before anything is changed. When the
+    command records that aggregate, the check holds until the commit: a concurrent write
+    makes the store refuse this one (a stale load), and `command` runs it again, which then
+    finds the new version here and refuses it, recording nothing.
+    """
+    if expected is not None and aggregate.version != expected:
+        kind = type(aggregate).__name__.lower()
+        raise PreconditionFailed(f"the {kind} changed since version {expected}; read it again",
+                                 {"expected_version": expected})
 
 
 def now() -> datetime:

@@ -23,6 +23,15 @@ class TalentForm(Aggregate):
         self.consent_text = consent_text
         self.submissions = 0
 
+    @event("TalentFormChanged")
+    def change(self, title: str, pool_id: UUID | None, consent_text: str | None,
+               by: Actor) -> None:
+        """Candidates who entered before keep the source they came with; new ones get the
+        new title's (and rules filtering on the source see it)."""
+        self.title = title
+        self.pool_id = pool_id
+        self.consent_text = consent_text
+
     @property
     def source(self) -> str:
         """The source recorded on candidates from this form, which rules filter on."""

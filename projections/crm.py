@@ -22,6 +22,7 @@ from projections.readview import ReadProjection, ReadView
 TABLES_SQL = (
     """CREATE TABLE IF NOT EXISTS read.crm_pools (
         id uuid PRIMARY KEY, name text NOT NULL, description text,
+        version bigint NOT NULL DEFAULT 1,
         created_at timestamptz NOT NULL, created_by uuid, updated_at timestamptz NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS crm_pools_created ON read.crm_pools (created_at, id)",
     """CREATE TABLE IF NOT EXISTS read.crm_pool_members (
@@ -32,8 +33,8 @@ TABLES_SQL = (
     """CREATE TABLE IF NOT EXISTS read.crm_rules (
         id uuid PRIMARY KEY, name text NOT NULL, trigger text NOT NULL, enabled boolean NOT NULL,
         filter jsonb NOT NULL, actions jsonb NOT NULL, runs integer NOT NULL DEFAULT 0,
-        last_run_at timestamptz, created_at timestamptz NOT NULL,
-        updated_at timestamptz NOT NULL)""",
+        last_run_at timestamptz, version bigint NOT NULL DEFAULT 1,
+        created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS crm_rules_created ON read.crm_rules (created_at, id)",
     """CREATE TABLE IF NOT EXISTS read.crm_rule_runs (
         run_id uuid PRIMARY KEY, rule_id uuid NOT NULL, cause_event_id uuid NOT NULL,
@@ -42,7 +43,8 @@ TABLES_SQL = (
     "CREATE INDEX IF NOT EXISTS crm_rule_runs_rule ON read.crm_rule_runs (rule_id, ran_at)",
     """CREATE TABLE IF NOT EXISTS read.crm_forms (
         id uuid PRIMARY KEY, title text NOT NULL, pool_id uuid, consent_text text,
-        submissions integer NOT NULL DEFAULT 0, created_at timestamptz NOT NULL)""",
+        submissions integer NOT NULL DEFAULT 0, version bigint NOT NULL DEFAULT 1,
+        created_at timestamptz NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS crm_forms_created ON read.crm_forms (created_at, id)",
     """CREATE TABLE IF NOT EXISTS read.crm_reminders (
         id uuid PRIMARY KEY, candidate_id uuid NOT NULL, assignee_id uuid NOT NULL,
@@ -60,6 +62,7 @@ TABLES_SQL = (
     """CREATE TABLE IF NOT EXISTS read.crm_campaigns (
         id uuid PRIMARY KEY, name text NOT NULL, subject text NOT NULL, body text NOT NULL,
         sent_count integer NOT NULL DEFAULT 0, skipped_count integer NOT NULL DEFAULT 0,
+        version bigint NOT NULL DEFAULT 1,
         created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS read.crm_campaign_deliveries (
         position bigint NOT NULL, campaign_id uuid NOT NULL, candidate_id uuid NOT NULL,
@@ -85,7 +88,7 @@ MAX_KEPT_ERRORS = 1000  # an import keeps its first thousand row errors, like th
 class CrmView(ReadView):
     tables_sql = TABLES_SQL
     tables = TABLES
-    schema_version = 3  # mails; a campaign's sent_count counts the mails sent
+    schema_version = 4  # mails; each pool's, rule's, form's and campaign's version (ETag)
 
 
 def _rule_of(e: Any) -> Any:
@@ -101,6 +104,8 @@ class CrmProjection(MailRows, ReadProjection):
     # touch other aggregates' rows: the candidate's reminders, a campaign's counts
     barriers = frozenset({"CandidateAnonymized", "CampaignSent", "CampaignSkipped",
                           "FormSubmitted", *crm_mails.BARRIERS})
+    versioned = {"Pool": "read.crm_pools", "Rule": "read.crm_rules",
+                 "TalentForm": "read.crm_forms", "Campaign": "read.crm_campaigns"}
 
     # --- pools --------------------------------------------------------------------------------
 
@@ -171,6 +176,10 @@ class CrmProjection(MailRows, ReadProjection):
         cur.execute("INSERT INTO read.crm_forms (id, title, pool_id, consent_text, created_at) "
                     "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING",
                     (e.originator_id, e.title, e.pool_id, e.consent_text, e.timestamp))
+
+    def on_TalentFormChanged(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
+        cur.execute("UPDATE read.crm_forms SET title = %s, pool_id = %s, consent_text = %s "
+                    "WHERE id = %s", (e.title, e.pool_id, e.consent_text, e.originator_id))
 
     def on_FormSubmitted(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
         """A submission that took effect; from before submissions had aggregates of their

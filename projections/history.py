@@ -162,7 +162,7 @@ def _profile(c: Candidate, opportunities: list[Opportunity]) -> dict[str, Any]:
         "opportunity_sources": sorted({s for o in opportunities for s in o.sources}),
         "archive_reasons": sorted({o.archived["reason"] for o in opportunities if o.archived}),
         "stages": sorted({o.stage for o in opportunities}),
-        "created_at": c.created_on, "updated_at": c.modified_on,
+        "version": c.version, "created_at": c.created_on, "updated_at": c.modified_on,
         "opportunities": [{
             "id": o.id, "posting_id": o.posting_id, "owner_id": o.owner_id, "stage": o.stage,
             "origin": o.origin, "sources": list(o.sources), "tags": list(o.tags),

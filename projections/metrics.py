@@ -147,7 +147,7 @@ class ReadSideCollector(Collector):
             "Last notification id a Kafka handler processed on one partition",
             labels=["handler", "partition"])
         for row in rows:
-            if row[0].startswith("__"):  # the library's own rows (`__migration__`)
+            if row[0].startswith("__"):  # the library's (`__migration__`), replays' (parked)
                 continue
             handler, partition = split_tracking_name(row[0])
             at = int(row[1] or 0)

@@ -29,7 +29,7 @@ VIEWS = ("profiles",)  # the projections whose tables these queries read (read-y
 _CANDIDATE_COLUMNS = ("c.id, c.name, c.emails, c.phones, c.location, c.headline, c.links, c.tags, "
                       "c.sources, c.origin, c.pools, c.external_ids, c.consent_status, "
                       "c.consent_deadline, c.consent_granted_at, c.deletion_requested_at, "
-                      "c.anonymized_at, c.created_at, c.updated_at")
+                      "c.anonymized_at, c.version, c.created_at, c.updated_at")
 
 
 def _candidates_from(viewer: Actor) -> tuple[str, dict[str, Any], dict[str, str]]:
@@ -88,14 +88,15 @@ def _tsquery(q: str) -> str | None:
 
 
 def list_candidates(pool: ConnectionPool, viewer: Actor, *, tag: str | None = None,
-                    pool_id: UUID | None = None, source: str | None = None,
+                    pool_id: UUID | None = None, posting_id: UUID | None = None,
+                    source: str | None = None,
                     archive_reason: str | None = None, consent: str | None = None,
                     stage: str | None = None, q: str | None = None, limit: int | None = None,
                     cursor: str | None = None) -> dict[str, Any]:
     """Talent search; all filters run in PostgreSQL (GIN indexes), newest-first keyset pages.
 
     A list filter matches the candidate's own values and those of the opportunities the
-    viewer sees."""
+    viewer sees; `posting_id`, the candidates with an opportunity the viewer sees for it."""
     limit = page_limit(limit)
     after = decode_cursor(cursor)
     select, params, derived = _candidates_from(viewer)
@@ -104,6 +105,9 @@ def list_candidates(pool: ConnectionPool, viewer: Actor, *, tag: str | None = No
     filters = {
         "tag": (tag, f"(c.tags || {derived['opportunity_tags']}) @> ARRAY[%(tag)s]::text[]"),
         "pool_id": (pool_id, "c.pools @> ARRAY[%(pool_id)s]::uuid[]"),
+        "posting_id": (posting_id, "c.id IN (SELECT po.candidate_id FROM read.opportunities po "
+                       "WHERE po.posting_id = %(posting_id)s AND "
+                       f"{seen.opportunity_visible(scope_of(viewer), 'po')})"),
         "source": (source, f"(c.sources || {derived['opportunity_sources']}) "
                            "@> ARRAY[%(source)s]::text[]"),
         "archive_reason": (archive_reason,
@@ -146,6 +150,40 @@ def get_opportunity(pool: ConnectionPool, opportunity_id: UUID,
                             f"%(id)s AND {seen.file_visible(scope)} ORDER BY attached_at, id",
                             params).fetchall()
     return {**row, "files": files}
+
+
+def list_opportunities(pool: ConnectionPool, viewer: Actor, *, posting_id: UUID | None = None,
+                       candidate_id: UUID | None = None, stage: str | None = None,
+                       owner_id: UUID | None = None, archived: bool | None = None,
+                       archive_reason: str | None = None, general: bool | None = None,
+                       limit: int | None = None, cursor: str | None = None) -> dict[str, Any]:
+    """Opportunities the viewer sees (a posting's pipeline, a candidate's, an owner's...),
+    oldest first, without their files (the opportunity's own GET has them)."""
+    limit = page_limit(limit)
+    after = decode_cursor(cursor)
+    scope = scope_of(viewer)
+    where = [seen.opportunity_visible(scope)]
+    params: dict[str, Any] = {**seen.params(scope), "limit": limit + 1}
+    for name, value, clause in (
+            ("posting_id", posting_id, "o.posting_id = %(posting_id)s"),
+            ("candidate_id", candidate_id, "o.candidate_id = %(candidate_id)s"),
+            ("stage", stage, "o.stage = %(stage)s"),
+            ("owner_id", owner_id, "o.owner_id = %(owner_id)s"),
+            ("archive_reason", archive_reason, "o.archive_reason = %(archive_reason)s")):
+        if value is not None:
+            where.append(clause)
+            params[name] = value
+    if archived is not None:
+        where.append("o.archived_at IS " + ("NOT NULL" if archived else "NULL"))
+    if general is not None:
+        where.append("o.posting_id IS " + ("NULL" if general else "NOT NULL"))
+    if after is not None:
+        where.append("(o.created_at, o.id) > (%(after_at)s, %(after_id)s)")
+        params.update(after_at=after[0], after_id=after[1])
+    with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(f"SELECT * FROM read.opportunities o WHERE {' AND '.join(where)} "
+                           "ORDER BY o.created_at, o.id LIMIT %(limit)s", params).fetchall()
+    return page(rows, limit)
 
 
 # --- postings -----------------------------------------------------------------------------------

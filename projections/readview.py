@@ -113,6 +113,10 @@ class ReadProjection(Projection[ReadView]):
     bulk: ClassVar[Mapping[str, tuple[str, ...]]] = {}
     """Event type -> statements applying many such events at once: each statement's only
     parameter is a jsonb array of the rows `row_<Type>(event, touched)` made, one per event."""
+    versioned: ClassVar[Mapping[str, str]] = {}
+    """Aggregate class name -> the table holding one row per such aggregate (by `id`), whose
+    `version` column (DEFAULT 1) follows every event of the aggregate, those without a
+    handler here included: the version a conditional write (If-Match) names."""
     barriers: ClassVar[frozenset[str]] = frozenset()
     """Event types whose handler touches other aggregates' rows: applied in log order, after
     everything before them."""
@@ -138,7 +142,10 @@ class ReadProjection(Projection[ReadView]):
             touched: set[Any] = set()
             layers: list[list[tuple[Any, Tracking]]] = []
             depth: dict[Any, int] = {}
+            versions: dict[str, dict[Any, int]] = {}
             for pair in batch:
+                if self.versioned:
+                    _note_version(self.versioned, pair[0], versions)
                 name = type(pair[0]).__name__
                 if name in self.barriers:
                     self._apply_layers(cur, layers, touched)
@@ -151,6 +158,12 @@ class ReadProjection(Projection[ReadView]):
                         layers.append([])
                     layers[level].append(pair)
             self._apply_layers(cur, layers, touched)
+            for table, found in versions.items():
+                cur.execute(f"UPDATE {table} t SET version = r.version FROM "
+                            f"{rows('id uuid, version bigint')} "
+                            "WHERE t.id = r.id AND t.version < r.version",
+                            (Jsonb(dump_rows([{"id": k, "version": v} for k, v in found.items()]),
+                                   dumps=bytes),))
             self.current_position = batch[-1][1].notification_id
             self.after_batch(cur, touched)
             pipeline.sync()  # every earlier result is in: the tracking insert reads its own
@@ -191,6 +204,17 @@ class ReadProjection(Projection[ReadView]):
 
     def after_batch(self, cur: Cursor[Any], touched: set[Any]) -> None:
         """Recomputes derived columns once per batch for the rows the batch touched."""
+
+
+def _note_version(versioned: Mapping[str, str], event: Any,
+                  versions: dict[str, dict[Any, int]]) -> None:
+    """Keeps the highest version of each versioned aggregate the batch has an event of. A
+    creating event needs no update: the column's default is 1."""
+    table = versioned.get(type(event).__qualname__.partition(".")[0])
+    if table is not None and event.originator_version > 1:
+        found = versions.setdefault(table, {})
+        found[event.originator_id] = max(found.get(event.originator_id, 0),
+                                         event.originator_version)
 
 
 def dump_rows(many: list[dict[str, Any]]) -> bytes:

@@ -66,12 +66,16 @@ CREATE TABLE IF NOT EXISTS rekindle.idempotency_keys (
     expires_at timestamptz NOT NULL,
     PRIMARY KEY (user_id, key)
 );
+-- the first answer's Location (a 201's), replayed with it
+ALTER TABLE rekindle.idempotency_keys ADD COLUMN IF NOT EXISTS location text;
 CREATE INDEX IF NOT EXISTS idempotency_keys_candidate
     ON rekindle.idempotency_keys (candidate_id) WHERE candidate_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS idempotency_keys_expiry ON rekindle.idempotency_keys (expires_at);
 
--- messages an in-process worker could not handle, with the reason
+-- messages a worker could not handle, with the reason (consumers/parked.py); the id names
+-- one for an operator's replay (added to tables made before it: each row gets its own)
 CREATE TABLE IF NOT EXISTS rekindle.parked_messages (
+    id uuid NOT NULL DEFAULT gen_random_uuid(),
     handler text NOT NULL,
     position bigint NOT NULL,
     event_id uuid NOT NULL,
@@ -79,6 +83,10 @@ CREATE TABLE IF NOT EXISTS rekindle.parked_messages (
     parked_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (handler, event_id)
 );
+ALTER TABLE rekindle.parked_messages
+    ADD COLUMN IF NOT EXISTS id uuid NOT NULL DEFAULT gen_random_uuid();
+CREATE UNIQUE INDEX IF NOT EXISTS parked_messages_id ON rekindle.parked_messages (id);
+CREATE INDEX IF NOT EXISTS parked_messages_parked ON rekindle.parked_messages (parked_at, id);
 
 -- how far each relay has published the event log to Kafka
 CREATE TABLE IF NOT EXISTS rekindle.relay_positions (

@@ -31,7 +31,7 @@ TABLES_SQL = (
         opportunity_sources text[] NOT NULL DEFAULT '{}',
         archive_reasons text[] NOT NULL DEFAULT '{}', stages text[] NOT NULL DEFAULT '{}',
         posting_ids uuid[] NOT NULL DEFAULT '{}',
-        search tsvector NOT NULL DEFAULT ''::tsvector,
+        search tsvector NOT NULL DEFAULT ''::tsvector, version bigint NOT NULL DEFAULT 1,
         created_at timestamptz NOT NULL, created_by uuid, updated_at timestamptz NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS candidates_created ON read.candidates (created_at, id)",
     "CREATE INDEX IF NOT EXISTS candidates_search ON read.candidates USING gin (search)",
@@ -50,8 +50,10 @@ TABLES_SQL = (
         archive_reason text, archived_at timestamptz, archived_by uuid,
         copied_from_id uuid, copied_categories text[],
         ats_status text, ats_external_id text, ats_last_error text,
+        version bigint NOT NULL DEFAULT 1,
         created_at timestamptz NOT NULL, created_by uuid, updated_at timestamptz NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS opportunities_candidate ON read.opportunities (candidate_id)",
+    "CREATE INDEX IF NOT EXISTS opportunities_created ON read.opportunities (created_at, id)",
     "CREATE INDEX IF NOT EXISTS opportunities_posting ON read.opportunities (posting_id, stage)",
     """CREATE TABLE IF NOT EXISTS read.opportunity_files (
         id uuid PRIMARY KEY, opportunity_id uuid NOT NULL, candidate_id uuid NOT NULL,
@@ -61,12 +63,12 @@ TABLES_SQL = (
     "CREATE INDEX IF NOT EXISTS files_opportunity ON read.opportunity_files (opportunity_id)",
     """CREATE TABLE IF NOT EXISTS read.postings (
         id uuid PRIMARY KEY, title text NOT NULL, team text, location text, state text NOT NULL,
-        hiring_team uuid[] NOT NULL DEFAULT '{}',
+        hiring_team uuid[] NOT NULL DEFAULT '{}', version bigint NOT NULL DEFAULT 1,
         created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS postings_created ON read.postings (created_at, id)",
     """CREATE TABLE IF NOT EXISTS read.users (
         id uuid PRIMARY KEY, name text, email text, role text NOT NULL,
-        created_at timestamptz NOT NULL)""",
+        version bigint NOT NULL DEFAULT 1, created_at timestamptz NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS users_created ON read.users (created_at, id)",
     """CREATE OR REPLACE VIEW read.posting_pipeline AS
         SELECT posting_id, stage, count(*) AS opportunities FROM read.opportunities
@@ -103,6 +105,7 @@ class ProfilesView(ReadView):
     tables_sql = TABLES_SQL
     tables = ("candidates", "opportunities", "opportunity_files", "postings", "users")
     views = ("posting_pipeline",)
+    schema_version = 2  # each aggregate's version (ETag); opportunities listed by creation
 
 
 def _data(personal: Any) -> dict[str, Any] | None:
@@ -156,6 +159,8 @@ class ProfilesProjection(ReadProjection):
     name = "profiles"
     view_class: ClassVar[type[ReadView]] = ProfilesView
     barriers = frozenset({"CandidateAnonymized"})  # touches the candidate's opportunities
+    versioned = {"Candidate": "read.candidates", "Opportunity": "read.opportunities",
+                 "Posting": "read.postings", "User": "read.users"}
     bulk = {
         "CandidateCreated": (
             "INSERT INTO read.candidates (id, name, emails, phones, location, headline, links, "

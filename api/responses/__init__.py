@@ -2,7 +2,18 @@
 rendering (api/rendering.py). The modules group them by concept; routes use them as
 `responses.<Shape>`."""
 
-from api.responses.base import Body, Columns, Created, Error, Readiness, Skip, Status, page
+from api.responses.base import (
+    DUPLICATE_CANDIDATE,
+    Body,
+    Columns,
+    Created,
+    DuplicateCandidate,
+    Error,
+    Readiness,
+    Skip,
+    Status,
+    page,
+)
 from api.responses.candidates import (
     AtsEventAccepted,
     AtsEventDuplicate,
@@ -16,6 +27,8 @@ from api.responses.candidates import (
     History,
     HistoryEvent,
     Opportunity,
+    OpportunityListed,
+    OpportunityPage,
     OpportunitySummary,
 )
 from api.responses.crm import (
@@ -42,7 +55,15 @@ from api.responses.crm import (
     Rule,
     RulePage,
 )
-from api.responses.docs import BINARY, POSITION, command, documents, null_or_nested, read
+from api.responses.docs import (
+    BINARY,
+    POSITION,
+    answers,
+    command,
+    documents,
+    null_or_nested,
+    read,
+)
 from api.responses.people import (
     Posting,
     PostingPage,
@@ -62,6 +83,7 @@ from api.responses.reach import (
 
 __all__ = [
     "BINARY",
+    "DUPLICATE_CANDIDATE",
     "POSITION",
     "AtsEventAccepted",
     "AtsEventDuplicate",
@@ -78,6 +100,7 @@ __all__ = [
     "ConsentProof",
     "ConsentProofEntry",
     "Created",
+    "DuplicateCandidate",
     "Erasure",
     "ErasurePage",
     "Error",
@@ -97,6 +120,8 @@ __all__ = [
     "Notification",
     "NotificationPage",
     "Opportunity",
+    "OpportunityListed",
+    "OpportunityPage",
     "OpportunitySummary",
     "Pool",
     "PoolMember",
@@ -117,6 +142,7 @@ __all__ = [
     "User",
     "UserCreated",
     "UserPage",
+    "answers",
     "command",
     "documents",
     "null_or_nested",

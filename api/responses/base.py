@@ -25,6 +25,23 @@ class Error(Schema):
         "description": "for validation_error, each offending field with its messages"})
 
 
+class DuplicateDetails(Schema):
+    candidate_id = fields.UUID(required=True, metadata={"description": "the live candidate "
+                                                        "who has the address"})
+    email = fields.String(metadata={"description": "the address"})
+
+
+class DuplicateCandidate(Error):
+    """409 `duplicate_candidate`: an email is already on a live candidate."""
+
+    details = fields.Nested(DuplicateDetails, required=True)
+
+
+DUPLICATE_CANDIDATE = ("`duplicate_candidate`: an email is already on a live (not anonymized) "
+                       "candidate, named by `details.candidate_id`; also `version_conflict` "
+                       "(retry) and `gdpr_blocked`")
+
+
 class Body(Schema):
     """A success body: more fields may appear than are listed."""
 

@@ -40,6 +40,7 @@ class OpportunitySummary(Body):
     sources = texts()
     tags = texts()
     archived = Columns(Archived, null_unless="archived_at")
+    version = fields.Integer(metadata={"description": "the opportunity's version (its ETag)"})
     created_at = when()
 
 
@@ -75,14 +76,22 @@ class AtsState(Body):
     last_error = fields.String(attribute="ats_last_error", allow_none=True)
 
 
-class Opportunity(OpportunitySummary):
+class OpportunityListed(OpportunitySummary):
+    """An opportunity as lists show it: everything but its files."""
+
     candidate_id = fields.UUID()
-    files = fields.List(fields.Nested(FileInfo))
     referral = Columns(ReferralInfo, null_unless="referrer_id")
     copied_from = Columns(CopiedFrom, null_unless="copied_from_id")
     ats = Columns(AtsState, null_unless="ats_status")
     created_by = ref()
     updated_at = when()
+
+
+class Opportunity(OpportunityListed):
+    files = fields.List(fields.Nested(FileInfo))
+
+
+OpportunityPage = page("OpportunityPage", OpportunityListed)
 
 
 class AtsQueued(Body):
@@ -123,6 +132,7 @@ class Candidate(Body):
     opportunity_sources = texts()
     archive_reasons = texts()
     stages = texts()
+    version = fields.Integer(metadata={"description": "the candidate's version (its ETag)"})
     created_at = when()
     updated_at = when()
 

@@ -12,6 +12,7 @@ class Pool(Body):
     name = text()
     description = text()
     members = fields.Integer(metadata={"description": "members the caller may see"})
+    version = fields.Integer(metadata={"description": "the pool's version (its ETag)"})
     created_at = when()
 
 
@@ -60,6 +61,7 @@ class Rule(Body):
     actions = fields.List(fields.Dict(), metadata={"description": "[{type, ...}]"})
     runs = fields.Integer()
     last_run_at = when()
+    version = fields.Integer(metadata={"description": "the rule's version (its ETag)"})
     created_at = when()
     updated_at = when()
     recent_runs = fields.List(fields.Nested(RuleRun))
@@ -74,6 +76,7 @@ class Form(Body):
     pool_id = ref()
     consent_text = text()
     submissions = fields.Integer()
+    version = fields.Integer(metadata={"description": "the form's version (its ETag)"})
     created_at = when()
 
 
@@ -122,6 +125,7 @@ class Campaign(Body):
     body = text()
     sent_count = fields.Integer()
     skipped_count = fields.Integer()
+    version = fields.Integer(metadata={"description": "the campaign's version (its ETag)"})
     created_at = when()
     skipped = fields.List(fields.Nested(Skip))
     mails = fields.Nested(MailCounts)

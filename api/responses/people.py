@@ -12,6 +12,7 @@ class User(Body):
     name = text()
     email = text()
     role = fields.String()
+    version = fields.Integer(metadata={"description": "the user's version (its ETag)"})
     created_at = when()
 
 
@@ -43,6 +44,7 @@ class Posting(Body):
     hiring_team = fields.List(fields.UUID())
     pipeline = fields.Dict(keys=fields.String(), values=fields.Integer(),
                            metadata={"description": "open opportunities per stage"})
+    version = fields.Integer(metadata={"description": "the posting's version (its ETag)"})
     created_at = when()
     updated_at = when()
 

@@ -11,7 +11,9 @@ def blueprints() -> list[Any]:
     from api.routes import audit, candidates, gdpr, health, opportunities, postings, users
     found += [m.blp for m in (health, users, postings, candidates, opportunities, gdpr, audit)]
     from api.routes import gdpr_audit; found.append(gdpr_audit.blp)  # noqa: E702, I001
-    from api.routes import crm; found.append(crm.blp)  # noqa: E702, I001
+    from api.routes import campaigns, forms, pipeline, pools, reminders, rules
+    found += [m.blp for m in (pipeline, pools, rules, forms, reminders, campaigns)]
     from api.routes import ats, imports; found += [imports.blp, ats.blp]  # noqa: E702, I001
     from api.routes import public, reach; found += [reach.blp, public.blp]  # noqa: E702, I001
+    from api.routes import docs, parked; found += [docs.blp, parked.blp]  # noqa: E702, I001
     return found

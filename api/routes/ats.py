@@ -12,7 +12,9 @@ from api import responses
 from api.app import command_response, rekindle, runtime
 from api.auth import RECRUITERS, current_actor, requires
 from api.blueprint import Blueprint
+from api.conditional import conditional
 from api.errors import ApiError
+from api.schemas import AtsEventMessage
 from consumers.ats import SIGNATURE_HEADER, signature_valid
 from domain.actor import Actor
 from domain.errors import ValidationFailed
@@ -24,20 +26,31 @@ blp = Blueprint("ats", __name__, url_prefix="/v1",
 @blp.route("/opportunities/<uuid:opportunity_id>/send-to-ats", methods=["POST"])
 @requires(*RECRUITERS)
 @responses.command(blp, 202, responses.AtsQueued)
-def send_to_ats(opportunity_id: UUID) -> Response:
+@conditional
+def send_to_ats(opportunity_id: UUID, expected_version: int | None) -> Response:
     """Marks the application pending; the "ats" worker delivers it (retries, then failure)."""
-    recorded = rekindle().ats.send(opportunity_id, current_actor())
+    recorded = rekindle().ats.send(opportunity_id, current_actor(),
+                                   expected_version=expected_version)
     return command_response(recorded, {"id": str(opportunity_id), "ats": {
         "status": "pending", "external_id": None, "last_error": None}}, 202)
 
 
+SIGNATURE = {"in": "header", "name": SIGNATURE_HEADER, "required": True,
+             "schema": {"type": "string"},
+             "description": 'HMAC-SHA256 (hex, optionally prefixed "sha256=") of the raw body '
+                            "with REKINDLE_ATS_SECRET"}
+
+
 @blp.route("/ats/events", methods=["POST"])
-@blp.doc(security=[], description="Authenticated by `X-Rekindle-Signature`: HMAC-SHA256 (hex, "
-         'optionally prefixed "sha256=") of the raw body with REKINDLE_ATS_SECRET.')
+@blp.doc(parameters=[SIGNATURE], requestBody={
+    "required": True, "content": {"application/json": {"schema": AtsEventMessage}}})
+@responses.answers((401, f"`unauthorized`: a missing or bad `{SIGNATURE_HEADER}`"))
 @responses.command(blp, 202, responses.AtsEventAccepted)
 @responses.command(blp, 200, responses.AtsEventDuplicate, "a replay: nothing recorded")
 def receive_ats_event() -> Response:
-    """An ATS event, recorded once by its event_id (a replay answers 200, records nothing)."""
+    """An ATS event, recorded once by its event_id (a replay answers 200, records nothing).
+
+    Authenticated by `X-Rekindle-Signature` (a bad one: 401), not by a token."""
     rt = runtime()
     body = request.get_data(cache=True)
     if not signature_valid(rt.settings.ats_secret, body, request.headers.get(SIGNATURE_HEADER)):

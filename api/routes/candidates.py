@@ -8,9 +8,10 @@ from uuid import UUID
 from flask import Response
 
 from api import responses
-from api.app import created_response, found, listed, pool, rekindle, wait_for
+from api.app import created_response, found, listed, location, pool, rekindle, wait_for
 from api.auth import READERS, RECRUITERS, current_actor, requires
 from api.blueprint import Blueprint
+from api.conditional import conditional
 from api.idempotency import idempotent
 from api.schemas import CandidateArgs, CandidateCreate, CandidateListArgs, CandidatePatch
 from projections import queries
@@ -25,6 +26,8 @@ def read_candidate(candidate_id: UUID) -> Any:
 
 @blp.route("", methods=["POST"])
 @responses.command(blp, 201, responses.CandidateProfile)
+@responses.documents(blp, 409, success=False, schema=responses.DuplicateCandidate,
+                     description=responses.DUPLICATE_CANDIDATE)
 @requires(*RECRUITERS)
 @blp.arguments(CandidateCreate)
 @idempotent(candidate_field="id")
@@ -35,11 +38,15 @@ def create_candidate(args: dict[str, Any]) -> Response:
     recorded = rekindle().candidates.create(args["name"], args["emails"], current_actor(),
                                               **fields)
     return created_response(recorded, responses.CandidateProfile, read_candidate(recorded.id),
-                            views=queries.VIEWS)
+                            views=queries.VIEWS, created_at=candidate_url(recorded.id))
+
+
+def candidate_url(candidate_id: UUID) -> str:
+    return location("candidates.get_candidate", candidate_id=candidate_id)
 
 
 @blp.route("/<uuid:candidate_id>", methods=["GET"])
-@responses.read(blp, responses.CandidateProfile)
+@responses.read(blp, responses.CandidateProfile, etag=True)
 @requires(*READERS)
 @blp.arguments(CandidateArgs, location="query")
 def get_candidate(args: dict[str, Any], candidate_id: UUID) -> Response:
@@ -62,17 +69,22 @@ def get_candidate(args: dict[str, Any], candidate_id: UUID) -> Response:
 def list_candidates(args: dict[str, Any]) -> Response:
     """`archive_reason` finds silver medallists; `q` matches name or email."""
     wait_for(args.pop("min_position", None), queries.VIEWS)
-    filters = {k: args.get(k) for k in ("tag", "pool_id", "source", "archive_reason",
-                                        "consent", "stage", "q")}
+    filters = {k: args.get(k) for k in ("tag", "pool_id", "posting_id", "source",
+                                        "archive_reason", "consent", "stage", "q")}
     return listed(responses.Candidate, queries.list_candidates(
         pool(), current_actor(), limit=args["limit"], cursor=args.get("cursor"), **filters))
 
 
 @blp.route("/<uuid:candidate_id>", methods=["PATCH"])
 @responses.command(blp, 200, responses.CandidateProfile)
+@responses.documents(blp, 409, success=False, schema=responses.DuplicateCandidate,
+                     description=responses.DUPLICATE_CANDIDATE)
 @requires(*RECRUITERS)
 @blp.arguments(CandidatePatch)
-def update_candidate(args: dict[str, Any], candidate_id: UUID) -> Response:
-    recorded = rekindle().candidates.update_profile(candidate_id, args, current_actor())
+@conditional
+def update_candidate(args: dict[str, Any], candidate_id: UUID,
+                     expected_version: int | None) -> Response:
+    recorded = rekindle().candidates.update_profile(candidate_id, args, current_actor(),
+                                                    expected_version=expected_version)
     return created_response(recorded, responses.CandidateProfile, read_candidate(candidate_id),
                             200, views=queries.VIEWS)

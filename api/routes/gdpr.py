@@ -11,6 +11,7 @@ from api import responses
 from api.app import command_response, created_response, rekindle
 from api.auth import ADMINS, RECRUITERS, current_actor, requires
 from api.blueprint import Blueprint
+from api.conditional import conditional
 from api.routes.candidates import read_candidate
 from api.schemas import Anonymize, ConsentGrant, ConsentRequest, Empty
 from projections import queries
@@ -27,10 +28,13 @@ def _changed(recorded: Any, candidate_id: UUID) -> Response:
 @responses.command(blp, 200, responses.CandidateProfile)
 @requires(*RECRUITERS)
 @blp.arguments(ConsentRequest)
-def request_consent(args: dict[str, Any], candidate_id: UUID) -> Response:
+@conditional
+def request_consent(args: dict[str, Any], candidate_id: UUID,
+                    expected_version: int | None) -> Response:
     """Without an answer by the deadline the profile is deleted."""
     recorded = rekindle().consent.request(candidate_id, current_actor(),
-                                             deadline_days=args.get("deadline_days"))
+                                             deadline_days=args.get("deadline_days"),
+                                             expected_version=expected_version)
     return _changed(recorded, candidate_id)
 
 
@@ -38,10 +42,13 @@ def request_consent(args: dict[str, Any], candidate_id: UUID) -> Response:
 @responses.command(blp, 200, responses.CandidateProfile)
 @requires(*RECRUITERS)
 @blp.arguments(ConsentGrant)
-def grant_consent(args: dict[str, Any], candidate_id: UUID) -> Response:
+@conditional
+def grant_consent(args: dict[str, Any], candidate_id: UUID,
+                  expected_version: int | None) -> Response:
     recorded = rekindle().consent.grant(candidate_id, current_actor(),
                                            channel=args.get("channel"),
-                                           purposes=args.get("purposes"))
+                                           purposes=args.get("purposes"),
+                                           expected_version=expected_version)
     return _changed(recorded, candidate_id)
 
 
@@ -49,8 +56,11 @@ def grant_consent(args: dict[str, Any], candidate_id: UUID) -> Response:
 @responses.command(blp, 200, responses.CandidateProfile)
 @requires(*RECRUITERS)
 @blp.arguments(Empty)
-def revoke_consent(args: dict[str, Any], candidate_id: UUID) -> Response:
-    recorded = rekindle().consent.revoke(candidate_id, current_actor())
+@conditional
+def revoke_consent(args: dict[str, Any], candidate_id: UUID,
+                   expected_version: int | None) -> Response:
+    recorded = rekindle().consent.revoke(candidate_id, current_actor(),
+                                         expected_version=expected_version)
     return _changed(recorded, candidate_id)
 
 
@@ -58,9 +68,12 @@ def revoke_consent(args: dict[str, Any], candidate_id: UUID) -> Response:
 @responses.command(blp, 200, responses.CandidateProfile)
 @requires(*RECRUITERS)
 @blp.arguments(Empty)
-def request_deletion(args: dict[str, Any], candidate_id: UUID) -> Response:
+@conditional
+def request_deletion(args: dict[str, Any], candidate_id: UUID,
+                     expected_version: int | None) -> Response:
     """From then on, copying between the candidate's opportunities is refused."""
-    recorded = rekindle().consent.request_deletion(candidate_id, current_actor())
+    recorded = rekindle().consent.request_deletion(candidate_id, current_actor(),
+                                                   expected_version=expected_version)
     return _changed(recorded, candidate_id)
 
 
@@ -68,7 +81,10 @@ def request_deletion(args: dict[str, Any], candidate_id: UUID) -> Response:
 @responses.command(blp, 200, responses.CandidateAnonymized)
 @requires(*ADMINS)
 @blp.arguments(Anonymize)
-def anonymize(args: dict[str, Any], candidate_id: UUID) -> Response:
+@conditional
+def anonymize(args: dict[str, Any], candidate_id: UUID,
+              expected_version: int | None) -> Response:
     """Destroys the candidate's key and files; ids and non-personal facts remain."""
-    recorded = rekindle().consent.anonymize(candidate_id, args["reason"], current_actor())
+    recorded = rekindle().consent.anonymize(candidate_id, args["reason"], current_actor(),
+                                            expected_version=expected_version)
     return command_response(recorded, {"id": str(candidate_id), "anonymized": True})

@@ -29,7 +29,7 @@ class ErasureListArgs(PageArgs):
 @responses.read(blp, responses.ErasurePage)
 @requires(*OVERSEERS)
 @blp.arguments(ErasureListArgs, location="query")
-def erasures(args: dict[str, Any]) -> Response:
+def erasure_record(args: dict[str, Any]) -> Response:
     """Who asked for each erasure, when, why, and who carried it out; oldest first."""
     wait_for(args.get("min_position"))
     return listed(responses.Erasure, list_erasures(

@@ -19,7 +19,7 @@ blp = Blueprint("health", __name__, description="Liveness and readiness")
 
 @blp.route("/healthz", methods=["GET"])
 @responses.read(blp, responses.Status)
-@blp.doc(security=[])
+@blp.doc(summary="Liveness")
 def healthz() -> Response:
     """The process answers."""
     return jsonify({"status": "ok"})
@@ -29,7 +29,7 @@ def healthz() -> Response:
 @responses.read(blp, responses.Readiness)
 @responses.documents(blp, 503, success=False, schema=responses.Readiness,
                      description="not ready: the database or a projection is down")
-@blp.doc(security=[])
+@blp.doc(summary="Readiness")
 def readyz() -> Response:
     """The database answers and the projections run: safe to send traffic. A view stopped
     at an event it cannot apply is named under `stuck`, with the event and the reason."""

@@ -23,7 +23,7 @@ def create_registry(app: Flask) -> None:
 
 @blp.route("/metrics", methods=["GET"])
 @responses.read(blp, TEXT, content_type="text/plain")
-@blp.doc(security=[])
+@blp.doc(summary="Prometheus metrics")
 def metrics() -> Response:
     """Request counts and latencies by route, the read side's positions and lags, parked
     messages, mails and ATS deliveries (the text format, whatever the Accept header: every

@@ -10,9 +10,19 @@ from flask import Response, make_response, request
 from marshmallow import ValidationError as MarshmallowError
 
 from api import responses
-from api.app import command_response, created_response, found, pool, rekindle, runtime, wait_for
+from api.app import (
+    command_response,
+    created_response,
+    found,
+    location,
+    pool,
+    rekindle,
+    runtime,
+    wait_for,
+)
 from api.auth import READERS, RECRUITERS, current_actor, requires
 from api.blueprint import Blueprint
+from api.conditional import conditional
 from api.errors import ApiError, flatten
 from api.idempotency import idempotent
 from api.rendering import render
@@ -50,15 +60,24 @@ def _changed(recorded: Any, opportunity_id: UUID) -> Response:
 @requires(*RECRUITERS)
 @blp.arguments(OpportunityCreate)
 @idempotent()
-def add_opportunity(args: dict[str, Any], candidate_id: UUID) -> Response:
-    """For a posting (published or internal) or general; may copy from and archive another."""
-    recorded = rekindle().opportunities.add(candidate_id, current_actor(), **args)
+@conditional
+def add_opportunity(args: dict[str, Any], candidate_id: UUID,
+                    expected_version: int | None) -> Response:
+    """For a posting (published or internal) or general; may copy from and archive another.
+
+    `If-Match` holds the candidate's version."""
+    recorded = rekindle().opportunities.add(candidate_id, current_actor(),
+                                            expected_version=expected_version, **args)
     return created_response(recorded, responses.Opportunity, _read(recorded.id),
-                            views=queries.VIEWS)
+                            views=queries.VIEWS, created_at=opportunity_url(recorded.id))
+
+
+def opportunity_url(opportunity_id: UUID) -> str:
+    return location("opportunities.get_opportunity", opportunity_id=opportunity_id)
 
 
 @blp.route("/opportunities/<uuid:opportunity_id>", methods=["GET"])
-@responses.read(blp, responses.Opportunity)
+@responses.read(blp, responses.Opportunity, etag=True)
 @requires(*READERS)
 @blp.arguments(ReadArgs, location="query")
 def get_opportunity(args: dict[str, Any], opportunity_id: UUID) -> Response:
@@ -72,9 +91,12 @@ def get_opportunity(args: dict[str, Any], opportunity_id: UUID) -> Response:
 @responses.command(blp, 200, responses.Opportunity)
 @requires(*RECRUITERS)
 @blp.arguments(Archive)
-def archive(args: dict[str, Any], opportunity_id: UUID) -> Response:
+@conditional
+def archive(args: dict[str, Any], opportunity_id: UUID,
+            expected_version: int | None) -> Response:
     recorded = rekindle().opportunities.archive(opportunity_id, args["reason"],
-                                                 current_actor())
+                                                 current_actor(),
+                                                 expected_version=expected_version)
     return _changed(recorded, opportunity_id)
 
 
@@ -82,8 +104,11 @@ def archive(args: dict[str, Any], opportunity_id: UUID) -> Response:
 @responses.command(blp, 200, responses.Opportunity)
 @requires(*RECRUITERS)
 @blp.arguments(Empty)
-def unarchive(args: dict[str, Any], opportunity_id: UUID) -> Response:
-    recorded = rekindle().opportunities.unarchive(opportunity_id, current_actor())
+@conditional
+def unarchive(args: dict[str, Any], opportunity_id: UUID,
+              expected_version: int | None) -> Response:
+    recorded = rekindle().opportunities.unarchive(opportunity_id, current_actor(),
+                                                   expected_version=expected_version)
     return _changed(recorded, opportunity_id)
 
 
@@ -91,9 +116,12 @@ def unarchive(args: dict[str, Any], opportunity_id: UUID) -> Response:
 @responses.command(blp, 200, responses.Opportunity)
 @requires(*RECRUITERS)
 @blp.arguments(Convert)
-def convert(args: dict[str, Any], opportunity_id: UUID) -> Response:
+@conditional
+def convert(args: dict[str, Any], opportunity_id: UUID,
+            expected_version: int | None) -> Response:
     recorded = rekindle().opportunities.convert(opportunity_id, args["posting_id"],
-                                                 current_actor())
+                                                 current_actor(),
+                                                 expected_version=expected_version)
     return _changed(recorded, opportunity_id)
 
 
@@ -101,8 +129,12 @@ def convert(args: dict[str, Any], opportunity_id: UUID) -> Response:
 @responses.command(blp, 200, responses.Opportunity)
 @requires(*RECRUITERS)
 @blp.arguments(Stage)
-def change_stage(args: dict[str, Any], opportunity_id: UUID) -> Response:
-    recorded = rekindle().opportunities.change_stage(opportunity_id, args["stage"], current_actor())
+@conditional
+def change_stage(args: dict[str, Any], opportunity_id: UUID,
+                 expected_version: int | None) -> Response:
+    recorded = rekindle().opportunities.change_stage(opportunity_id, args["stage"],
+                                                      current_actor(),
+                                                      expected_version=expected_version)
     return _changed(recorded, opportunity_id)
 
 
@@ -110,16 +142,21 @@ def change_stage(args: dict[str, Any], opportunity_id: UUID) -> Response:
 @responses.command(blp, 200, responses.Opportunity)
 @requires(*RECRUITERS)
 @blp.arguments(Tags)
-def add_tags(args: dict[str, Any], opportunity_id: UUID) -> Response:
-    recorded = rekindle().opportunities.add_tags(opportunity_id, args["tags"], current_actor())
+@conditional
+def add_tags(args: dict[str, Any], opportunity_id: UUID,
+             expected_version: int | None) -> Response:
+    recorded = rekindle().opportunities.add_tags(opportunity_id, args["tags"], current_actor(),
+                                                  expected_version=expected_version)
     return _changed(recorded, opportunity_id)
 
 
 @blp.route("/opportunities/<uuid:opportunity_id>/tags/<string:tag>", methods=["DELETE"])
 @responses.command(blp, 200, responses.Opportunity)
 @requires(*RECRUITERS)
-def remove_tag(opportunity_id: UUID, tag: str) -> Response:
-    recorded = rekindle().opportunities.remove_tag(opportunity_id, tag, current_actor())
+@conditional
+def remove_tag(opportunity_id: UUID, tag: str, expected_version: int | None) -> Response:
+    recorded = rekindle().opportunities.remove_tag(opportunity_id, tag, current_actor(),
+                                                    expected_version=expected_version)
     return _changed(recorded, opportunity_id)
 
 
@@ -127,10 +164,13 @@ def remove_tag(opportunity_id: UUID, tag: str) -> Response:
 @responses.command(blp, 200, responses.Opportunity)
 @requires(*RECRUITERS)
 @blp.arguments(Referral)
-def record_referral(args: dict[str, Any], opportunity_id: UUID) -> Response:
+@conditional
+def record_referral(args: dict[str, Any], opportunity_id: UUID,
+                    expected_version: int | None) -> Response:
     recorded = rekindle().opportunities.record_referral(
         opportunity_id, args["referrer_id"], current_actor(),
-        relationship=args.get("relationship"), notes=args.get("notes"))
+        relationship=args.get("relationship"), notes=args.get("notes"),
+        expected_version=expected_version)
     return _changed(recorded, opportunity_id)
 
 
@@ -139,7 +179,9 @@ def record_referral(args: dict[str, Any], opportunity_id: UUID) -> Response:
 @requires(*RECRUITERS)
 @blp.arguments(FileUpload, location="files")
 @idempotent()
-def attach_file(files: dict[str, Any], opportunity_id: UUID) -> Response:
+@conditional
+def attach_file(files: dict[str, Any], opportunity_id: UUID,
+                expected_version: int | None) -> Response:
     """Multipart `file`, `secret`, `kind`; secret files only by admins, never copied."""
     try:
         form = FileForm().load(request.form.to_dict())
@@ -157,9 +199,12 @@ def attach_file(files: dict[str, Any], opportunity_id: UUID) -> Response:
         raise ValidationFailed.field("file", "needs a file name")
     recorded = rekindle().files.attach(
         opportunity_id, name, content, upload.mimetype or "application/octet-stream",
-        current_actor(), secret=form["secret"], kind=form["kind"])
+        current_actor(), secret=form["secret"], kind=form["kind"],
+        expected_version=expected_version)
     return command_response(recorded, render(responses.FileAttached, recorded.extra["file"]),
-                            201)
+                            201, created_at=location("opportunities.read_file",
+                                                     opportunity_id=opportunity_id,
+                                                     file_id=recorded.extra["file_id"]))
 
 
 @blp.route("/opportunities/<uuid:opportunity_id>/files/<uuid:file_id>", methods=["GET"])
@@ -178,8 +223,11 @@ def read_file(opportunity_id: UUID, file_id: UUID) -> Response:
 @blp.route("/opportunities/<uuid:opportunity_id>/files/<uuid:file_id>", methods=["DELETE"])
 @responses.command(blp, 200, responses.Opportunity)
 @requires(*RECRUITERS)
-def remove_file(opportunity_id: UUID, file_id: UUID) -> Response:
-    recorded = rekindle().files.remove(opportunity_id, file_id, current_actor())
+@conditional
+def remove_file(opportunity_id: UUID, file_id: UUID,
+                expected_version: int | None) -> Response:
+    recorded = rekindle().files.remove(opportunity_id, file_id, current_actor(),
+                                       expected_version=expected_version)
     return _changed(recorded, opportunity_id)
 
 

@@ -8,9 +8,10 @@ from uuid import UUID
 from flask import Response
 
 from api import responses
-from api.app import created_response, found, listed, pool, rekindle, wait_for
+from api.app import created_response, found, listed, location, pool, rekindle, wait_for
 from api.auth import ADMINS, READERS, current_actor, requires
 from api.blueprint import Blueprint
+from api.conditional import conditional
 from api.idempotency import idempotent
 from api.schemas import HiringTeam, PostingCreate, PostingListArgs, PostingState, ReadArgs
 from projections import queries
@@ -32,15 +33,19 @@ def create_posting(args: dict[str, Any]) -> Response:
         args["title"], current_actor(), team=args.get("team"), location=args.get("location"),
         state=args["state"], hiring_team=args["hiring_team"])
     return created_response(recorded, responses.Posting, _read(recorded.id),
-                            views=queries.VIEWS)
+                            views=queries.VIEWS,
+                            created_at=location("postings.get_posting", posting_id=recorded.id))
 
 
 @blp.route("/<uuid:posting_id>/state", methods=["POST"])
 @responses.command(blp, 200, responses.Posting)
 @requires(*ADMINS)
 @blp.arguments(PostingState)
-def change_state(args: dict[str, Any], posting_id: UUID) -> Response:
-    recorded = rekindle().postings.change_state(posting_id, args["state"], current_actor())
+@conditional
+def change_state(args: dict[str, Any], posting_id: UUID,
+                 expected_version: int | None) -> Response:
+    recorded = rekindle().postings.change_state(posting_id, args["state"], current_actor(),
+                                                expected_version=expected_version)
     return created_response(recorded, responses.Posting, _read(posting_id), 200,
                             views=queries.VIEWS)
 
@@ -49,15 +54,18 @@ def change_state(args: dict[str, Any], posting_id: UUID) -> Response:
 @responses.command(blp, 200, responses.Posting)
 @requires(*ADMINS)
 @blp.arguments(HiringTeam)
-def change_hiring_team(args: dict[str, Any], posting_id: UUID) -> Response:
+@conditional
+def change_hiring_team(args: dict[str, Any], posting_id: UUID,
+                       expected_version: int | None) -> Response:
     recorded = rekindle().postings.change_hiring_team(posting_id, args["hiring_team"],
-                                                current_actor())
+                                                      current_actor(),
+                                                      expected_version=expected_version)
     return created_response(recorded, responses.Posting, _read(posting_id), 200,
                             views=queries.VIEWS)
 
 
 @blp.route("/<uuid:posting_id>", methods=["GET"])
-@responses.read(blp, responses.Posting)
+@responses.read(blp, responses.Posting, etag=True)
 @requires(*READERS)
 @blp.arguments(ReadArgs, location="query")
 def get_posting(args: dict[str, Any], posting_id: UUID) -> Response:

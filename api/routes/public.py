@@ -28,10 +28,13 @@ from consumers.mail.links import ExpiredLink, LinkClaims, LinkError, LinkSigner
 from domain.errors import LinkUsed, ValidationFailed
 from projections.link_secret import link_secret
 
-blp = Blueprint("public", __name__, description="The pages of personal links (HTML, no token)")
+blp = Blueprint("public", __name__, pages=True,
+                description="The pages of personal links (HTML, no token)")
 
 HTML = {"type": "string", "description": "an HTML page"}
-FORM = {"application/x-www-form-urlencoded": {"schema": {"type": "object"}}}
+FORM = "application/x-www-form-urlencoded"
+JSON = "application/json"
+MULTIPART = "multipart/form-data"  # a one-click unsubscribe may be posted as either form
 _lock = threading.Lock()
 
 
@@ -85,14 +88,16 @@ def _used(error: LinkUsed) -> Response:
     return refused("used")
 
 
-def _document(summary: str, form: bool = False) -> Any:
+def _document(summary: str, *takes: str) -> Any:
+    """`takes`: the media types of the body its page's form (or a mail program) posts."""
     page_of = {"text/html": {"schema": HTML}}
     extra: dict[str, Any] = {"security": [], "summary": summary, "responses": {
         "404": {"description": "a link not valid (forged, altered, another page's)",
                 "content": page_of},
         "410": {"description": "a link expired, or used", "content": page_of}}}
-    if form:
-        extra["requestBody"] = {"required": False, "content": FORM}
+    if takes:
+        extra["requestBody"] = {"required": False, "content": {
+            media: {"schema": {"type": "object"}} for media in takes}}
     return blp.doc(**extra)
 
 
@@ -115,7 +120,7 @@ def consent_page(token: str) -> Response:
 
 @blp.route("/consent/<token>", methods=["POST"])
 @responses.read(blp, HTML, content_type="text/html")
-@_document("Records the answer: `decision=grant|decline`", form=True)
+@_document("Records the answer: `decision=grant|decline`", FORM)
 def consent_answer(token: str) -> Response:
     link = claims(token, "consent")
     decision = request.form.get("decision")
@@ -139,7 +144,7 @@ def confirm_page(token: str) -> Response:
 
 @blp.route("/confirm/<token>", methods=["POST"])
 @responses.read(blp, HTML, content_type="text/html")
-@_document("Confirms the submission (and the consent given with it)", form=True)
+@_document("Confirms the submission (and the consent given with it)", FORM)
 def confirm(token: str) -> Response:
     link = claims(token, "confirm")
     rekindle().forms.confirm(UUID(link.ref), link.candidate_id)
@@ -168,7 +173,7 @@ def _submitted() -> tuple[dict[str, Any], bool]:
 
 @blp.route("/follow-up/<token>", methods=["POST"])
 @responses.read(blp, HTML, content_type="text/html")
-@_document("Updates the candidate with the form's fields (or a JSON body of them)", form=True)
+@_document("Updates the candidate with the form's fields (or a JSON body of them)", FORM, JSON)
 def follow_up(token: str) -> Response:
     link = claims(token, "follow_up")
     fields, as_json = _submitted()
@@ -201,7 +206,7 @@ def unsubscribe_page(token: str) -> Response:
 
 @blp.route("/unsubscribe/<token>", methods=["POST"])
 @responses.read(blp, HTML, content_type="text/html")
-@_document("One click (RFC 8058): withdraws consent", form=True)
+@_document("One click (RFC 8058): withdraws consent", FORM, MULTIPART)
 def unsubscribe(token: str) -> Response:
     link = claims(token, "unsubscribe")
     rekindle().consent_links.unsubscribe(link.candidate_id, UUID(link.ref))

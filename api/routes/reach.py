@@ -12,6 +12,7 @@ from api import responses
 from api.app import command_response, listed, pool, rekindle, runtime, wait_for
 from api.auth import READERS, RECRUITERS, current_actor, requires
 from api.blueprint import Blueprint
+from api.conditional import conditional
 from api.fields import Id, Items, Text
 from api.idempotency import idempotent
 from api.rendering import render
@@ -39,12 +40,14 @@ class MailListArgs(PageArgs):
 @requires(*RECRUITERS)
 @blp.arguments(InvitationSend)
 @idempotent(candidate_field=None)
-def invite(args: dict[str, Any], form_id: UUID) -> Response:
+@conditional
+def invite(args: dict[str, Any], form_id: UUID, expected_version: int | None) -> Response:
     """Each candidate with consent granted gets a personal follow-up link (by mail); the
     others are skipped with the reason."""
     recorded = rekindle().invitations.invite(form_id, current_actor(),
                                              candidate_ids=args.get("candidate_ids"),
-                                             pool_id=args.get("pool_id"))
+                                             pool_id=args.get("pool_id"),
+                                             expected_version=expected_version)
     return command_response(recorded, {"id": str(recorded.id), "form_id": str(form_id),
                                        **recorded.extra}, 202)
 

@@ -8,9 +8,10 @@ from uuid import UUID
 from flask import Response
 
 from api import responses
-from api.app import command_response, found, listed, pool, rekindle, wait_for
+from api.app import command_response, found, listed, location, pool, rekindle, wait_for
 from api.auth import ADMINS, READERS, current_actor, requires
 from api.blueprint import Blueprint
+from api.conditional import conditional
 from api.idempotency import idempotent
 from api.rendering import render
 from api.schemas import Empty, ReadArgs, RoleChange, UserCreate, UserListArgs
@@ -33,7 +34,9 @@ def create_user(args: dict[str, Any]) -> Response:
     user = recorded.extra["user"]
     return command_response(recorded, render(responses.UserCreated, {
         "id": user.id, "name": user.name, "email": user.email, "role": user.role,
-        "created_at": user.created_on, "token": recorded.extra["token"]}), 201)
+        "version": user.version, "created_at": user.created_on,
+        "token": recorded.extra["token"]}), 201,
+        created_at=location("users.get_user", user_id=user.id))
 
 
 @blp.route("", methods=["GET"])
@@ -48,7 +51,7 @@ def list_users(args: dict[str, Any]) -> Response:
 
 
 @blp.route("/<uuid:user_id>", methods=["GET"])
-@responses.read(blp, responses.User)
+@responses.read(blp, responses.User, etag=True)
 @requires(*READERS)
 @blp.arguments(ReadArgs, location="query")
 def get_user(args: dict[str, Any], user_id: UUID) -> Response:
@@ -63,20 +66,26 @@ def get_user(args: dict[str, Any], user_id: UUID) -> Response:
 @requires(*READERS)
 @blp.arguments(Empty)
 @idempotent(candidate_field=None)
-def issue_token(args: dict[str, Any], user_id: UUID) -> Response:
+@conditional
+def issue_token(args: dict[str, Any], user_id: UUID, expected_version: int | None) -> Response:
     """A new token for the user (shown once); admins for anyone below them, users for self."""
-    recorded = rekindle().users.issue_token(user_id, current_actor())
+    recorded = rekindle().users.issue_token(user_id, current_actor(),
+                                            expected_version=expected_version)
     token = recorded.extra["token"]
-    return command_response(recorded, {"user_id": str(user_id),
-                                       "token_id": str(parse_token(token)[1]),
-                                       "token": token}, 201)
+    token_id = parse_token(token)[1]
+    return command_response(recorded, {"user_id": str(user_id), "token_id": str(token_id),
+                                       "token": token}, 201,
+                            created_at=location("users.revoke_token", user_id=user_id,
+                                                token_id=token_id))
 
 
 @blp.route("/<uuid:user_id>/tokens/<uuid:token_id>", methods=["DELETE"])
 @responses.command(blp, 200, responses.TokenRevoked)
 @requires(*READERS)
-def revoke_token(user_id: UUID, token_id: UUID) -> Response:
-    recorded = rekindle().users.revoke_token(user_id, token_id, current_actor())
+@conditional
+def revoke_token(user_id: UUID, token_id: UUID, expected_version: int | None) -> Response:
+    recorded = rekindle().users.revoke_token(user_id, token_id, current_actor(),
+                                             expected_version=expected_version)
     return command_response(recorded, {"user_id": str(user_id), "token_id": str(token_id),
                                        "revoked": True})
 
@@ -85,6 +94,8 @@ def revoke_token(user_id: UUID, token_id: UUID) -> Response:
 @responses.command(blp, 200, responses.User)
 @requires(*ADMINS)
 @blp.arguments(RoleChange)
-def change_role(args: dict[str, Any], user_id: UUID) -> Response:
-    recorded = rekindle().users.change_role(user_id, args["role"], current_actor())
+@conditional
+def change_role(args: dict[str, Any], user_id: UUID, expected_version: int | None) -> Response:
+    recorded = rekindle().users.change_role(user_id, args["role"], current_actor(),
+                                            expected_version=expected_version)
     return command_response(recorded, {"id": str(user_id), "role": args["role"]})

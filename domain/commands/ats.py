@@ -28,7 +28,7 @@ from domain.errors import NotFound, ValidationFailed
 from domain.opportunity import Opportunity
 from domain.personal import Personal
 from domain.ports import Adapters
-from domain.recorded import Recorded, command, now
+from domain.recorded import Recorded, command, ensure_version, now
 from domain.settings import Settings
 from domain.store import EventStore
 
@@ -131,10 +131,12 @@ class Ats:
     # --- out --------------------------------------------------------------------------------
 
     @command
-    def send(self, opportunity_id: UUID, by: Actor) -> Recorded:
+    def send(self, opportunity_id: UUID, by: Actor, *,
+             expected_version: int | None = None) -> Recorded:
         """Marks the application pending; the "ats" worker delivers it and records the outcome."""
         access.ensure_writer(by)
         opportunity = self.access.opportunity(by, opportunity_id)
+        ensure_version(opportunity, expected_version)
         if not self.settings.ats_url:
             raise ValidationFailed.field("ats", "no ATS is configured (REKINDLE_ATS_URL)")
         self.store.load(Candidate, opportunity.candidate_id).ensure_live()

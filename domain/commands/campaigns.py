@@ -15,7 +15,7 @@ from domain.candidate import Candidate
 from domain.errors import ValidationFailed
 from domain.lookups import Lookups
 from domain.pool import Pool
-from domain.recorded import Recorded, command
+from domain.recorded import Recorded, command, ensure_version
 from domain.store import EventStore
 
 
@@ -65,12 +65,13 @@ class Campaigns:
 
     @command
     def send(self, campaign_id: UUID, by: Actor, *, candidate_ids: Any = None,
-             pool_id: UUID | None = None) -> Recorded:
+             pool_id: UUID | None = None, expected_version: int | None = None) -> Recorded:
         """To the named candidates, or to a pool's members (those the caller may see)."""
         access.ensure_writer(by)
         if (candidate_ids is None) == (pool_id is None):
             raise ValidationFailed.field("candidate_ids", "give either candidate_ids or pool_id")
         campaign = self.store.load(Campaign, campaign_id)
+        ensure_version(campaign, expected_version)
         if pool_id is not None:
             pool_id = v.uuid("pool_id", pool_id)
             self.store.load(Pool, pool_id)

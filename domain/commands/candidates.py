@@ -19,7 +19,7 @@ from domain.errors import DuplicateCandidate, NotFound, ValidationFailed
 from domain.opportunity import ORIGINS
 from domain.personal import Personal
 from domain.ports import Adapters
-from domain.recorded import Recorded, command
+from domain.recorded import Recorded, command, ensure_version
 from domain.store import EventStore
 
 PROFILE_CHECKS: dict[str, Callable[[Any], Any]] = {
@@ -106,10 +106,11 @@ class Candidates:
 
     @command
     def update_profile(self, candidate_id: UUID, changes: Mapping[str, Any],
-                       by: Actor) -> Recorded:
+                       by: Actor, *, expected_version: int | None = None) -> Recorded:
         if by.role != access.PUBLIC:
             access.ensure_writer(by)
         candidate = self.access.candidate(by, candidate_id)
+        ensure_version(candidate, expected_version)
         candidate.ensure_live()
         unknown = sorted(set(changes) - set(PROFILE_CHECKS) - {"tags", "sources"})
         if unknown:

@@ -31,7 +31,7 @@ from domain.consent_text import kept
 from domain.errors import ValidationFailed
 from domain.mail import event_id, mail_id, message_id
 from domain.ports import Adapters
-from domain.recorded import Recorded, command, now
+from domain.recorded import Recorded, command, ensure_version, now
 from domain.settings import Settings
 from domain.store import EventStore
 
@@ -124,19 +124,21 @@ class Consent:
         self.settings = settings
         self.erasure_steps: list[ErasureStep] = []
 
-    def _live(self, candidate_id: UUID, by: Actor) -> Candidate:
+    def _live(self, candidate_id: UUID, by: Actor, expected_version: int | None = None
+              ) -> Candidate:
         if by.role != access.PUBLIC:
             access.ensure_writer(by)
         candidate = self.access.candidate(by, candidate_id)
+        ensure_version(candidate, expected_version)
         candidate.ensure_live()
         return candidate
 
     @command
     def request(self, candidate_id: UUID, by: Actor, *,
-                deadline_days: int | None = None) -> Recorded:
+                deadline_days: int | None = None, expected_version: int | None = None) -> Recorded:
         """Mailed to the candidate (the mailer follows ConsentRequested), with the
         configured consent text; answered through the link in it, or by the deadline."""
-        candidate = self._live(candidate_id, by)
+        candidate = self._live(candidate_id, by, expected_version)
         return Recorded(candidate.id, self.store.record(
             candidate, *self.ask(candidate, by, deadline_days=deadline_days)))
 
@@ -166,10 +168,10 @@ class Consent:
 
     @command
     def grant(self, candidate_id: UUID, by: Actor, *, channel: str | None = None,
-              purposes: list[str] | None = None) -> Recorded:
+              purposes: list[str] | None = None, expected_version: int | None = None) -> Recorded:
         """As told by a recruiter: the text agreed to is the open request's, else the
         configured one."""
-        candidate = self._live(candidate_id, by)
+        candidate = self._live(candidate_id, by, expected_version)
         channel = v.text("channel", channel or "recruiter", max_len=50)
         purposes = v.texts("purposes", purposes)
         digest, new_text = candidate.consent.text_sha256, None
@@ -182,26 +184,29 @@ class Consent:
         return Recorded(candidate.id, self.store.record(candidate, new_text))
 
     @command
-    def revoke(self, candidate_id: UUID, by: Actor) -> Recorded:
-        candidate = self._live(candidate_id, by)
+    def revoke(self, candidate_id: UUID, by: Actor, *,
+               expected_version: int | None = None) -> Recorded:
+        candidate = self._live(candidate_id, by, expected_version)
         candidate.revoke_consent(by=by, proof=proof("recruiter", candidate.consent.text_sha256,
                                                     now()))
         return Recorded(candidate.id, self.store.record(candidate))
 
     @command
-    def request_deletion(self, candidate_id: UUID, by: Actor) -> Recorded:
+    def request_deletion(self, candidate_id: UUID, by: Actor, *,
+                         expected_version: int | None = None) -> Recorded:
         """From then on, copying between the candidate's opportunities is refused."""
-        candidate = self._live(candidate_id, by)
+        candidate = self._live(candidate_id, by, expected_version)
         if candidate.deletion_requested_at is None:
             candidate.request_deletion(at=now(), by=by)
         return Recorded(candidate.id, self.store.record(candidate))
 
     @command
-    def anonymize(self, candidate_id: UUID, reason: str, by: Actor) -> Recorded:
+    def anonymize(self, candidate_id: UUID, reason: str, by: Actor, *,
+                  expected_version: int | None = None) -> Recorded:
         """Records the fact, then destroys the key and the file bytes: the erasure itself."""
         access.ensure_admin(by, "anonymize candidates")
         reason = v.one_of("reason", reason, ERASURE_REASONS)
-        candidate = self._live(candidate_id, by)
+        candidate = self._live(candidate_id, by, expected_version)
         candidate.anonymize(reason=reason, at=now(), by=by)
         position = self.store.record(candidate)
         self.erase(candidate.id)

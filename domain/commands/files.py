@@ -18,7 +18,7 @@ from domain.candidate import Candidate
 from domain.errors import NotFound, ValidationFailed
 from domain.opportunity import FILE_KINDS
 from domain.ports import FileStore
-from domain.recorded import Recorded, command
+from domain.recorded import Recorded, command, ensure_version
 from domain.settings import Settings
 from domain.store import EventStore
 
@@ -38,7 +38,8 @@ class Files:
 
     @command
     def attach(self, opportunity_id: UUID, name: str, content: bytes, content_type: str,
-               by: Actor, *, secret: bool = False, kind: str = "file") -> Recorded:
+               by: Actor, *, secret: bool = False, kind: str = "file",
+               expected_version: int | None = None) -> Recorded:
         """extra["file"]: the new file as recorded (id, name, secret, kind, sha256, size,
         content_type, opportunity_id)."""
         access.ensure_may_attach(by, v.flag("secret", secret))
@@ -50,6 +51,7 @@ class Files:
             raise ValidationFailed.field(
                 "file", f"is larger than {self.settings.max_file_bytes} bytes")
         opportunity = self.access.opportunity(by, opportunity_id)
+        ensure_version(opportunity, expected_version)
         self.store.load(Candidate, opportunity.candidate_id).ensure_live()
         sha256 = self.files.put(opportunity.candidate_id, content, content_type)
         file_id = opportunity.attach_file(name=name, sha256=sha256, size=len(content),
@@ -61,9 +63,11 @@ class Files:
                                          "opportunity_id": opportunity.id}})
 
     @command
-    def remove(self, opportunity_id: UUID, file_id: UUID, by: Actor) -> Recorded:
+    def remove(self, opportunity_id: UUID, file_id: UUID, by: Actor, *,
+               expected_version: int | None = None) -> Recorded:
         access.ensure_writer(by)
         opportunity = self.access.opportunity(by, opportunity_id)
+        ensure_version(opportunity, expected_version)
         self.access.file(by, opportunity, file_id)
         opportunity.remove_file(file_id=file_id, by=by)
         return Recorded(opportunity.id, self.store.record(opportunity))

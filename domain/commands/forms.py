@@ -26,12 +26,16 @@ from domain.form_submission import FormSubmission
 from domain.mail import event_id, mail_id, message_id
 from domain.personal import Personal
 from domain.pool import Pool
-from domain.recorded import Recorded, command, now
+from domain.recorded import Recorded, command, ensure_version, now
 from domain.settings import Settings
 from domain.store import EventStore
 from domain.talent_form import TalentForm
 
 PUBLIC = Actor(SYSTEM_USER_ID, access.PUBLIC)
+
+
+def _consent_text(text: Any) -> str | None:
+    return v.text("consent_text", text, required=False, max_len=5000)
 
 
 def checked_answers(name: Any, email: Any, phone: Any, interests: Any) -> dict[str, Any]:
@@ -70,14 +74,36 @@ class Forms:
     def create(self, title: str, by: Actor, *, pool_id: UUID | None = None,
                consent_text: str | None = None) -> Recorded:
         access.ensure_writer(by)
-        if pool_id is not None:
-            pool_id = v.uuid("pool_id", pool_id)
-            if not self.store.exists(Pool, pool_id):
-                raise ValidationFailed.field("pool_id", f"unknown pool {pool_id}")
-        form = TalentForm(title=v.text("title", title), pool_id=pool_id,
-                          consent_text=v.text("consent_text", consent_text, required=False,
-                                              max_len=5000), by=by)
+        form = TalentForm(title=v.text("title", title), pool_id=self._pool(pool_id),
+                          consent_text=_consent_text(consent_text), by=by)
         return Recorded(form.id, self.store.record(form))
+
+    @command
+    def change(self, form_id: UUID, by: Actor, changes: dict[str, Any], *,
+               expected_version: int | None = None) -> Recorded:
+        """`changes`: any of title, pool_id, consent_text (None: the configured text). A
+        consent text shown before stays what its proofs name, kept by its hash."""
+        access.ensure_writer(by)
+        form = self.store.load(TalentForm, form_id)
+        ensure_version(form, expected_version)
+        unknown = sorted(set(changes) - {"title", "pool_id", "consent_text"})
+        if unknown:
+            raise ValidationFailed("unknown fields", {k: ["unknown field"] for k in unknown})
+        title = v.text("title", changes["title"]) if "title" in changes else form.title
+        pool_id = self._pool(changes["pool_id"]) if "pool_id" in changes else form.pool_id
+        text = _consent_text(changes["consent_text"]) if "consent_text" in changes \
+            else form.consent_text
+        if (title, pool_id, text) != (form.title, form.pool_id, form.consent_text):
+            form.change(title=title, pool_id=pool_id, consent_text=text, by=by)
+        return Recorded(form.id, self.store.record(form))
+
+    def _pool(self, pool_id: Any) -> UUID | None:
+        if pool_id is None:
+            return None
+        pool_id = v.uuid("pool_id", pool_id)
+        if not self.store.exists(Pool, pool_id):
+            raise ValidationFailed.field("pool_id", f"unknown pool {pool_id}")
+        return pool_id
 
     def confirmation_id(self, submission_id: UUID, candidate_id: UUID) -> str:
         """The Message-ID of a submission's confirmation mail (caused by its first event)."""
@@ -88,9 +114,13 @@ class Forms:
         return form.consent_text or self.settings.consent_text
 
     def submit(self, form_id: UUID, name: str, email: str, *, consent: bool,
-               phone: str | None = None, interests: list[str] | None = None) -> Recorded:
-        """Public. The id is the candidate's (never shown to the submitter)."""
+               phone: str | None = None, interests: list[str] | None = None,
+               expected_version: int | None = None) -> Recorded:
+        """Public. The id is the candidate's (never shown to the submitter). `expected_version`
+        (the form's) is checked before anything is recorded, not at the end: a submission
+        is several transactions."""
         form = self.store.load(TalentForm, form_id)
+        ensure_version(form, expected_version)
         answers = checked_answers(name, email, phone, interests)
         consent = v.flag("consent", consent)
         existing = self.candidates.find_by_email(answers["email"])

@@ -21,7 +21,7 @@ from domain.form_submission import FormSubmission
 from domain.lookups import Lookups
 from domain.personal import Personal
 from domain.pool import Pool
-from domain.recorded import Recorded, command, now
+from domain.recorded import Recorded, command, ensure_version, now
 from domain.store import EventStore
 from domain.talent_form import TalentForm
 
@@ -39,13 +39,15 @@ class Invitations:
 
     @command
     def invite(self, form_id: UUID, by: Actor, *, candidate_ids: Any = None,
-               pool_id: UUID | None = None) -> Recorded:
+               pool_id: UUID | None = None, expected_version: int | None = None) -> Recorded:
         """The named candidates, or a pool's members the caller sees: those with consent
-        granted get their link, the others are skipped with the reason."""
+        granted get their link, the others are skipped with the reason. `expected_version`
+        is the form's: the invitation records no event on it, so it is checked as loaded."""
         access.ensure_writer(by)
         if (candidate_ids is None) == (pool_id is None):
             raise ValidationFailed.field("candidate_ids", "give either candidate_ids or pool_id")
         form = self.store.load(TalentForm, form_id)
+        ensure_version(form, expected_version)
         if pool_id is not None:
             pool_id = v.uuid("pool_id", pool_id)
             self.store.load(Pool, pool_id)

@@ -29,7 +29,7 @@ from domain.errors import (
 )
 from domain.lookups import Lookups
 from domain.opportunity import COPY_CATEGORIES, ORIGINS, Opportunity
-from domain.recorded import Recorded, command, now
+from domain.recorded import Recorded, command, ensure_version, now
 from domain.settings import Settings
 from domain.store import EventStore
 
@@ -47,8 +47,9 @@ class Opportunities:
     def add(self, candidate_id: UUID, by: Actor, *, posting_id: UUID | None = None,
             general: bool = False, owner_id: UUID | None = None, stage: str | None = None,
             origin: str | None = None, sources: list[str] | None = None,
-            tags: list[str] | None = None, copy_from: Mapping[str, Any] | None = None
-            ) -> Recorded:
+            tags: list[str] | None = None, copy_from: Mapping[str, Any] | None = None,
+            expected_version: int | None = None) -> Recorded:
+        """`expected_version` is the candidate's."""
         access.ensure_writer(by)
         if (posting_id is None) == (general is not True):
             raise ValidationFailed.field(
@@ -60,6 +61,7 @@ class Opportunities:
         else:
             self.access.posting_to_choose(by, posting_id)
             candidate = self.store.load(Candidate, candidate_id)
+        ensure_version(candidate, expected_version)
         candidate.ensure_live()
         if owner_id is not None and owner_id != by.user_id:
             self.users.known("owner_id", [owner_id])
@@ -100,52 +102,61 @@ class Opportunities:
             source.archive(reason=reason, at=now(), by=by, copied_to=opportunity.id)
         return source
 
-    def _writable(self, opportunity_id: UUID, by: Actor) -> Opportunity:
+    def _writable(self, opportunity_id: UUID, by: Actor, expected_version: int | None
+                  ) -> Opportunity:
         access.ensure_writer(by)
-        return self.access.opportunity(by, opportunity_id)
+        opportunity = self.access.opportunity(by, opportunity_id)
+        ensure_version(opportunity, expected_version)
+        return opportunity
 
     @command
-    def archive(self, opportunity_id: UUID, reason: str, by: Actor) -> Recorded:
+    def archive(self, opportunity_id: UUID, reason: str, by: Actor, *,
+                expected_version: int | None = None) -> Recorded:
         reason = v.one_of("reason", reason, self.settings.archive_reasons)
-        opportunity = self._writable(opportunity_id, by)
+        opportunity = self._writable(opportunity_id, by, expected_version)
         opportunity.archive(reason=reason, at=now(), by=by)
         return Recorded(opportunity.id, self.store.record(opportunity))
 
     @command
-    def unarchive(self, opportunity_id: UUID, by: Actor) -> Recorded:
-        opportunity = self._writable(opportunity_id, by)
+    def unarchive(self, opportunity_id: UUID, by: Actor, *,
+                  expected_version: int | None = None) -> Recorded:
+        opportunity = self._writable(opportunity_id, by, expected_version)
         opportunity.unarchive(by=by)
         return Recorded(opportunity.id, self.store.record(opportunity))
 
     @command
-    def convert(self, opportunity_id: UUID, posting_id: UUID, by: Actor) -> Recorded:
-        opportunity = self._writable(opportunity_id, by)
+    def convert(self, opportunity_id: UUID, posting_id: UUID, by: Actor, *,
+                expected_version: int | None = None) -> Recorded:
+        opportunity = self._writable(opportunity_id, by, expected_version)
         posting = self.access.posting_to_choose(by, posting_id)
         opportunity.convert_to_posting(posting_id=posting.id, by=by)
         return Recorded(opportunity.id, self.store.record(opportunity))
 
     @command
-    def change_stage(self, opportunity_id: UUID, stage: str, by: Actor) -> Recorded:
+    def change_stage(self, opportunity_id: UUID, stage: str, by: Actor, *,
+                     expected_version: int | None = None) -> Recorded:
         stage = v.one_of("stage", stage, self.settings.stages)
-        opportunity = self._writable(opportunity_id, by)
+        opportunity = self._writable(opportunity_id, by, expected_version)
         if stage != opportunity.stage:
             opportunity.change_stage(stage=stage, by=by)
         return Recorded(opportunity.id, self.store.record(opportunity))
 
     @command
-    def add_tags(self, opportunity_id: UUID, tags: list[str], by: Actor) -> Recorded:
+    def add_tags(self, opportunity_id: UUID, tags: list[str], by: Actor, *,
+                 expected_version: int | None = None) -> Recorded:
         tags = v.texts("tags", tags)
         if not tags:
             raise ValidationFailed.field("tags", "give at least one tag")
-        opportunity = self._writable(opportunity_id, by)
+        opportunity = self._writable(opportunity_id, by, expected_version)
         for tag in tags:
             if tag not in opportunity.tags:
                 opportunity.add_tag(tag=tag, by=by)
         return Recorded(opportunity.id, self.store.record(opportunity))
 
     @command
-    def remove_tag(self, opportunity_id: UUID, tag: str, by: Actor) -> Recorded:
-        opportunity = self._writable(opportunity_id, by)
+    def remove_tag(self, opportunity_id: UUID, tag: str, by: Actor, *,
+                   expected_version: int | None = None) -> Recorded:
+        opportunity = self._writable(opportunity_id, by, expected_version)
         if tag not in opportunity.tags:
             raise NotFound("the opportunity has no such tag", {"tag": tag})
         opportunity.remove_tag(tag=tag, by=by)
@@ -153,8 +164,9 @@ class Opportunities:
 
     @command
     def record_referral(self, opportunity_id: UUID, referrer_id: UUID, by: Actor, *,
-                        relationship: str | None = None, notes: str | None = None) -> Recorded:
-        opportunity = self._writable(opportunity_id, by)
+                        relationship: str | None = None, notes: str | None = None,
+                        expected_version: int | None = None) -> Recorded:
+        opportunity = self._writable(opportunity_id, by, expected_version)
         self.users.known("referrer_id", [referrer_id])
         opportunity.record_referral(
             referrer_id=referrer_id,
@@ -162,11 +174,13 @@ class Opportunities:
             notes=v.text("notes", notes, required=False, max_len=5000), by=by)
         return Recorded(opportunity.id, self.store.record(opportunity))
 
-    def put_forward(self, candidate_ids: list[UUID], posting_id: UUID, by: Actor) -> Recorded:
+    def put_forward(self, candidate_ids: list[UUID], posting_id: UUID, by: Actor, *,
+                    expected_version: int | None = None) -> Recorded:
         """A new position for known candidates: one opportunity each for the posting; those
-        already on it, or refused, are skipped with the reason."""
+        already on it, or refused, are skipped with the reason. `expected_version` is the
+        posting's."""
         access.ensure_writer(by)
-        self.access.posting_to_choose(by, posting_id)
+        ensure_version(self.access.posting_to_choose(by, posting_id), expected_version)
         candidates = self.access.candidates(by, "candidate_ids", v.uuids("candidate_ids",
                                                                          candidate_ids))
         created: dict[str, str] = {}

@@ -10,7 +10,7 @@ from domain.access import Access
 from domain.actor import Actor
 from domain.errors import NotFound
 from domain.pool import Pool
-from domain.recorded import Recorded, command
+from domain.recorded import Recorded, command, ensure_version
 from domain.store import EventStore
 
 
@@ -29,9 +29,10 @@ class Pools:
 
     @command
     def change(self, pool_id: UUID, by: Actor, *, name: str | None = None,
-               description: str | None = None) -> Recorded:
+               description: str | None = None, expected_version: int | None = None) -> Recorded:
         access.ensure_writer(by)
         pool = self.store.load(Pool, pool_id)
+        ensure_version(pool, expected_version)
         if name is not None and v.text("name", name) != pool.name:
             pool.rename(name=v.text("name", name), by=by)
         if description is not None:
@@ -40,11 +41,12 @@ class Pools:
         return Recorded(pool.id, self.store.record(pool))
 
     @command
-    def add_members(self, pool_id: UUID, candidate_ids: list[UUID], by: Actor) -> Recorded:
+    def add_members(self, pool_id: UUID, candidate_ids: list[UUID], by: Actor, *,
+                    expected_version: int | None = None) -> Recorded:
         """All named candidates join, in one transaction, or none (an unknown or unseen id
         is refused with the others)."""
         access.ensure_writer(by)
-        self.store.load(Pool, pool_id)
+        ensure_version(self.store.load(Pool, pool_id), expected_version)
         candidates = self.access.candidates(by, "candidate_ids",
                                             v.uuids("candidate_ids", candidate_ids))
         for candidate in candidates:
@@ -54,9 +56,10 @@ class Pools:
         return Recorded(pool_id, self.store.record(*candidates))
 
     @command
-    def remove_member(self, pool_id: UUID, candidate_id: UUID, by: Actor) -> Recorded:
+    def remove_member(self, pool_id: UUID, candidate_id: UUID, by: Actor, *,
+                      expected_version: int | None = None) -> Recorded:
         access.ensure_writer(by)
-        self.store.load(Pool, pool_id)
+        ensure_version(self.store.load(Pool, pool_id), expected_version)
         candidate = self.access.candidate(by, candidate_id)
         if pool_id not in candidate.pool_ids:
             raise NotFound("the candidate is not in this pool", {"candidate_id": str(candidate_id)})

@@ -9,7 +9,7 @@ from domain import validation as v
 from domain.actor import Actor
 from domain.commands.users import Users
 from domain.posting import POSTING_STATES, Posting
-from domain.recorded import Recorded, command
+from domain.recorded import Recorded, command, ensure_version
 from domain.store import EventStore
 
 
@@ -34,19 +34,22 @@ class Postings:
         return Recorded(posting.id, self.store.record(posting))
 
     @command
-    def change_state(self, posting_id: UUID, state: str, by: Actor) -> Recorded:
+    def change_state(self, posting_id: UUID, state: str, by: Actor, *,
+                     expected_version: int | None = None) -> Recorded:
         access.ensure_admin(by, "change postings")
         state = v.one_of("state", state, POSTING_STATES)
         posting = self.store.load(Posting, posting_id)
+        ensure_version(posting, expected_version)
         if state != posting.state:
             posting.change_state(state=state, by=by)
         return Recorded(posting.id, self.store.record(posting))
 
     @command
     def change_hiring_team(self, posting_id: UUID, hiring_team: list[UUID],
-                           by: Actor) -> Recorded:
+                           by: Actor, *, expected_version: int | None = None) -> Recorded:
         access.ensure_admin(by, "change postings")
         posting = self.store.load(Posting, posting_id)
+        ensure_version(posting, expected_version)
         posting.change_hiring_team(hiring_team=self.users.known("hiring_team", hiring_team),
                                    by=by)
         return Recorded(posting.id, self.store.record(posting))

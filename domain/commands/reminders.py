@@ -18,7 +18,7 @@ from domain.candidate import Candidate
 from domain.errors import NotFound, ValidationFailed
 from domain.notification import Notification
 from domain.personal import Personal
-from domain.recorded import Recorded, command, now
+from domain.recorded import Recorded, command, ensure_version, now
 from domain.reminder import Reminder
 from domain.store import EventStore
 from domain.user import User
@@ -45,9 +45,11 @@ class Reminders:
 
     @command
     def set(self, candidate_id: UUID, due_at: datetime, note: str, by: Actor, *,
-            assignee_id: UUID | None = None) -> Recorded:
+            assignee_id: UUID | None = None, expected_version: int | None = None) -> Recorded:
+        """`expected_version` is the candidate's."""
         access.ensure_writer(by)
         candidate = self.access.candidate(by, candidate_id)
+        ensure_version(candidate, expected_version)
         reminder = new_reminder(self.store, candidate, due_at, note, assignee_id or by.user_id,
                                 by)
         return Recorded(reminder.id, self.store.record(reminder))

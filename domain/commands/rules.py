@@ -11,7 +11,7 @@ from domain.actor import Actor
 from domain.campaign import Campaign
 from domain.errors import ValidationFailed
 from domain.pool import Pool
-from domain.recorded import Recorded, command
+from domain.recorded import Recorded, command, ensure_version
 from domain.rule import TRIGGERS, Rule, check_actions, check_filter, referenced
 from domain.store import EventStore
 from domain.user import User
@@ -35,9 +35,10 @@ class Rules:
     @command
     def change(self, rule_id: UUID, by: Actor, *, name: str | None = None,
                trigger: str | None = None, filter: Any = None, actions: Any = None,
-               enabled: bool | None = None) -> Recorded:
+               enabled: bool | None = None, expected_version: int | None = None) -> Recorded:
         access.ensure_admin(by, "create and change rules")
         rule = self.store.load(Rule, rule_id)
+        ensure_version(rule, expected_version)
         new = {
             "name": v.text("name", name) if name is not None else rule.name,
             "trigger": v.one_of("trigger", trigger, TRIGGERS) if trigger is not None

@@ -10,7 +10,7 @@ from domain.actor import Actor
 from domain.errors import NotFound, ValidationFailed
 from domain.personal import Personal
 from domain.ports import KeyStore
-from domain.recorded import Recorded, command
+from domain.recorded import Recorded, command, ensure_version
 from domain.store import EventStore
 from domain.user import User
 
@@ -36,26 +36,32 @@ class Users:
         return Recorded(user.id, self.store.record(user), {"token": issued, "user": user})
 
     @command
-    def issue_token(self, user_id: UUID, by: Actor) -> Recorded:
+    def issue_token(self, user_id: UUID, by: Actor, *,
+                    expected_version: int | None = None) -> Recorded:
         user = self.store.load(User, user_id)
         access.ensure_may_manage_tokens(by, user.id, user.role)
+        ensure_version(user, expected_version)
         token = user.issue_token(by=by)
         return Recorded(user.id, self.store.record(user), {"token": token})
 
     @command
-    def revoke_token(self, user_id: UUID, token_id: UUID, by: Actor) -> Recorded:
+    def revoke_token(self, user_id: UUID, token_id: UUID, by: Actor, *,
+                     expected_version: int | None = None) -> Recorded:
         user = self.store.load(User, user_id)
         access.ensure_may_manage_tokens(by, user.id, user.role)
+        ensure_version(user, expected_version)
         if token_id not in user.tokens:
             raise NotFound("no such token", {"token_id": str(token_id)})
         user.revoke_token(token_id=token_id, by=by)
         return Recorded(user.id, self.store.record(user))
 
     @command
-    def change_role(self, user_id: UUID, role: str, by: Actor) -> Recorded:
+    def change_role(self, user_id: UUID, role: str, by: Actor, *,
+                    expected_version: int | None = None) -> Recorded:
         role = v.one_of("role", role, access.ROLES)
         access.ensure_admin(by, "change roles")
         user = self.store.load(User, user_id)
+        ensure_version(user, expected_version)
         access.ensure_may_change_role(by, user.role, role)
         if role != user.role:
             user.change_role(role=role, by=by)

@@ -84,7 +84,7 @@ def test_the_access_line_names_the_route_and_ids_but_no_path_query_or_body(
         "name": "Quentin Quill", "emails": ["quentin.quill@example.com"]})
     assert created.status_code == 201
     cid = created.get_json()["id"]
-    client.get(f"/v1/candidates/{cid}/history?limit=5", headers=auth)
+    client.get(f"/v1/candidates/{cid}/history?min_position=1", headers=auth)
     client.get("/v1/candidates?q=quentin.quill@example.com", headers=auth)
     access = [r for r in lines(captured) if r["logger"] == "rekindle.access"]
     assert [r["status"] for r in access] == [201, 200, 200]

@@ -1,4 +1,4 @@
-"""Role boundaries of API.md: who may write what, and what a limited team member sees."""
+"""Role boundaries of docs/API.md: who may write what, and what a limited team member sees."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import re
 
 from tests.api.conftest import candidate, opportunity, posting, unique_email
 
-PUBLIC = {"/healthz", "/readyz", "/metrics", "/v1/openapi.json"}
+PUBLIC = {"/healthz", "/readyz", "/metrics", "/v1/openapi.json", "/v1/docs",
+          "/v1/docs/<string:asset>"}
 
 
 def test_every_non_public_route_refuses_a_caller_without_token(flask_app, anonymous):

@@ -1,4 +1,4 @@
-"""Every core route of API.md, as a client would call it."""
+"""Every core route of docs/API.md, as a client would call it."""
 
 from __future__ import annotations
 

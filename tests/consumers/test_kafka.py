@@ -18,6 +18,7 @@ from api.bootstrap import Runtime
 from consumers.delivery import RetryPolicy
 from consumers.inprocess import InProcessWorker
 from consumers.kafka import ATS_TOPIC, EVENTS_TOPIC, AtsInboundWorker, KafkaWorker, ensure_topics
+from consumers.parked import list_parked, replay
 from consumers.relay import Relay
 from domain.actor import Actor
 from domain.settings import Settings
@@ -177,6 +178,11 @@ def test_poison_messages_go_to_the_dead_letter_topic_and_the_consumer_moves_on(
     assert len(failed) == 1 and b"poisoned candidate" in failed[0]["error"]
     assert failed[0]["event_id"] and int(failed[0]["offset"]) >= 0
     assert poisoned not in tag_counts(runtime.rekindle)
+    (parked,) = list_parked(runtime.database.pool)["items"]  # the unreadable one has no event
+    assert parked["handler"] == "tagger" and "poisoned candidate" in parked["error"]
+    assert str(parked["event_id"]).encode() == failed[0]["event_id"]
+    assert replay(runtime, parked["id"], handlers=[handler_kind()]).status == "replayed"
+    assert tag_counts(runtime.rekindle)[poisoned] == 1
 
 
 def test_ats_events_topic_is_consumed_and_malformed_ones_are_dead_lettered(

@@ -1,4 +1,4 @@
-"""Seed 004 through the HTTP API: talent form -> rule -> pool, tag, notification; reminders;
+"""The CRM through the HTTP API: talent form -> rule -> pool, tag, notification; reminders;
 campaigns with consent; rule validation; put forward; the public form's rate limit."""
 
 from __future__ import annotations
@@ -208,3 +208,40 @@ def test_a_limited_team_member_reads_only_their_own_reminders(client: Api,
     assert limited.get(f"/v1/reminders?assignee_id={other_id}").status_code == 403
     mine = limited.get("/v1/reminders").get_json()["items"]
     assert {r["assignee_id"] for r in mine} == {limited_id}
+
+
+def test_a_form_is_changed_and_new_entrants_get_its_new_source(client: Api,
+                                                              anonymous: Api) -> None:
+    form = created(client.post("/v1/forms", {"title": "Newsletter"}))
+    pool = created(client.post("/v1/pools", {"name": "Subscribers"}))
+    early, late = unique_email("early"), unique_email("late")
+    assert anonymous.post(f"/v1/forms/{form}/submissions", {
+        "name": "Early Bird", "email": early, "consent": False}).status_code == 202
+
+    etag = client.get(f"/v1/forms/{form}").headers["ETag"]
+    changed = client.patch(f"/v1/forms/{form}", {"title": "Newsletter 2027", "pool_id": pool},
+                           headers={"If-Match": etag})
+    assert changed.status_code == 200, changed.get_json()
+    assert (changed.get_json()["title"], changed.get_json()["pool_id"]) == (
+        "Newsletter 2027", pool)
+    assert changed.headers["ETag"] != etag
+    entered = anonymous.post(f"/v1/forms/{form}/submissions", {
+        "name": "Late Comer", "email": late, "consent": False})
+    assert entered.status_code == 202
+
+    seen = {"min_position": entered.headers["X-Rekindle-Position"]}
+    people = {c["emails"][0]: c for c in client.get(
+        "/v1/candidates", query_string=seen).get_json()["items"]}
+    assert people[early]["sources"] == ["Talent form: Newsletter"]
+    assert people[late]["sources"] == ["Talent form: Newsletter 2027"]
+    members = client.get(f"/v1/pools/{pool}/members", query_string=seen).get_json()["items"]
+    assert [m["id"] for m in members] == [people[late]["id"]]
+
+    # a stale version, an unknown field, an unknown pool: refused, nothing recorded
+    head = client.runtime.rekindle.store.head()
+    assert client.patch(f"/v1/forms/{form}", {"title": "x"},
+                        headers={"If-Match": etag}).status_code == 412
+    assert client.patch(f"/v1/forms/{form}", {"closed": True}).status_code == 422
+    assert client.patch(f"/v1/forms/{form}",
+                        {"pool_id": "7d3c0a5e-0000-4000-8000-000000000000"}).status_code == 422
+    assert client.runtime.rekindle.store.head() == head
