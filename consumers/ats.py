@@ -191,7 +191,7 @@ def park_on_dlq(bootstrap: str, message: Message, error: str) -> None:
 
     producer = KafkaProducer(**producer_config(bootstrap))
     try:
-        producer.send(f"{EVENTS_TOPIC}.dlq", key=str(message.aggregate_id).encode(),
+        producer.send(f"{EVENTS_TOPIC}.dlq", key=str(message.key).encode(),
                       value=message.to_json(),
                       headers=[("error", error.encode()), ("handler", b"ats"),
                                ("event_id", str(message.event_id).encode())]).get(timeout=30)
