@@ -5,17 +5,33 @@ Group id `rekindle.<handler>`; the handler's tracking name is per partition
 process recorder's single-row tracking monotonic and makes redelivery a no-op. A message
 the handler keeps failing on, or one that cannot be parsed, goes to `<topic>.dlq` with the
 reason in its headers, and the consumer moves on.
+
+Partitions are assigned by the sticky assignor: when a member joins or dies, only the
+partitions that must move do, and the others keep theirs (and their warm caches). The
+session timeout (REKINDLE_KAFKA_SESSION_TIMEOUT_S) is how soon a killed member's partitions
+go to the others; a member that stops cleanly leaves the group at once. A commit refused
+because the group rebalanced meanwhile is not an error: the effects are recorded with their
+tracking, so the partition's next owner skips what this member did.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
-from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.coordinator.assignors.sticky.sticky_assignor import StickyPartitionAssignor
+from kafka.errors import (
+    CommitFailedError,
+    IllegalGenerationError,
+    KafkaError,
+    RebalanceInProgressError,
+    TopicAlreadyExistsError,
+    UnknownMemberIdError,
+)
 from kafka.structs import OffsetAndMetadata
 
 from consumers.background import Background
@@ -42,6 +58,30 @@ NOTIFICATIONS_TOPIC = "rekindle.notifications"
 PARTITIONS = 4
 ATS_TOPIC = "ats.events"
 TOPICS = (EVENTS_TOPIC, f"{EVENTS_TOPIC}.dlq", NOTIFICATIONS_TOPIC, ATS_TOPIC, f"{ATS_TOPIC}.dlq")
+MAX_POLL_RECORDS = 100
+REBALANCED = (CommitFailedError, RebalanceInProgressError, IllegalGenerationError,
+              UnknownMemberIdError)
+"""A commit refused because the partition may have moved on to another member."""
+
+
+def consumer_config(runtime: Context, group: str, *,
+                    max_poll_records: int = MAX_POLL_RECORDS) -> dict[str, Any]:
+    """A consumer group member's settings: manual commits, the sticky assignor, and the
+    session and poll limits of the settings (heartbeats every sixth of the session)."""
+    settings = runtime.settings
+    session_ms = int(settings.kafka_session_timeout_s * 1000)
+    return {
+        "bootstrap_servers": settings.kafka_bootstrap,
+        "group_id": group,
+        "client_id": f"rekindle-{group.removeprefix('rekindle.')}",
+        "enable_auto_commit": False,
+        "auto_offset_reset": "earliest",
+        "partition_assignment_strategy": [StickyPartitionAssignor],
+        "session_timeout_ms": session_ms,
+        "heartbeat_interval_ms": max(100, session_ms // 6),
+        "max_poll_interval_ms": int(settings.kafka_max_poll_interval_s * 1000),
+        "max_poll_records": max_poll_records,
+    }
 
 
 def producer_config(bootstrap: str, delivery_timeout_ms: int = 10000) -> dict[str, Any]:
@@ -80,25 +120,18 @@ class KafkaWorker(Background):
     """Runs one handler as a member of its consumer group, in a thread, until stopped."""
 
     def __init__(self, runtime: Context, handler: Handler, *, topic: str = EVENTS_TOPIC,
-                 policy: RetryPolicy | None = None, session_timeout_ms: int = 6000,
-                 heartbeat_interval_ms: int = 1000, max_poll_interval_ms: int = 30000,
-                 max_poll_records: int = 100) -> None:
+                 policy: RetryPolicy | None = None,
+                 max_poll_records: int = MAX_POLL_RECORDS) -> None:
         self.runtime = runtime
         self.handler = handler
         self.topic = topic
         self.dlq_topic = f"{topic}.dlq"
-        self.policy = policy or RetryPolicy()
-        self.consumer_config = {
-            "bootstrap_servers": runtime.settings.kafka_bootstrap,
-            "group_id": f"rekindle.{handler.name}",
-            "client_id": f"rekindle-{handler.name}",
-            "enable_auto_commit": False,
-            "auto_offset_reset": "earliest",
-            "session_timeout_ms": session_timeout_ms,
-            "heartbeat_interval_ms": heartbeat_interval_ms,
-            "max_poll_interval_ms": max_poll_interval_ms,
-            "max_poll_records": max_poll_records,
-        }
+        self.consumer_config = consumer_config(runtime, f"rekindle.{handler.name}",
+                                               max_poll_records=max_poll_records)
+        policy = policy or RetryPolicy()
+        # A member retrying a lost race does not poll: stay well inside the poll interval.
+        self.policy = replace(policy, race_deadline_s=min(
+            policy.race_deadline_s, runtime.settings.kafka_max_poll_interval_s / 3))
         super().__init__(f"kafka-{handler.name}")
         self.consumer: KafkaConsumer | None = None
         self.producer: KafkaProducer | None = None
@@ -142,7 +175,7 @@ class KafkaWorker(Background):
         progress = Progress(self.runtime, self.tracking_name(partition.partition))
         read = self._read(records)
         deliver_together(self.handler, [m for m in read.values() if isinstance(m, Message)],
-                         self.runtime, progress)
+                         self.runtime, progress, self.policy, self.stopping)
         done: int | None = None
         try:
             for record in records:
@@ -152,8 +185,17 @@ class KafkaWorker(Background):
                 done = record.offset
         finally:
             if done is not None:
-                self.consumer.commit({partition: OffsetAndMetadata(done + 1, None, -1)})
+                self._commit(partition, done + 1)
         progress.record()
+
+    def _commit(self, partition: TopicPartition, offset: int) -> None:
+        try:
+            self.consumer.commit({partition: OffsetAndMetadata(offset, None, -1)})
+        except REBALANCED as error:
+            # The group moved on meanwhile; the next poll rejoins it. What was handled is
+            # tracked, so whoever owns the partition now skips it.
+            log.info("consumer %s: commit of %s@%d refused (%r); rejoining", self.handler.name,
+                     partition, offset, error)
 
     def _read(self, records: list[ConsumerRecord]) -> dict[int, Message | Exception]:
         """Each record's message, or why it cannot be read, by offset: read once."""

@@ -100,6 +100,15 @@ class Settings(BaseSettings):
     kafka_bootstrap: str | None = setting(
         "REKINDLE_KAFKA_BOOTSTRAP", None,
         "Kafka bootstrap servers; unset = workers run in-process inside `rekindle serve`")
+    kafka_session_timeout_s: float = setting(
+        "REKINDLE_KAFKA_SESSION_TIMEOUT_S", 6.0,
+        "how long a consumer group waits for a silent member (a killed process) before its "
+        "partitions go to the others; heartbeats go every sixth of it; Apache Kafka accepts "
+        "6 to 1800 by default (`group.min/max.session.timeout.ms`)", ge=1, le=1800)
+    kafka_max_poll_interval_s: float = setting(
+        "REKINDLE_KAFKA_MAX_POLL_INTERVAL_S", 60.0,
+        "longest a consumer may spend on one poll's records (at most 100) before the group "
+        "evicts it; also how long a rebalance waits for busy members to rejoin", ge=5)
     bootstrap_token: str | None = setting(
         "REKINDLE_BOOTSTRAP_TOKEN", None,
         "on start, if no user exists, creates a `super_admin` with this token", secret=True)

@@ -123,7 +123,7 @@ def consumer_process(runtime: Runtime, together: bool) -> subprocess.Popen[bytes
     env = {**os.environ, "REKINDLE_DATABASE_URL": runtime.settings.database_url,
            "REKINDLE_KAFKA_BOOTSTRAP": runtime.settings.kafka_bootstrap,
            "REKINDLE_DATA_DIR": str(runtime.settings.data_dir), "TAGGER_DELAY_S": "0.05",
-           "TAGGER_SESSION_TIMEOUT_MS": "2000", "TAGGER_TOGETHER": "1" if together else ""}
+           "REKINDLE_KAFKA_SESSION_TIMEOUT_S": "2", "TAGGER_TOGETHER": "1" if together else ""}
     return subprocess.Popen([sys.executable, "-m", "tests.consumers.effects"], cwd=ROOT, env=env)
 
 
