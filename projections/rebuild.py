@@ -77,7 +77,7 @@ def catch_up(app: EventStore, projections: Sequence[ReadProjection], database: D
             notifications, events = reader.read(min(positions.values()))
             if not notifications:
                 break
-            work = [(p, positions[p.name]) for p in projections]
+            work = [(p, positions[p.name], None) for p in projections]
             for projection, result in zip(projections, apply_all(workers, work, events),
                                           strict=True):
                 if isinstance(result, Exception):
