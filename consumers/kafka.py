@@ -21,7 +21,13 @@ import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import (
+    ConsumerRebalanceListener,
+    KafkaAdminClient,
+    KafkaConsumer,
+    KafkaProducer,
+    TopicPartition,
+)
 from kafka.admin import NewTopic
 from kafka.coordinator.assignors.sticky.sticky_assignor import StickyPartitionAssignor
 from kafka.errors import (
@@ -34,9 +40,9 @@ from kafka.errors import (
 )
 from kafka.structs import OffsetAndMetadata
 
+from consumers import metrics
 from consumers.background import Background
 from consumers.delivery import (
-    OUTAGES,
     Abandoned,
     Progress,
     RetryPolicy,
@@ -116,6 +122,22 @@ def ensure_topics(bootstrap: str, topics: tuple[str, ...] = TOPICS,
         admin.close()
 
 
+class Assignment(ConsumerRebalanceListener):
+    """Says which partitions the member owns whenever the group changes it (a log line and
+    `rekindle_consumer_assigned_partitions`): how a takeover after a kill is timed."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def on_partitions_revoked(self, revoked: Any) -> None:
+        metrics.assigned(self.name, 0)
+
+    def on_partitions_assigned(self, assigned: Any) -> None:
+        partitions = sorted(p.partition for p in assigned)
+        metrics.assigned(self.name, len(partitions))
+        log.info("consumer %s: assigned partitions %s", self.name, partitions)
+
+
 class KafkaWorker(Background):
     """Runs one handler as a member of its consumer group, in a thread, until stopped."""
 
@@ -160,7 +182,7 @@ class KafkaWorker(Background):
         if self.consumer is None:
             ensure_topics(self.consumer_config["bootstrap_servers"])
             self.consumer = KafkaConsumer(**self.consumer_config)
-            self.consumer.subscribe([self.topic])
+            self.consumer.subscribe([self.topic], listener=Assignment(self.handler.name))
         batch = self.consumer.poll(timeout_ms=500)
         with batch_scope(self.handler, self.runtime):
             for partition, records in batch.items():
@@ -236,6 +258,7 @@ class KafkaWorker(Background):
                            headers=headers).get(timeout=30)
 
     def _close(self) -> None:
+        metrics.assigned(self.handler.name, 0)
         if self.producer is not None:
             close_producer(self.producer)
         if self.consumer is not None:
@@ -245,48 +268,3 @@ class KafkaWorker(Background):
 
     def assignment(self) -> set[TopicPartition]:
         return set(self.consumer.assignment()) if self.consumer is not None else set()
-
-
-class _Named:
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-
-class AtsInboundWorker(KafkaWorker):
-    """Consumes the ATS's own events from `ats.events` (group `rekindle.ats-inbound`).
-
-    The domain records each ATS event once by its event id, so redelivery is harmless; a
-    message that can never be handled goes straight to `ats.events.dlq`, others after the
-    retries.
-    """
-
-    def __init__(self, runtime: Context, *, policy: RetryPolicy | None = None,
-                 **consumer_options: Any) -> None:
-        super().__init__(runtime, _Named("ats-inbound"), topic=ATS_TOPIC,  # type: ignore[arg-type]
-                         policy=policy, **consumer_options)
-
-    def _read(self, records: list[ConsumerRecord]) -> dict[int, Message | Exception]:
-        return {}  # ATS events are not integration messages: handle_ats_message reads them
-
-    def _process(self, record: ConsumerRecord, progress: Progress,
-                 message: Message | Exception | None) -> None:
-        from consumers.ats import MalformedAtsMessage, handle_ats_message
-
-        for attempt in range(1, self.policy.attempts + 1):
-            try:
-                handle_ats_message(record.value, self.runtime)
-                return
-            except MalformedAtsMessage as error:
-                self._dead_letter(record, f"malformed: {error}")
-                return
-            except Exception as error:
-                log.warning("ats-inbound failed on %s[%d]@%d (attempt %d/%d): %r",
-                            record.topic, record.partition, record.offset, attempt,
-                            self.policy.attempts, error)
-                if attempt == self.policy.attempts:
-                    if isinstance(error, OUTAGES):
-                        raise
-                    self._dead_letter(record, repr(error))
-                    return
-            if self.stopping.wait(self.policy.delay(attempt)):
-                raise Abandoned(record.offset)

@@ -20,6 +20,7 @@ from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     Counter,
+    Gauge,
     Info,
     disable_created_metrics,
     start_http_server,
@@ -44,6 +45,8 @@ LOST_RACES = Counter("rekindle_consumer_lost_races",
 BATCH_FALLBACKS = Counter("rekindle_consumer_batch_fallbacks",
                           "Batches a handler could not record together and delivered one "
                           "message at a time", ["handler"])
+ASSIGNED = Gauge("rekindle_consumer_assigned_partitions",
+                 "Partitions this process's member of a consumer group owns now", ["handler"])
 BUILD = Info("rekindle_build", "The running Rekindle version")
 
 
@@ -70,6 +73,11 @@ def ats_delivered(status: str) -> None:
 def lost_race(handler: str) -> None:
     """A handler's effect lost a version race and is tried again on fresh state."""
     LOST_RACES.labels(handler=handler).inc()
+
+
+def assigned(handler: str, partitions: int) -> None:
+    """The group gave this process's `handler` member `partitions` partitions."""
+    ASSIGNED.labels(handler=handler).set(partitions)
 
 
 def batch_fell_back(handler: str) -> None:

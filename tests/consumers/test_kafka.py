@@ -15,9 +15,10 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from api.bootstrap import Runtime
+from consumers.ats_inbound import AtsInboundWorker
 from consumers.delivery import RetryPolicy
 from consumers.inprocess import InProcessWorker
-from consumers.kafka import ATS_TOPIC, EVENTS_TOPIC, AtsInboundWorker, KafkaWorker, ensure_topics
+from consumers.kafka import ATS_TOPIC, EVENTS_TOPIC, KafkaWorker, ensure_topics
 from consumers.relay import Relay
 from domain.actor import Actor
 from domain.settings import Settings

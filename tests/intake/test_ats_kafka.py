@@ -11,7 +11,8 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from api.bootstrap import Runtime
 from consumers.ats import AtsSender
-from consumers.kafka import AtsInboundWorker, ensure_topics
+from consumers.ats_inbound import AtsInboundWorker
+from consumers.kafka import ensure_topics
 from domain.opportunity import Opportunity
 from tests.intake.test_ats import ats_event, sent_opportunity
 from tests.waiting import wait_until
