@@ -12,8 +12,10 @@ import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
+from kafka.structs import OffsetAndMetadata
 from prometheus_client.parser import text_string_to_metric_families
 
 from api.bench.harness import free_port, wait_until
@@ -151,19 +153,54 @@ class Fleet:
         return sum(member.total(sample) for member in self.members)
 
 
-def skip_to_end(bootstrap: str, group: str, topic: str) -> None:
-    """Commits the group's offsets at the end of the topic, so its members start on what is
-    published from now on (a broker shared with earlier runs holds their messages)."""
+def _read_on(consumer: KafkaConsumer, quiet_s: float) -> list[Any]:
+    """Every record the consumer's assigned partitions give until none comes for `quiet_s`.
+    Read rather than asked for: Tansu answers ListOffsets with the last batch's base offset
+    plus one, not the end of the partition."""
+    records: list[Any] = []
+    last_new = time.monotonic()
+    while time.monotonic() - last_new < quiet_s:
+        batch = [r for rs in consumer.poll(200).values() for r in rs]
+        if batch:
+            records.extend(batch)
+            last_new = time.monotonic()
+    return records
+
+
+def _partitions(consumer: KafkaConsumer, topic: str) -> list[TopicPartition]:
+    return [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+
+
+def skip_to_end(bootstrap: str, group: str, topic: str, quiet_s: float = 1.0) -> None:
+    """Commits the group's offsets past everything on the topic now, so its members start on
+    what is published from here on (a broker shared with earlier runs holds their
+    messages, whose positions mean nothing in a new database)."""
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group,
-                             enable_auto_commit=False)
+                             enable_auto_commit=False, auto_offset_reset="earliest")
     try:
-        partitions = [TopicPartition(topic, p)
-                      for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        partitions = _partitions(consumer, topic)
         if not partitions:
             return
-        ends = consumer.end_offsets(partitions)
-        from kafka.structs import OffsetAndMetadata
+        consumer.assign(partitions)
+        ends: dict[TopicPartition, int] = {}
+        for record in _read_on(consumer, quiet_s):
+            ends[TopicPartition(record.topic, record.partition)] = record.offset + 1
+        if ends:
+            consumer.commit({tp: OffsetAndMetadata(end, None, -1) for tp, end in ends.items()})
+    finally:
+        consumer.close()
 
-        consumer.commit({tp: OffsetAndMetadata(ends[tp], None, -1) for tp in partitions})
+
+def parked(bootstrap: str, topic: str, event_ids: set[str], quiet_s: float = 1.0) -> int:
+    """How many records of the dead-letter `topic` carry one of these event ids."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    try:
+        partitions = _partitions(consumer, topic)
+        if not partitions:
+            return 0
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        return sum(1 for record in _read_on(consumer, quiet_s)
+                   if dict(record.headers or []).get("event_id", b"").decode() in event_ids)
     finally:
         consumer.close()
