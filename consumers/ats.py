@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import itertools
 import json
 import logging
 import random
@@ -31,6 +32,7 @@ from uuid import UUID, uuid5
 from eventsourcing.persistence import IntegrityError, Tracking
 
 from consumers import metrics
+from consumers.delivery import RetryPolicy, recorded_already
 from consumers.messages import Message
 from domain.actor import Actor
 from domain.errors import DomainError, NotFound, ValidationFailed
@@ -48,6 +50,7 @@ IDEMPOTENCY_NAMESPACE = UUID("0e6c4a7b-9f3d-4c2e-8a51-6b7d2f1e3c90")
 BACKOFF_BASE_S = 0.25
 BACKOFF_CAP_S = 10.0
 RETRYABLE_STATUSES = (408, 409, 425, 429)
+RACE_DEADLINE_S = 20.0
 
 
 class MalformedAtsMessage(ValueError):
@@ -191,7 +194,7 @@ def park_on_dlq(bootstrap: str, message: Message, error: str) -> None:
 
     producer = KafkaProducer(**producer_config(bootstrap))
     try:
-        producer.send(f"{EVENTS_TOPIC}.dlq", key=str(message.aggregate_id).encode(),
+        producer.send(f"{EVENTS_TOPIC}.dlq", key=str(message.key).encode(),
                       value=message.to_json(),
                       headers=[("error", error.encode()), ("handler", b"ats"),
                                ("event_id", str(message.event_id).encode())]).get(timeout=30)
@@ -229,15 +232,35 @@ class AtsSender:
                 outcome = {"error": error.message}
             except NotFound as error:
                 outcome = {"error": error.message}
-        try:
-            ats.record_outcome(message.aggregate_id, Actor.system(), tracking=tracking,
-                               **outcome)
-        except IntegrityError:
+        if not self._record(runtime, message, tracking, outcome):
             log.info("ATS outcome for %s was already recorded", message.aggregate_id)
             return
         metrics.ats_delivered("failed" if "error" in outcome else "delivered")
         if "error" in outcome and settings.kafka_bootstrap:
             park_on_dlq(settings.kafka_bootstrap, message, outcome["error"])
+
+    @staticmethod
+    def _record(runtime: Context, message: Message, tracking: Tracking,
+                outcome: dict[str, Any]) -> bool:
+        """Records the outcome with the tracking; False if it already was (another delivery).
+
+        The ATS has answered: an outcome that loses a race to a command on the opportunity
+        is recorded again on fresh state, never dropped, since the call is not repeated.
+        """
+        deadline = time.monotonic() + RACE_DEADLINE_S
+        for lost in itertools.count(1):
+            try:
+                runtime.rekindle.ats.record_outcome(message.aggregate_id, Actor.system(),
+                                                    tracking=tracking, **outcome)
+                return True
+            except IntegrityError:
+                if recorded_already(runtime, tracking.application_name, message.position):
+                    return False
+                if time.monotonic() >= deadline:
+                    raise
+                metrics.lost_race("ats")
+                time.sleep(RetryPolicy.race_delay(lost))
+        return False  # pragma: no cover - the loop only ends by returning or raising
 
     @staticmethod
     def _still_pending(store: EventStore, message: Message) -> bool:

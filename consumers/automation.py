@@ -4,6 +4,12 @@ Each integration message that maps to a trigger runs the enabled rules of that t
 every effect of the message and the handler's tracking commit in one transaction, so a
 redelivered message changes nothing. Effects carry their cause (rule id, event id, depth):
 a rule never reacts to its own effects, and chains stop at depth 3.
+
+A write conflict that the tracking does not explain is tried once more at once, skipping
+the rule runs already recorded (a run's id is derived from its rule and cause, so a run
+recorded under another tracking name, say another partition's before the topic's key
+changed, is never run twice); if that loses a race too, delivery tries again on fresh
+state (consumers/delivery.py).
 """
 
 from __future__ import annotations
@@ -16,8 +22,9 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, Tracking
 
+from consumers.delivery import recorded_already
 from consumers.messages import Message
-from domain.errors import NotFound, VersionConflict
+from domain.errors import NotFound
 from domain.opportunity import Opportunity
 from domain.rule_engine import CauseEvent, RuleEngine
 
@@ -36,7 +43,6 @@ TRIGGERS = {
     "ConsentGranted": "consent_granted",
     "FormSubmitted": "form_submitted",
 }
-ATTEMPTS = 3
 
 
 def trigger_of(message: Message) -> str | None:
@@ -55,8 +61,8 @@ def cause_of(message: Message, store: EventStore) -> CauseEvent:
     opportunity_id = form_id = None
     if message.aggregate_type == "Opportunity":
         opportunity_id = message.aggregate_id
-        candidate_id = message.data.get("candidate_id")
-        if candidate_id is None:
+        candidate_id = message.subject_id or message.data.get("candidate_id")
+        if candidate_id is None:  # a message from before subjects were in it
             try:
                 candidate_id = store.load(Opportunity, opportunity_id).candidate_id
             except NotFound:
@@ -89,17 +95,15 @@ class AutomationHandler:
         trigger = ruled_trigger(message, engine)
         if trigger is None:
             return
-        for _ in range(ATTEMPTS):
-            try:
-                engine.run([(trigger, cause_of(message, store))],
-                           Tracking(tracking_name, message.position))
+        steps = [(trigger, cause_of(message, store))]
+        tracking = Tracking(tracking_name, message.position)
+        try:
+            engine.run(steps, tracking)
+        except IntegrityError:
+            if recorded_already(runtime, tracking_name, message.position):
+                log.debug("automation: %s already handled", message.event_id)
                 return
-            except IntegrityError:
-                done = store.recorder.max_tracking_id(tracking_name)
-                if done is not None and done >= message.position:
-                    log.debug("automation: %s already handled", message.event_id)
-                    return
-        raise VersionConflict(f"rule effects for {message.event_id} kept losing races")
+            engine.run(steps, tracking, skip_recorded=True)
 
     def handle_together(self, messages: Sequence[Message], runtime: Context,
                         tracking_name: str) -> None:
@@ -108,4 +112,10 @@ class AutomationHandler:
         engine, store = runtime.rekindle.automation, runtime.rekindle.store
         steps = [(trigger, cause_of(m, store)) for m in messages
                  if (trigger := ruled_trigger(m, engine)) is not None]
-        engine.run(steps, Tracking(tracking_name, messages[-1].position))
+        tracking = Tracking(tracking_name, messages[-1].position)
+        try:
+            engine.run(steps, tracking)
+        except IntegrityError:
+            if recorded_already(runtime, tracking_name, messages[0].position):
+                raise  # another delivery recorded some of them: the caller drops those
+            engine.run(steps, tracking, skip_recorded=True)

@@ -21,6 +21,7 @@ from consumers.delivery import Abandoned, Progress, RetryPolicy, deliver, delive
 from consumers.handlers import Handler, batch_scope
 from consumers.messages import Message
 from consumers.parked import park
+from consumers.subjects import Subjects
 from projections.listen import Listener
 from projections.reading import preload_keys
 
@@ -67,9 +68,11 @@ class NotificationFollower:
         self._listener.close()
 
 
-def to_message(runtime: Context, notification: Notification) -> Message:
+def to_message(runtime: Context, notification: Notification,
+               subjects: Subjects | None = None) -> Message:
     event = runtime.rekindle.store.mapper.to_domain_event(notification)
-    return Message.from_event(event, notification.id)
+    return Message.from_event(event, notification.id,
+                              subjects.of(event) if subjects is not None else None)
 
 
 class DecodedMessages:
@@ -83,6 +86,7 @@ class DecodedMessages:
     def __init__(self, runtime: Context, size: int = 4 * BATCH) -> None:
         self.runtime = runtime
         self.size = size
+        self.subjects = Subjects(runtime.rekindle.store)
         self._messages: OrderedDict[int, Message] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -96,7 +100,7 @@ class DecodedMessages:
         with self._lock:
             found = self._messages.get(notification.id)
         if found is None:
-            found = to_message(self.runtime, notification)
+            found = to_message(self.runtime, notification, self.subjects)
             with self._lock:
                 self._messages[notification.id] = found
                 while len(self._messages) > self.size:
@@ -147,7 +151,8 @@ class InProcessWorker(Background):
         notifications = self.follower.next_batch(position)
         messages = self.messages.all(notifications)
         with batch_scope(self.handler, self.runtime):
-            deliver_together(self.handler, messages, self.runtime, progress)
+            deliver_together(self.handler, messages, self.runtime, progress, self.policy,
+                             self.stopping)
             for message in messages:
                 if self.stopping.is_set():
                     break

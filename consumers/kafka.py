@@ -5,22 +5,44 @@ Group id `rekindle.<handler>`; the handler's tracking name is per partition
 process recorder's single-row tracking monotonic and makes redelivery a no-op. A message
 the handler keeps failing on, or one that cannot be parsed, goes to `<topic>.dlq` with the
 reason in its headers, and the consumer moves on.
+
+Partitions are assigned by the sticky assignor: when a member joins or dies, only the
+partitions that must move do, and the others keep theirs (and their warm caches). The
+session timeout (REKINDLE_KAFKA_SESSION_TIMEOUT_S) is how soon a killed member's partitions
+go to the others; a member that stops cleanly leaves the group at once. A commit refused
+because the group rebalanced meanwhile is not an error: the effects are recorded with their
+tracking, so the partition's next owner skips what this member did.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import (
+    ConsumerRebalanceListener,
+    KafkaAdminClient,
+    KafkaConsumer,
+    KafkaProducer,
+    TopicPartition,
+)
 from kafka.admin import NewTopic
-from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.coordinator.assignors.sticky.sticky_assignor import StickyPartitionAssignor
+from kafka.errors import (
+    CommitFailedError,
+    IllegalGenerationError,
+    KafkaError,
+    RebalanceInProgressError,
+    TopicAlreadyExistsError,
+    UnknownMemberIdError,
+)
 from kafka.structs import OffsetAndMetadata
 
+from consumers import metrics
 from consumers.background import Background
 from consumers.delivery import (
-    OUTAGES,
     Abandoned,
     Progress,
     RetryPolicy,
@@ -43,6 +65,30 @@ NOTIFICATIONS_TOPIC = "rekindle.notifications"
 PARTITIONS = 4
 ATS_TOPIC = "ats.events"
 TOPICS = (EVENTS_TOPIC, f"{EVENTS_TOPIC}.dlq", NOTIFICATIONS_TOPIC, ATS_TOPIC, f"{ATS_TOPIC}.dlq")
+MAX_POLL_RECORDS = 100
+REBALANCED = (CommitFailedError, RebalanceInProgressError, IllegalGenerationError,
+              UnknownMemberIdError)
+"""A commit refused because the partition may have moved on to another member."""
+
+
+def consumer_config(runtime: Context, group: str, *,
+                    max_poll_records: int = MAX_POLL_RECORDS) -> dict[str, Any]:
+    """A consumer group member's settings: manual commits, the sticky assignor, and the
+    session and poll limits of the settings (heartbeats every sixth of the session)."""
+    settings = runtime.settings
+    session_ms = int(settings.kafka_session_timeout_s * 1000)
+    return {
+        "bootstrap_servers": settings.kafka_bootstrap,
+        "group_id": group,
+        "client_id": f"rekindle-{group.removeprefix('rekindle.')}",
+        "enable_auto_commit": False,
+        "auto_offset_reset": "earliest",
+        "partition_assignment_strategy": [StickyPartitionAssignor],
+        "session_timeout_ms": session_ms,
+        "heartbeat_interval_ms": max(100, session_ms // 6),
+        "max_poll_interval_ms": int(settings.kafka_max_poll_interval_s * 1000),
+        "max_poll_records": max_poll_records,
+    }
 
 
 def producer_config(bootstrap: str, delivery_timeout_ms: int = 10000) -> dict[str, Any]:
@@ -77,29 +123,38 @@ def ensure_topics(bootstrap: str, topics: tuple[str, ...] = TOPICS,
         admin.close()
 
 
+class Assignment(ConsumerRebalanceListener):
+    """Says which partitions the member owns whenever the group changes it (a log line and
+    `rekindle_consumer_assigned_partitions`): how a takeover after a kill is timed."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def on_partitions_revoked(self, revoked: Any) -> None:
+        metrics.assigned(self.name, 0)
+
+    def on_partitions_assigned(self, assigned: Any) -> None:
+        partitions = sorted(p.partition for p in assigned)
+        metrics.assigned(self.name, len(partitions))
+        log.info("consumer %s: assigned partitions %s", self.name, partitions)
+
+
 class KafkaWorker(Background):
     """Runs one handler as a member of its consumer group, in a thread, until stopped."""
 
     def __init__(self, runtime: Context, handler: Handler, *, topic: str = EVENTS_TOPIC,
-                 policy: RetryPolicy | None = None, session_timeout_ms: int = 6000,
-                 heartbeat_interval_ms: int = 1000, max_poll_interval_ms: int = 30000,
-                 max_poll_records: int = 100) -> None:
+                 policy: RetryPolicy | None = None,
+                 max_poll_records: int = MAX_POLL_RECORDS) -> None:
         self.runtime = runtime
         self.handler = handler
         self.topic = topic
         self.dlq_topic = f"{topic}.dlq"
-        self.policy = policy or RetryPolicy()
-        self.consumer_config = {
-            "bootstrap_servers": runtime.settings.kafka_bootstrap,
-            "group_id": f"rekindle.{handler.name}",
-            "client_id": f"rekindle-{handler.name}",
-            "enable_auto_commit": False,
-            "auto_offset_reset": "earliest",
-            "session_timeout_ms": session_timeout_ms,
-            "heartbeat_interval_ms": heartbeat_interval_ms,
-            "max_poll_interval_ms": max_poll_interval_ms,
-            "max_poll_records": max_poll_records,
-        }
+        self.consumer_config = consumer_config(runtime, f"rekindle.{handler.name}",
+                                               max_poll_records=max_poll_records)
+        policy = policy or RetryPolicy()
+        # A member retrying a lost race does not poll: stay well inside the poll interval.
+        self.policy = replace(policy, race_deadline_s=min(
+            policy.race_deadline_s, runtime.settings.kafka_max_poll_interval_s / 3))
         super().__init__(f"kafka-{handler.name}")
         self.consumer: KafkaConsumer | None = None
         self.producer: KafkaProducer | None = None
@@ -128,7 +183,7 @@ class KafkaWorker(Background):
         if self.consumer is None:
             ensure_topics(self.consumer_config["bootstrap_servers"])
             self.consumer = KafkaConsumer(**self.consumer_config)
-            self.consumer.subscribe([self.topic])
+            self.consumer.subscribe([self.topic], listener=Assignment(self.handler.name))
         batch = self.consumer.poll(timeout_ms=500)
         with batch_scope(self.handler, self.runtime):
             for partition, records in batch.items():
@@ -143,7 +198,7 @@ class KafkaWorker(Background):
         progress = Progress(self.runtime, self.tracking_name(partition.partition))
         read = self._read(records)
         deliver_together(self.handler, [m for m in read.values() if isinstance(m, Message)],
-                         self.runtime, progress)
+                         self.runtime, progress, self.policy, self.stopping)
         done: int | None = None
         try:
             for record in records:
@@ -153,8 +208,17 @@ class KafkaWorker(Background):
                 done = record.offset
         finally:
             if done is not None:
-                self.consumer.commit({partition: OffsetAndMetadata(done + 1, None, -1)})
+                self._commit(partition, done + 1)
         progress.record()
+
+    def _commit(self, partition: TopicPartition, offset: int) -> None:
+        try:
+            self.consumer.commit({partition: OffsetAndMetadata(offset, None, -1)})
+        except REBALANCED as error:
+            # The group moved on meanwhile; the next poll rejoins it. What was handled is
+            # tracked, so whoever owns the partition now skips it.
+            log.info("consumer %s: commit of %s@%d refused (%r); rejoining", self.handler.name,
+                     partition, offset, error)
 
     def _read(self, records: list[ConsumerRecord]) -> dict[int, Message | Exception]:
         """Each record's message, or why it cannot be read, by offset: read once."""
@@ -197,6 +261,7 @@ class KafkaWorker(Background):
                            headers=headers).get(timeout=30)
 
     def _close(self) -> None:
+        metrics.assigned(self.handler.name, 0)
         if self.producer is not None:
             close_producer(self.producer)
         if self.consumer is not None:
@@ -206,48 +271,3 @@ class KafkaWorker(Background):
 
     def assignment(self) -> set[TopicPartition]:
         return set(self.consumer.assignment()) if self.consumer is not None else set()
-
-
-class _Named:
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-
-class AtsInboundWorker(KafkaWorker):
-    """Consumes the ATS's own events from `ats.events` (group `rekindle.ats-inbound`).
-
-    The domain records each ATS event once by its event id, so redelivery is harmless; a
-    message that can never be handled goes straight to `ats.events.dlq`, others after the
-    retries.
-    """
-
-    def __init__(self, runtime: Context, *, policy: RetryPolicy | None = None,
-                 **consumer_options: Any) -> None:
-        super().__init__(runtime, _Named("ats-inbound"), topic=ATS_TOPIC,  # type: ignore[arg-type]
-                         policy=policy, **consumer_options)
-
-    def _read(self, records: list[ConsumerRecord]) -> dict[int, Message | Exception]:
-        return {}  # ATS events are not integration messages: handle_ats_message reads them
-
-    def _process(self, record: ConsumerRecord, progress: Progress,
-                 message: Message | Exception | None) -> None:
-        from consumers.ats import MalformedAtsMessage, handle_ats_message
-
-        for attempt in range(1, self.policy.attempts + 1):
-            try:
-                handle_ats_message(record.value, self.runtime)
-                return
-            except MalformedAtsMessage as error:
-                self._dead_letter(record, f"malformed: {error}")
-                return
-            except Exception as error:
-                log.warning("ats-inbound failed on %s[%d]@%d (attempt %d/%d): %r",
-                            record.topic, record.partition, record.offset, attempt,
-                            self.policy.attempts, error)
-                if attempt == self.policy.attempts:
-                    if isinstance(error, OUTAGES):
-                        raise
-                    self._dead_letter(record, repr(error))
-                    return
-            if self.stopping.wait(self.policy.delay(attempt)):
-                raise Abandoned(record.offset)

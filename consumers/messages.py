@@ -1,7 +1,8 @@
 """Integration messages: what leaves the event store for Kafka and for the workers.
 
 Ids and non-personal facts only: every `Personal` value is dropped, because Kafka topics
-cannot be edited and personal data must stay erasable.
+cannot be edited and personal data must stay erasable. `subject_id` is the candidate the
+event is about (consumers/subjects.py), and `key` what the relay keys it by on Kafka.
 """
 
 from __future__ import annotations
@@ -31,9 +32,16 @@ class Message:
     occurred_at: datetime
     actor: Actor
     data: dict[str, Any]
+    subject_id: UUID | None = None
+
+    @property
+    def key(self) -> UUID:
+        """The Kafka key: the candidate the event is about, else its own aggregate."""
+        return self.subject_id or self.aggregate_id
 
     @classmethod
-    def from_event(cls, domain_event: Any, position: int) -> Message:
+    def from_event(cls, domain_event: Any, position: int,
+                   subject_id: UUID | None = None) -> Message:
         aggregate_type = type(domain_event).__qualname__.split(".")[0]
         return cls(
             event_id=event_id(domain_event.originator_id, domain_event.originator_version),
@@ -46,6 +54,7 @@ class Message:
             actor=getattr(domain_event, "by", None) or Actor.system(),
             data={k: _plain(v) for k, v in vars(domain_event).items()
                   if k not in SKIPPED_FIELDS and not isinstance(v, Personal)},
+            subject_id=subject_id,
         )
 
     def to_json(self) -> bytes:
@@ -54,6 +63,7 @@ class Message:
             "position": self.position,
             "aggregate_type": self.aggregate_type,
             "aggregate_id": str(self.aggregate_id),
+            "subject_id": str(self.subject_id) if self.subject_id else None,
             "version": self.version,
             "type": self.type,
             "occurred_at": self.occurred_at.isoformat(),
@@ -85,6 +95,7 @@ class Message:
                         UUID(actor["cause_event_id"]) if actor.get("cause_event_id") else None,
                         int(actor.get("depth") or 0)),
             data=doc["data"],
+            subject_id=UUID(doc["subject_id"]) if doc.get("subject_id") else None,
         )
 
 

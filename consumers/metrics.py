@@ -20,6 +20,7 @@ from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     Counter,
+    Gauge,
     Info,
     disable_created_metrics,
     start_http_server,
@@ -38,6 +39,14 @@ MAILS = Counter("rekindle_mails", "Mails handed to the mail server, by kind and 
                 ["kind", "status"])
 ATS_DELIVERIES = Counter("rekindle_ats_deliveries",
                          "Applications sent to the ATS, by recorded outcome", ["status"])
+LOST_RACES = Counter("rekindle_consumer_lost_races",
+                     "Effects a handler recorded again on fresh state after losing a version race",
+                     ["handler"])
+BATCH_FALLBACKS = Counter("rekindle_consumer_batch_fallbacks",
+                          "Batches a handler could not record together and delivered one "
+                          "message at a time", ["handler"])
+ASSIGNED = Gauge("rekindle_consumer_assigned_partitions",
+                 "Partitions this process's member of a consumer group owns now", ["handler"])
 BUILD = Info("rekindle_build", "The running Rekindle version")
 
 
@@ -59,6 +68,21 @@ def mail_sent(kind: str, status: str) -> None:
 def ats_delivered(status: str) -> None:
     """One application's outcome was recorded: "delivered" or "failed"."""
     ATS_DELIVERIES.labels(status=status).inc()
+
+
+def lost_race(handler: str) -> None:
+    """A handler's effect lost a version race and is tried again on fresh state."""
+    LOST_RACES.labels(handler=handler).inc()
+
+
+def assigned(handler: str, partitions: int) -> None:
+    """The group gave this process's `handler` member `partitions` partitions."""
+    ASSIGNED.labels(handler=handler).set(partitions)
+
+
+def batch_fell_back(handler: str) -> None:
+    """A batch failed for a reason other than a lost race and goes one message at a time."""
+    BATCH_FALLBACKS.labels(handler=handler).inc()
 
 
 class _Everything(Collector):

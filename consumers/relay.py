@@ -1,7 +1,8 @@
 """The relay: the event store is the outbox, Kafka the mailbox.
 
 It follows the notification log and publishes each event as an integration message on
-`rekindle.events` (key = aggregate id, so one aggregate's events stay in order), and saves
+`rekindle.events` (key = the candidate the event is about, else the aggregate id: one
+candidate's events, and one aggregate's, stay in order on one partition), and saves
 its position in PostgreSQL only after the broker acknowledged the whole batch. With the
 broker down it retries with backoff while the API keeps recording; nothing is lost, and a
 crash between publishing and saving the position only causes duplicates, which consumers
@@ -21,6 +22,7 @@ from kafka import KafkaProducer
 from consumers.background import Background
 from consumers.inprocess import NotificationFollower, to_message
 from consumers.kafka import EVENTS_TOPIC, close_producer, ensure_topics, producer_config
+from consumers.subjects import Subjects
 from projections.reading import preload_keys
 from projections.schema import RELAY_LEADER_LOCKS
 
@@ -49,6 +51,7 @@ class Relay(Background):
         super().__init__(f"relay-{name}")
         self.follower = NotificationFollower(runtime, self.stopping, idle_wait_s, interval_s)
         self.producer: KafkaProducer | None = None
+        self.subjects = Subjects(runtime.rekindle.store)
 
     def position(self) -> int:
         """The last position the broker acknowledged (0 before the first)."""
@@ -120,9 +123,9 @@ class Relay(Background):
         futures = []
         preload_keys(self.runtime.rekindle.store, batch)
         for notification in batch:
-            message = to_message(self.runtime, notification)
+            message = to_message(self.runtime, notification, self.subjects)
             futures.append(producer.send(
-                self.topic, key=str(message.aggregate_id).encode(), value=message.to_json(),
+                self.topic, key=str(message.key).encode(), value=message.to_json(),
                 headers=[("event_id", str(message.event_id).encode()),
                          ("position", str(message.position).encode()),
                          ("type", message.type.encode())]))

@@ -23,11 +23,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NON_HANDLER_WORKERS = ("relay", "projections", "scheduler")
+ATS_INBOUND = "ats-inbound"  # consumers/ats_inbound.py NAME
+"""The consumer group of the ATS's own topic (`ats.events`); `ats` runs it too."""
 
 
 def worker_names() -> tuple[str, ...]:
-    """What `rekindle worker NAME` accepts: every handler runs as a process of its own."""
-    return (*NON_HANDLER_WORKERS, *(h.name for h in registered_handlers()), "all")
+    """What `rekindle worker NAME` accepts: every handler, and so every consumer group, runs
+    as a process of its own, and as several (consumers/kafka.py splits the partitions)."""
+    return (*NON_HANDLER_WORKERS, *(h.name for h in registered_handlers()), ATS_INBOUND, "all")
 
 
 class Worker(Protocol):
@@ -117,7 +120,8 @@ def start_in_process(runtime: Context, names: Sequence[str] | None = None, *,
 def start_kafka(runtime: Context, names: Sequence[str] | None = None, *, relay: bool = True,
                 scheduler: bool = True, policy: RetryPolicy | None = None) -> WorkerGroup:
     """The relay and one consumer group per handler (or those named), against Kafka."""
-    from consumers.kafka import AtsInboundWorker, KafkaWorker
+    from consumers.ats_inbound import AtsInboundWorker
+    from consumers.kafka import KafkaWorker
     from consumers.relay import Relay
 
     group = WorkerGroup()
@@ -149,6 +153,13 @@ def start_named(runtime: Context, name: str, skip: Sequence[str] = ()) -> Worker
         group.add(Relay(runtime).start())
     elif name == "scheduler":
         group.add(start_scheduler(runtime))
+    elif name == ATS_INBOUND:
+        if not kafka:
+            raise ValueError("ats-inbound consumes a Kafka topic: it needs REKINDLE_KAFKA_BOOTSTRAP"
+                             " (without Kafka, ATS events arrive at POST /v1/ats/events)")
+        from consumers.ats_inbound import AtsInboundWorker
+
+        group.add(AtsInboundWorker(runtime).start())
     elif name == "all":
         scheduler = "scheduler" not in skip
         group.add(start_kafka(runtime, scheduler=scheduler) if kafka

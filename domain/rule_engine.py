@@ -83,17 +83,20 @@ class RuleEngine:
     def rules_for(self, trigger: str) -> list[Rule]:
         return [r for r in self.lookups.rules() if r.enabled and r.trigger == trigger]
 
-    def run(self, steps: Sequence[tuple[str, CauseEvent]], tracking: Tracking) -> int | None:
+    def run(self, steps: Sequence[tuple[str, CauseEvent]], tracking: Tracking, *,
+            skip_recorded: bool = False) -> int | None:
         """Runs the rules for several events in their order, and records all their effects
         with the consumer's tracking (the last event's) in one transaction.
 
         The steps share one unit of work, so a later event sees the earlier ones' effects
-        exactly as if each had been recorded on its own.
+        exactly as if each had been recorded on its own. With `skip_recorded`, a rule whose
+        run for that cause is already stored is not run again (its effects were recorded
+        with it); it costs a read per run, so callers ask for it after a write conflict.
         """
         uow = UnitOfWork(self.store)
         try:
             for trigger, cause in steps:
-                self._step(trigger, cause, uow)
+                self._step(trigger, cause, uow, skip_recorded)
             if not uow.aggregates:
                 return None  # nothing to record; the worker records its position per batch
             return self.store.record(*uow.aggregates, tracking=tracking)
@@ -101,10 +104,14 @@ class RuleEngine:
             self.lookups.forget_batch()
             raise
 
-    def _step(self, trigger: str, cause: CauseEvent, uow: UnitOfWork) -> None:
+    def _step(self, trigger: str, cause: CauseEvent, uow: UnitOfWork,
+              skip_recorded: bool = False) -> None:
         if cause.actor.depth >= MAX_DEPTH:
             return
         rules = [r for r in self.rules_for(trigger) if r.id != cause.actor.rule_id]
+        if skip_recorded:
+            rules = [r for r in rules
+                     if not self.store.was_recorded(RuleRun.id_for(r.id, cause.event_id))]
         if rules:
             facts = self.facts_for(cause, uow)
             for rule in rules:

@@ -106,6 +106,15 @@ class Settings(BaseSettings):
     kafka_bootstrap: str | None = setting(
         "REKINDLE_KAFKA_BOOTSTRAP", None,
         "Kafka bootstrap servers; unset = workers run in-process inside `rekindle serve`")
+    kafka_session_timeout_s: float = setting(
+        "REKINDLE_KAFKA_SESSION_TIMEOUT_S", 6.0,
+        "how long a consumer group waits for a silent member (a killed process) before its "
+        "partitions go to the others; heartbeats go every sixth of it; Apache Kafka accepts "
+        "6 to 1800 by default (`group.min/max.session.timeout.ms`)", ge=1, le=1800)
+    kafka_max_poll_interval_s: float = setting(
+        "REKINDLE_KAFKA_MAX_POLL_INTERVAL_S", 60.0,
+        "longest a consumer may spend on one poll's records (at most 100) before the group "
+        "evicts it; also how long a rebalance waits for busy members to rejoin", ge=5)
     bootstrap_token: str | None = setting(
         "REKINDLE_BOOTSTRAP_TOKEN", None,
         "on start, if no user exists, creates a `super_admin` with this token", secret=True)
@@ -190,6 +199,11 @@ class Settings(BaseSettings):
         "seconds before a mail the server did not take is tried again, doubling after each "
         "try (at most an hour): with 8 tries, an outage of about two hours loses nothing",
         gt=0)
+    mail_lease_s: float = setting(
+        "REKINDLE_MAIL_LEASE_S", 120.0,
+        "seconds a mailer process holds the mails it takes: a mailer that dies holding some "
+        "leaves them to the others this long after; a round stops taking on at half of it",
+        ge=30)
     consent_text: str = setting(
         "REKINDLE_CONSENT_TEXT", DEFAULT_CONSENT_TEXT,
         "the consent text of requests sent by recruiters and rules, and of talent forms "

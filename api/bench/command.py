@@ -23,6 +23,11 @@ GOALS = {
     ("rebuild", "events_per_s"): (">=", 5000.0),
     ("import", "rows_per_s"): (">=", 2000.0),
     ("import", "peak_rss_mb"): ("<=", 400.0),
+    ("kafka_lag", "p99_ms"): ("<=", 250.0),
+    ("kafka_scale", "ratio"): (">=", 1.5),
+    ("kafka_scale", "takeover_s"): ("<=", 10.0),
+    ("kafka_scale", "lost"): ("<=", 0),
+    ("kafka_scale", "doubled"): ("<=", 0),
 }
 """The goals each figure is held to; the JSON's `goals` says for each whether this run met it."""
 
@@ -68,19 +73,21 @@ def run_all(quick: bool) -> dict[str, Any]:
         finally:
             store.close()
         results["import"] = _guarded("import", lambda: measures.import_rows(env, sizes))
-        results["kafka_lag"] = _kafka(env, sizes)
+        results["kafka_lag"] = _kafka(env, sizes, "kafka_lag")
+        results["kafka_scale"] = _kafka(env, sizes, "kafka_scale")
     finally:
         env.stop()
     results["goals"] = _verdicts(results)
     return results
 
 
-def _kafka(env: BenchEnv, sizes: Sizes) -> dict[str, Any]:
+def _kafka(env: BenchEnv, sizes: Sizes, figure: str) -> dict[str, Any]:
     if not os.environ.get("REKINDLE_KAFKA_BOOTSTRAP"):
         return {"skipped": "REKINDLE_KAFKA_BOOTSTRAP not set"}
-    from api.bench import measures
+    from api.bench import measures, scale
 
-    return _guarded("kafka_lag", lambda: measures.kafka_lag(env, sizes))
+    measure = {"kafka_lag": measures.kafka_lag, "kafka_scale": scale.kafka_scale}[figure]
+    return _guarded(figure, lambda: measure(env, sizes))
 
 
 def _verdicts(results: dict[str, Any]) -> dict[str, Any]:

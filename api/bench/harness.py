@@ -35,14 +35,16 @@ class Sizes:
     history_samples: int
     import_rows: int
     kafka_seconds: float
+    scale_triggers: int
 
     @classmethod
     def for_run(cls, quick: bool) -> Sizes:
         if quick:
             return cls(api_seconds=3.0, backlog_events=5_000, history_events=1_000,
-                       history_samples=20, import_rows=2_000, kafka_seconds=3.0)
+                       history_samples=20, import_rows=2_000, kafka_seconds=3.0, scale_triggers=300)
         return cls(api_seconds=15.0, backlog_events=200_000, history_events=1_000,
-                   history_samples=200, import_rows=100_000, kafka_seconds=15.0)
+                   history_samples=200, import_rows=100_000, kafka_seconds=15.0,
+                   scale_triggers=2_000)
 
 
 @dataclass

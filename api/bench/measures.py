@@ -305,6 +305,11 @@ def kafka_lag(env: BenchEnv, sizes: Sizes) -> dict[str, Any]:
         app = runtime.rekindle
         app.rules.create("bench: tag every new candidate", "candidate_created", by, filter=[],
                         actions=[{"type": "add_tag", "tag": LAG_TAG}])
+        from api.bench.fleet import skip_to_end
+        from consumers.kafka import EVENTS_TOPIC, ensure_topics
+
+        ensure_topics(settings.kafka_bootstrap or "")  # a broker shared with earlier runs:
+        skip_to_end(settings.kafka_bootstrap or "", "rekindle.automation", EVENTS_TOPIC)
         logs = {name: env.root / f"worker-{name}.log" for name in ("relay", "automation")}
         workers = [spawn(settings, log, ["worker", name]) for name, log in logs.items()]
         try:

@@ -86,16 +86,18 @@ class Server:
 
 
 def spawn(settings: Settings, log_path: Path, args: list[str],
-          module: str = "api.cli") -> subprocess.Popen[bytes]:
-    """`python -m MODULE ARGS` on the settings' database, its output in `log_path`."""
-    env = {**os.environ, "REKINDLE_KAFKA_BOOTSTRAP": settings.kafka_bootstrap or "",
+          module: str = "api.cli", env: dict[str, str] | None = None
+          ) -> subprocess.Popen[bytes]:
+    """`python -m MODULE ARGS` on the settings' database, its output in `log_path`, with
+    `env` on top of what the settings give."""
+    full = {**os.environ, "REKINDLE_KAFKA_BOOTSTRAP": settings.kafka_bootstrap or "",
            "REKINDLE_DATABASE_URL": settings.database_url or "",
            "REKINDLE_DATA_DIR": str(settings.data_dir),
            "REKINDLE_BOOTSTRAP_TOKEN": settings.bootstrap_token or "",
-           "REKINDLE_LOG_LEVEL": "WARNING"}
+           "REKINDLE_LOG_LEVEL": "WARNING"} | (env or {})
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    with log_path.open("wb") as log:
-        return subprocess.Popen([sys.executable, "-m", module, *args], env=env, stdout=log,
+    with log_path.open("ab") as log:
+        return subprocess.Popen([sys.executable, "-m", module, *args], env=full, stdout=log,
                                 stderr=subprocess.STDOUT)
 
 

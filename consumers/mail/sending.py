@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -44,8 +45,7 @@ log = logging.getLogger(__name__)
 PATHS = {"consent": "consent", "confirm": "confirm", "follow_up": "follow-up",
          "unsubscribe": "unsubscribe"}
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
-LEASE = timedelta(minutes=2)
-ROUND = 20  # mails taken per round: a lease is short, a round must finish well within it
+ROUND = 20  # mails taken per round, under one lease (REKINDLE_MAIL_LEASE_S)
 SMTP_TIMEOUT_S = 10.0
 
 
@@ -73,6 +73,7 @@ class Sender:
         self.transport = transport or transport_for(runtime.settings)
         self._signer: LinkSigner | None = None
         self.woken = threading.Event()
+        self.clock = time.monotonic
 
     def wake(self) -> None:
         self.woken.set()
@@ -92,8 +93,16 @@ class Sender:
     def run_once(self, now: datetime | None = None) -> int:
         """One round: the due mails taken and tried; returns how many were tried."""
         pool = self.runtime.database.pool
-        taken = mail_queue.take(pool, now or datetime.now(UTC), ROUND, LEASE)
+        lease = self.settings.mail_lease_s
+        taken = mail_queue.take(pool, now or datetime.now(UTC), ROUND, timedelta(seconds=lease))
+        started = self.clock()
         for index, mail_id in enumerate(taken):
+            if self.clock() - started > lease / 2:
+                # a slow server: hand the rest back while the lease still holds, so no other
+                # sender takes a mail this one is about to try
+                for rest in taken[index:]:
+                    mail_queue.release(pool, rest)
+                return index
             try:
                 reachable = self.try_one(mail_id)
             except Exception:

@@ -83,11 +83,9 @@ def main() -> None:
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     runtime = Runtime().start(projections=False, workers=False)
-    session_ms = int(os.environ.get("TAGGER_SESSION_TIMEOUT_MS", "6000"))
     kind = TagTogether if os.environ.get("TAGGER_TOGETHER") else TagOnCreate
     worker = KafkaWorker(runtime, kind(float(os.environ.get("TAGGER_DELAY_S", "0"))),
-                         max_poll_records=10, session_timeout_ms=session_ms,
-                         heartbeat_interval_ms=min(1000, session_ms // 3)).start()
+                         max_poll_records=10).start()
     stopping.wait()
     worker.stop()
     worker.join(10)

@@ -15,9 +15,10 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from api.bootstrap import Runtime
+from consumers.ats_inbound import AtsInboundWorker
 from consumers.delivery import RetryPolicy
 from consumers.inprocess import InProcessWorker
-from consumers.kafka import ATS_TOPIC, EVENTS_TOPIC, AtsInboundWorker, KafkaWorker, ensure_topics
+from consumers.kafka import ATS_TOPIC, EVENTS_TOPIC, KafkaWorker, ensure_topics
 from consumers.parked import list_parked, replay
 from consumers.relay import Relay
 from domain.actor import Actor
@@ -124,7 +125,7 @@ def consumer_process(runtime: Runtime, together: bool) -> subprocess.Popen[bytes
     env = {**os.environ, "REKINDLE_DATABASE_URL": runtime.settings.database_url,
            "REKINDLE_KAFKA_BOOTSTRAP": runtime.settings.kafka_bootstrap,
            "REKINDLE_DATA_DIR": str(runtime.settings.data_dir), "TAGGER_DELAY_S": "0.05",
-           "TAGGER_SESSION_TIMEOUT_MS": "2000", "TAGGER_TOGETHER": "1" if together else ""}
+           "REKINDLE_KAFKA_SESSION_TIMEOUT_S": "2", "TAGGER_TOGETHER": "1" if together else ""}
     return subprocess.Popen([sys.executable, "-m", "tests.consumers.effects"], cwd=ROOT, env=env)
 
 

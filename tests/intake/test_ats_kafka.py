@@ -4,6 +4,7 @@ malformed ones parked on `ats.events.dlq`, and a finally failed send parked on t
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -11,7 +12,8 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from api.bootstrap import Runtime
 from consumers.ats import AtsSender
-from consumers.kafka import AtsInboundWorker, ensure_topics
+from consumers.ats_inbound import AtsInboundWorker
+from consumers.kafka import ensure_topics
 from domain.opportunity import Opportunity
 from tests.intake.test_ats import ats_event, sent_opportunity
 from tests.waiting import wait_until
@@ -72,3 +74,33 @@ def test_final_send_failure_is_recorded_and_parked(kafka_runtime, kafka_broker, 
     [parked] = read_topic(kafka_broker.bootstrap, "rekindle.events.dlq", 1)
     assert json.loads(parked.value)["event_id"] == str(message.event_id)
     assert dict(parked.headers)["error"] == b"HTTP 503 after 3 attempts"
+
+
+def test_two_ats_workers_deliver_each_application_once(kafka_runtime, fake_ats, api):
+    """Two members of `rekindle.ats` handling the same send at once, as they may while a
+    partition changes hands: one application in the ATS, one outcome recorded."""
+    _, message = sent_opportunity(api)
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def member() -> None:
+        try:
+            start.wait(5)
+            AtsSender().handle(message, kafka_runtime, "ats:p0")
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=member) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert errors == []
+    assert len(fake_ats.applications) == 1
+    assert len({r["idempotency_key"] for r in fake_ats.requests}) == 1
+    app = kafka_runtime.rekindle
+    outcomes = [n for n in app.store.recorder.select_notifications(start=1, limit=1000)
+                if n.topic.endswith("ATSApplicationCreated")]
+    assert len(outcomes) == 1
+    assert app.store.load(Opportunity, message.aggregate_id).ats["status"] == "sent"

@@ -7,10 +7,14 @@ import time
 from collections import Counter
 from typing import Any
 
+from api.bootstrap import Runtime
 from consumers.mailer import MailerHandler
+from domain.actor import Actor
+from domain.settings import Settings
 from tests.api.conftest import unique_email
 from tests.gdpr.conftest import messages
 from tests.reach.conftest import Reach
+from tests.smtp_fixture import SmtpServer
 from tests.waiting import wait_until
 
 
@@ -88,3 +92,31 @@ def test_after_the_last_attempt_the_mail_is_failed(make_reach: Any) -> None:
     reach.smtp.start()
     time.sleep(1.0)  # the sender still runs: a failed mail is not tried again
     assert reach.smtp.received == []
+
+
+def test_a_slow_round_hands_back_what_it_has_not_tried_while_its_lease_holds(
+        settings: Settings, smtp_server: SmtpServer) -> None:
+    runtime = Runtime(settings.replace(smtp_url=smtp_server.url(), mail_lease_s=30,
+                                       public_url="https://talent.example.com"))
+    runtime.start(projections=False, workers=False)
+    try:
+        system = Actor.system()
+        for n in range(3):
+            made = runtime.rekindle.candidates.create(f"Slow {n}", [unique_email("slow")],
+                                                      system)
+            runtime.rekindle.consent.request(made.id, system)
+        handler = MailerHandler()
+        for _ in ("the causes: MailQueued recorded", "MailQueued: the queue"):
+            for message in messages(runtime):
+                if handler.wants(message):
+                    handler.handle(message, runtime, "mailer")
+        slow = handler.sender(runtime)
+        ticks = iter([0.0, 0.0, 16.0])  # the first mail took 16 s: past half the lease
+        slow.clock = lambda: next(ticks, 16.0)
+        assert slow.run_once() == 1
+        assert len(smtp_server.wait_for(1)) == 1
+        # the two it handed back are due again at once, for any sender
+        assert handler.sender(runtime).run_once() == 2
+        assert len(smtp_server.wait_for(3)) == 3
+    finally:
+        runtime.stop()
