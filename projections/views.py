@@ -15,6 +15,18 @@ from psycopg import Cursor
 from psycopg.types.json import Jsonb
 
 from domain.personal import ERASED
+from projections import opportunity_files, postings_users
+from projections.opportunity_files import OpportunityFileRows
+from projections.postings_users import PostingAndUserRows, personal_data
+from projections.profile_sql import (
+    NEW_EMAILS,
+    NEW_NAME,
+    REFRESH_OPPORTUNITY_COLUMNS_SQL,
+    array_sql,
+    changed,
+    opportunity_sql,
+    search_sql,
+)
 from projections.readview import ReadProjection, ReadView, rows
 
 TABLES_SQL = (
@@ -55,105 +67,22 @@ TABLES_SQL = (
     "CREATE INDEX IF NOT EXISTS opportunities_candidate ON read.opportunities (candidate_id)",
     "CREATE INDEX IF NOT EXISTS opportunities_created ON read.opportunities (created_at, id)",
     "CREATE INDEX IF NOT EXISTS opportunities_posting ON read.opportunities (posting_id, stage)",
-    """CREATE TABLE IF NOT EXISTS read.opportunity_files (
-        id uuid PRIMARY KEY, opportunity_id uuid NOT NULL, candidate_id uuid NOT NULL,
-        name text, secret boolean NOT NULL, kind text NOT NULL, sha256 text NOT NULL,
-        size bigint NOT NULL, content_type text, copied_from_file_id uuid,
-        attached_at timestamptz NOT NULL)""",
-    "CREATE INDEX IF NOT EXISTS files_opportunity ON read.opportunity_files (opportunity_id)",
-    """CREATE TABLE IF NOT EXISTS read.postings (
-        id uuid PRIMARY KEY, title text NOT NULL, team text, location text, state text NOT NULL,
-        hiring_team uuid[] NOT NULL DEFAULT '{}', version bigint NOT NULL DEFAULT 1,
-        created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL)""",
-    "CREATE INDEX IF NOT EXISTS postings_created ON read.postings (created_at, id)",
-    """CREATE TABLE IF NOT EXISTS read.users (
-        id uuid PRIMARY KEY, name text, email text, role text NOT NULL,
-        version bigint NOT NULL DEFAULT 1, created_at timestamptz NOT NULL)""",
-    "CREATE INDEX IF NOT EXISTS users_created ON read.users (created_at, id)",
+    *opportunity_files.TABLES_SQL,
+    *postings_users.TABLES_SQL,
     """CREATE OR REPLACE VIEW read.posting_pipeline AS
         SELECT posting_id, stage, count(*) AS opportunities FROM read.opportunities
         WHERE posting_id IS NOT NULL AND archived_at IS NULL GROUP BY posting_id, stage""",
 )
 
 
-REFRESH_OPPORTUNITY_COLUMNS_SQL = (
-    "UPDATE read.candidates c SET opportunity_tags = a.tags, "
-    "opportunity_sources = a.sources, archive_reasons = a.reasons, stages = a.stages, "
-    "posting_ids = a.postings FROM ("
-    "  SELECT DISTINCT candidate_id FROM read.opportunities WHERE id = ANY(%s)) AS k"
-    " CROSS JOIN LATERAL ("
-    "  SELECT"
-    "   coalesce(array_agg(DISTINCT t) FILTER (WHERE t IS NOT NULL), '{}') AS tags,"
-    "   coalesce(array_agg(DISTINCT s) FILTER (WHERE s IS NOT NULL), '{}') AS sources,"
-    "   coalesce(array_agg(DISTINCT archive_reason)"
-    "     FILTER (WHERE archive_reason IS NOT NULL), '{}') AS reasons,"
-    "   coalesce(array_agg(DISTINCT stage), '{}') AS stages,"
-    "   coalesce(array_agg(DISTINCT posting_id) FILTER (WHERE posting_id IS NOT NULL),"
-    "     '{}') AS postings"
-    "  FROM read.opportunities o"
-    "  LEFT JOIN LATERAL unnest(CASE WHEN o.tags = '{}' THEN ARRAY[NULL] ELSE o.tags END)"
-    "    AS t ON true"
-    "  LEFT JOIN LATERAL unnest(CASE WHEN o.sources = '{}' THEN ARRAY[NULL] "
-    "    ELSE o.sources END) AS s ON true"
-    "  WHERE o.candidate_id = k.candidate_id) AS a WHERE c.id = k.candidate_id")
-"""A candidate's columns summing up its opportunities, redone for the candidates of the
-touched opportunities (the only parameter: their ids). LATERAL makes each candidate's
-opportunities come by index: a join on a subquery was planned as a scan of them all."""
-
-
 class ProfilesView(ReadView):
     tables_sql = TABLES_SQL
-    tables = ("candidates", "opportunities", "opportunity_files", "postings", "users")
+    tables = ("candidates", "opportunities", *opportunity_files.TABLES, *postings_users.TABLES)
     views = ("posting_pipeline",)
     schema_version = 2  # each aggregate's version (ETag); opportunities listed by creation
 
 
-def _data(personal: Any) -> dict[str, Any] | None:
-    return None if personal is None else personal.data
-
-
-def _search_sql(name: str, emails: str) -> str:
-    """The search vector: the name, then each address, its local part split into words at
-    '.', '_' and '-', and its domain (lower case)."""
-    return (f"to_tsvector('simple', concat_ws(' ', coalesce({name}, ''), (SELECT string_agg("
-            "lower(a) || ' ' || translate(split_part(lower(a), '@', 1), '._-', '   ') || ' ' "
-            "|| CASE WHEN strpos(a, '@') > 0 THEN substr(lower(a), strpos(a, '@') + 1) "
-            f"ELSE '' END, ' ' ORDER BY n) FROM unnest({emails}) WITH ORDINALITY AS u(a, n))))")
-
-
-def _text_array(json: str) -> str:
-    return f"ARRAY(SELECT x FROM jsonb_array_elements_text({json}) WITH ORDINALITY AS j(x, n) " \
-        "ORDER BY n)"
-
-
-def _changed(key: str, array: bool = False) -> str:
-    """A ProfileUpdated column: the new value if the update carries the key, else the old."""
-    new = _text_array(f"r.data->'{key}'") if array else f"r.data->>'{key}'"
-    return f"CASE WHEN r.data ? '{key}' THEN {new} ELSE c.{key} END"
-
-
-_NEW_NAME = _changed("name")
-_NEW_EMAILS = _changed("emails", array=True)
-
-
-def _array_sql(column: str, kind: str, add: bool) -> tuple[str, ...]:
-    """Adds (once) or removes one value of a candidate's array column."""
-    source = rows(f"id uuid, value {kind}, at timestamptz")
-    if add:
-        return (f"UPDATE read.candidates c SET {column} = c.{column} || r.value, "
-                f"updated_at = r.at FROM {source} "
-                f"WHERE c.id = r.id AND NOT (r.value = ANY(c.{column}))",)
-    return (f"UPDATE read.candidates c SET {column} = array_remove(c.{column}, r.value), "
-            f"updated_at = r.at FROM {source} WHERE c.id = r.id",)
-
-
-def _opportunity_sql(sets: str, columns: str = "") -> tuple[str, ...]:
-    source = rows("id uuid, at timestamptz" + (", " + columns if columns else ""))
-    return (f"UPDATE read.opportunities o SET {sets}, updated_at = r.at FROM {source} "
-            "WHERE o.id = r.id",)
-
-
-class ProfilesProjection(ReadProjection):
+class ProfilesProjection(OpportunityFileRows, PostingAndUserRows, ReadProjection):
     """Candidate profiles with their opportunities, files, postings and users."""
 
     name = "profiles"
@@ -166,26 +95,26 @@ class ProfilesProjection(ReadProjection):
             "INSERT INTO read.candidates (id, name, emails, phones, location, headline, links, "
             "tags, sources, origin, search, created_at, created_by, updated_at) "
             "SELECT r.id, r.name, r.emails, r.phones, r.location, r.headline, r.links, r.tags, "
-            "r.sources, r.origin, " + _search_sql("r.name", "r.emails") + ", r.at, r.by_user, "
+            "r.sources, r.origin, " + search_sql("r.name", "r.emails") + ", r.at, r.by_user, "
             "r.at FROM "
             + rows("id uuid, name text, emails text[], phones text[], location text, "
                    "headline text, links text[], tags text[], sources text[], origin text, "
                    "at timestamptz, by_user uuid")
             + " ON CONFLICT (id) DO NOTHING",),
         "ProfileUpdated": (
-            f"UPDATE read.candidates c SET name = {_NEW_NAME}, emails = {_NEW_EMAILS}, "
-            f"phones = {_changed('phones', array=True)}, location = {_changed('location')}, "
-            f"headline = {_changed('headline')}, links = {_changed('links', array=True)}, "
+            f"UPDATE read.candidates c SET name = {NEW_NAME}, emails = {NEW_EMAILS}, "
+            f"phones = {changed('phones', array=True)}, location = {changed('location')}, "
+            f"headline = {changed('headline')}, links = {changed('links', array=True)}, "
             "tags = coalesce(r.tags, c.tags), sources = coalesce(r.sources, c.sources), "
             "search = CASE WHEN r.data ?| array['name', 'emails'] THEN "
-            f"{_search_sql(_NEW_NAME, _NEW_EMAILS)} ELSE c.search END, updated_at = r.at FROM "
+            f"{search_sql(NEW_NAME, NEW_EMAILS)} ELSE c.search END, updated_at = r.at FROM "
             + rows("id uuid, data jsonb, tags text[], sources text[], at timestamptz")
             + " WHERE c.id = r.id",),
-        "CandidateTagged": _array_sql("tags", "text", True),
-        "CandidateUntagged": _array_sql("tags", "text", False),
-        "SourceAdded": _array_sql("sources", "text", True),
-        "AddedToPool": _array_sql("pools", "uuid", True),
-        "RemovedFromPool": _array_sql("pools", "uuid", False),
+        "CandidateTagged": array_sql("tags", "text", True),
+        "CandidateUntagged": array_sql("tags", "text", False),
+        "SourceAdded": array_sql("sources", "text", True),
+        "AddedToPool": array_sql("pools", "uuid", True),
+        "RemovedFromPool": array_sql("pools", "uuid", False),
         "OpportunityCreated": (
             "INSERT INTO read.opportunities (id, candidate_id, posting_id, owner_id, stage, "
             "origin, sources, tags, created_at, created_by, updated_at) "
@@ -205,7 +134,7 @@ class ProfilesProjection(ReadProjection):
             "size bigint, content_type text, copied_from_file_id uuid) "
             "ON CONFLICT (id) DO NOTHING",
             # the copied sources and tags the opportunity lacks are appended in their order
-            *_opportunity_sql(
+            *opportunity_sql(
                 "sources = o.sources || ARRAY(SELECT x FROM unnest(r.sources) WITH ORDINALITY "
                 "AS u(x, n) WHERE x <> ALL(o.sources) ORDER BY n), "
                 "tags = o.tags || ARRAY(SELECT x FROM unnest(r.tags) WITH ORDINALITY "
@@ -219,24 +148,24 @@ class ProfilesProjection(ReadProjection):
                 "sources text[], tags text[], copied_from_id uuid, categories text[], "
                 "origin text, referral boolean, referrer_id uuid, relationship text, "
                 "notes text")),
-        "OpportunityArchived": _opportunity_sql(
+        "OpportunityArchived": opportunity_sql(
             "archive_reason = r.reason, archived_at = r.archived_at, archived_by = r.by_user",
             "reason text, archived_at timestamptz, by_user uuid"),
-        "OpportunityUnarchived": _opportunity_sql(
+        "OpportunityUnarchived": opportunity_sql(
             "archive_reason = NULL, archived_at = NULL, archived_by = NULL"),
-        "ConvertedToPosting": _opportunity_sql("posting_id = r.posting_id", "posting_id uuid"),
-        "StageChanged": _opportunity_sql("stage = r.stage", "stage text"),
-        "OwnerChanged": _opportunity_sql("owner_id = r.owner_id", "owner_id uuid"),
-        "TagAdded": _opportunity_sql(
+        "ConvertedToPosting": opportunity_sql("posting_id = r.posting_id", "posting_id uuid"),
+        "StageChanged": opportunity_sql("stage = r.stage", "stage text"),
+        "OwnerChanged": opportunity_sql("owner_id = r.owner_id", "owner_id uuid"),
+        "TagAdded": opportunity_sql(
             "tags = CASE WHEN r.tag = ANY(o.tags) THEN o.tags ELSE o.tags || r.tag END",
             "tag text"),
-        "TagRemoved": _opportunity_sql("tags = array_remove(o.tags, r.tag)", "tag text"),
+        "TagRemoved": opportunity_sql("tags = array_remove(o.tags, r.tag)", "tag text"),
     }
 
     # --- candidates ---------------------------------------------------------------------------
 
     def row_CandidateCreated(self, e: Any, touched: set[Any]) -> dict[str, Any]:
-        data = _data(e.personal) or {}
+        data = personal_data(e.personal) or {}
         emails = list(data.get("emails", []))
         return {"id": e.originator_id, "name": data.get("name"), "emails": emails,
                 "phones": list(data.get("phones", [])), "location": data.get("location"),
@@ -246,7 +175,7 @@ class ProfilesProjection(ReadProjection):
 
     def row_ProfileUpdated(self, e: Any, touched: set[Any]) -> dict[str, Any]:
         tags, sources = e.tags, e.sources
-        return {"id": e.originator_id, "data": _data(e.personal) or {},
+        return {"id": e.originator_id, "data": personal_data(e.personal) or {},
                 "tags": None if tags is None else list(tags),
                 "sources": None if sources is None else list(sources), "at": e.timestamp}
 
@@ -329,7 +258,7 @@ class ProfilesProjection(ReadProjection):
             tags=list(e.tags), by_user=e.by.user_id)
 
     def row_InfoCopied(self, e: Any, touched: set[Any]) -> dict[str, Any]:
-        data = _data(e.personal)
+        data = personal_data(e.personal)
         names = (data or {}).get("file_names", {})
         files = [{**meta, "name": names.get(meta["id"].hex) if data is not None else ERASED}
                  for meta in e.files]
@@ -363,24 +292,8 @@ class ProfilesProjection(ReadProjection):
     def row_TagRemoved(self, e: Any, touched: set[Any]) -> dict[str, Any]:
         return self._opportunity_row(e, touched, tag=e.tag)
 
-    def on_FileAttached(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
-        data = _data(e.personal)
-        meta = e.file
-        cur.execute(
-            "INSERT INTO read.opportunity_files (id, opportunity_id, candidate_id, name, secret, "
-            "kind, sha256, size, content_type, copied_from_file_id, attached_at) VALUES "
-            "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING",
-            (meta["id"], e.originator_id, e.personal.subject_id,
-             ERASED if data is None else data.get("name"), meta["secret"], meta["kind"],
-             meta["sha256"], meta["size"], meta.get("content_type"),
-             meta.get("copied_from_file_id"), e.timestamp))
-
-    def on_FileRemoved(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
-        cur.execute("DELETE FROM read.opportunity_files WHERE id = %s AND opportunity_id = %s",
-                    (e.file_id, e.originator_id))
-
     def on_ReferralRecorded(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
-        data = _data(e.personal) or {}
+        data = personal_data(e.personal) or {}
         self._touch(cur, e, touched,
                     "referrer_id = %s, referral_relationship = %s, referral_notes = %s",
                     (e.referrer_id, data.get("relationship"), data.get("notes")))
@@ -402,29 +315,3 @@ class ProfilesProjection(ReadProjection):
         if not touched:
             return
         cur.execute(REFRESH_OPPORTUNITY_COLUMNS_SQL, (list(touched),))
-
-    # --- postings and users -------------------------------------------------------------------
-
-    def on_PostingCreated(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
-        cur.execute("INSERT INTO read.postings (id, title, team, location, state, hiring_team, "
-                    "created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
-                    "ON CONFLICT (id) DO NOTHING",
-                    (e.originator_id, e.title, e.team, e.location, e.state, list(e.hiring_team),
-                     e.timestamp, e.timestamp))
-
-    def on_PostingStateChanged(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
-        cur.execute("UPDATE read.postings SET state = %s, updated_at = %s WHERE id = %s",
-                    (e.state, e.timestamp, e.originator_id))
-
-    def on_HiringTeamChanged(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
-        cur.execute("UPDATE read.postings SET hiring_team = %s, updated_at = %s WHERE id = %s",
-                    (list(e.hiring_team), e.timestamp, e.originator_id))
-
-    def on_UserCreated(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
-        data = _data(e.personal) or {}
-        cur.execute("INSERT INTO read.users (id, name, email, role, created_at) VALUES "
-                    "(%s, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING",
-                    (e.originator_id, data.get("name"), data.get("email"), e.role, e.timestamp))
-
-    def on_RoleChanged(self, cur: Cursor[Any], e: Any, touched: set[Any]) -> None:
-        cur.execute("UPDATE read.users SET role = %s WHERE id = %s", (e.role, e.originator_id))

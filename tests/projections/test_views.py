@@ -186,7 +186,7 @@ def test_refreshing_a_candidates_opportunity_columns_reads_only_its_opportunitie
     """The per-batch refresh once joined a subquery, which on fresh tables (a rebuild, before
     autovacuum analyzes them) was planned as a scan and on-disk sort of every opportunity:
     catch-up slowed down as the table grew."""
-    from projections.views import REFRESH_OPPORTUNITY_COLUMNS_SQL
+    from projections.profile_sql import REFRESH_OPPORTUNITY_COLUMNS_SQL
 
     with service.database.pool.connection() as conn:
         conn.execute("INSERT INTO read.candidates (id, created_at, updated_at) "
