@@ -84,9 +84,9 @@ def run_all(quick: bool) -> dict[str, Any]:
 def _kafka(env: BenchEnv, sizes: Sizes, figure: str) -> dict[str, Any]:
     if not os.environ.get("REKINDLE_KAFKA_BOOTSTRAP"):
         return {"skipped": "REKINDLE_KAFKA_BOOTSTRAP not set"}
-    from api.bench import measures, scale
+    from api.bench import lag, scale
 
-    measure = {"kafka_lag": measures.kafka_lag, "kafka_scale": scale.kafka_scale}[figure]
+    measure = {"kafka_lag": lag.kafka_lag, "kafka_scale": scale.kafka_scale}[figure]
     return _guarded(figure, lambda: measure(env, sizes))
 
 
