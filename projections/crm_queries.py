@@ -1,7 +1,8 @@
 """Queries over the CRM read models (projections/crm.py); the CRM routes call only these.
 
-Same contract as projections/queries.py: a psycopg pool first, plain JSON-able dicts out,
-None for an unknown id, lists as {items, next_cursor} ordered by (created_at, id).
+Same contract as projections/queries.py: a psycopg pool first, the read models' rows out
+(the API's response schemas render them), None for an unknown id, lists as
+{items, next_cursor} ordered by (created_at, id).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from psycopg_pool import ConnectionPool
 from domain.access import scope_of
 from domain.actor import Actor
 from projections import visibility as seen
-from projections.paging import decode_cursor, page, page_limit
+from projections.paging import list_page
 
 VIEWS = ("crm", "profiles")  # the projections whose tables these queries read
 
@@ -24,20 +25,9 @@ VIEWS = ("crm", "profiles")  # the projections whose tables these queries read
 def _list(pool: ConnectionPool, table: str, where: list[str], params: dict[str, Any],
           limit: int | None, cursor: str | None, key: str = "created_at",
           id_column: str = "id") -> dict[str, Any]:
-    """One page ordered by (key, id); `table`, the columns and the clauses (with named
-    parameters) are this module's own."""
-    limit = page_limit(limit)
-    after = decode_cursor(cursor)
-    where = list(where)
-    params = {**params, "limit": limit + 1}
-    if after is not None:
-        where.append(f"({key}, {id_column}) > (%(after_at)s, %(after_id)s)")
-        params.update(after_at=after[0], after_id=after[1])
-    sql = (f"SELECT * FROM {table}" + (" WHERE " + " AND ".join(where) if where else "")
-           + f" ORDER BY {key}, {id_column} LIMIT %(limit)s")
-    with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-        rows = cur.execute(sql, params).fetchall()
-    return page(rows, limit, key, id_column)
+    """One page of a table of this module's, oldest first."""
+    return list_page(pool, f"SELECT * FROM {table}", where, params, limit, cursor, key=key,
+                     id_column=id_column)
 
 
 def _one(pool: ConnectionPool, sql: str, args: Any) -> dict[str, Any] | None:

@@ -12,10 +12,9 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from psycopg import Cursor
-from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
-from projections.paging import decode_cursor, page, page_limit
+from projections.paging import decode_cursor, list_page, page_limit
 from projections.readview import ReadProjection, ReadView
 
 TABLES_SQL = (
@@ -82,22 +81,15 @@ def list_erasures(pool: ConnectionPool, *, status: str | None = None,
                   reason: str | None = None, limit: int | None = None,
                   cursor: str | None = None) -> dict[str, Any]:
     """Erasure records, oldest first, as `{items, next_cursor}`."""
-    limit = page_limit(limit)
-    after = decode_cursor(cursor)
-    where, params = ["TRUE"], []
-    if status is not None:
-        where.append("status = %s")
-        params.append(status)
-    if reason is not None:
-        where.append("reason = %s")
-        params.append(reason)
-    if after is not None:
-        where.append("(opened_at, candidate_id) > (%s, %s)")
-        params += [after[0], after[1]]
-    with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+    where: list[str] = []
+    params: dict[str, Any] = {}
+    for column, value in (("status", status), ("reason", reason)):
+        if value is not None:
+            where.append(f"{column} = %({column})s")
+            params[column] = value
+    with pool.connection() as conn:
         if conn.execute("SELECT to_regclass('read.erasures')").fetchone()[0] is None:
+            page_limit(limit), decode_cursor(cursor)  # refused, even before the view exists
             return {"items": [], "next_cursor": None}
-        rows = cur.execute(
-            f"SELECT * FROM read.erasures WHERE {' AND '.join(where)} "
-            "ORDER BY opened_at, candidate_id LIMIT %s", (*params, limit + 1)).fetchall()
-    return page(rows, limit, "opened_at", "candidate_id")
+    return list_page(pool, "SELECT * FROM read.erasures", where, params, limit, cursor,
+                     key="opened_at", id_column="candidate_id")

@@ -15,7 +15,7 @@ from domain.access import LIMITED, scope_of
 from domain.actor import Actor
 from domain.mail import message_id
 from projections import visibility as seen
-from projections.crm_queries import _list
+from projections.paging import list_page
 
 VIEWS = ("crm", "profiles")  # the projections whose tables these queries read
 
@@ -37,7 +37,8 @@ def list_mails(pool: ConnectionPool, viewer: Actor, sender: str, *,
                      "ELSE m.candidate_id IS NOT NULL AND EXISTS (SELECT 1 FROM read.candidates"
                      f" vc WHERE vc.id = m.candidate_id AND {visible}) END)")
         params.update(seen.params(scope), me=viewer.user_id)
-    found = _list(pool, "read.crm_mails m", where, params, limit, cursor)
+    found = list_page(pool, "SELECT * FROM read.crm_mails m", where, params, limit, cursor,
+                      alias="m")
     for row in found["items"]:
         row["message_id"] = message_id(row["id"], sender)
     return found

@@ -14,6 +14,9 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
 from domain.errors import ValidationFailed
 
 DEFAULT_LIMIT = 50
@@ -64,3 +67,26 @@ def page(rows: list[dict[str, Any]], limit: int, key: str = "created_at",
     last = rows[-1] if rows and more else None
     return {"items": rows,
             "next_cursor": encode_cursor(last[key], last[id_column]) if last else None}
+
+
+def list_page(pool: ConnectionPool, select: str, where: list[str], params: dict[str, Any],
+              limit: int | None, cursor: str | None, *, key: str = "created_at",
+              id_column: str = "id", alias: str = "", newest_first: bool = False
+              ) -> dict[str, Any]:
+    """One page of `select` (`SELECT … FROM …`, the calling module's own SQL) under the
+    `where` clauses (named parameters in `params`), ordered by (key, id) — of the table
+    called `alias`, when the select joins others."""
+    limit = page_limit(limit)
+    after = decode_cursor(cursor)
+    order = f"{alias}.{key}, {alias}.{id_column}" if alias else f"{key}, {id_column}"
+    where, params = list(where), {**params, "limit": limit + 1}
+    if after is not None:
+        where.append(f"({order}) {'<' if newest_first else '>'} (%(after_at)s, %(after_id)s)")
+        params.update(after_at=after[0], after_id=after[1])
+    direction = " DESC" if newest_first else ""
+    sql = (f"{select} WHERE {' AND '.join(where) or 'true'} ORDER BY "
+           + ", ".join(column + direction for column in order.split(", "))
+           + " LIMIT %(limit)s")
+    with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(sql, params).fetchall()
+    return page(rows, limit, key, id_column)

@@ -19,7 +19,7 @@ from psycopg_pool import ConnectionPool
 from domain.access import scope_of
 from domain.actor import Actor
 from projections import visibility as seen
-from projections.paging import decode_cursor, page, page_limit
+from projections.paging import decode_cursor, list_page, page_limit
 
 VIEWS = ("profiles",)  # the projections whose tables these queries read (read-your-writes)
 
@@ -33,21 +33,26 @@ _CANDIDATE_COLUMNS = ("c.id, c.name, c.emails, c.phones, c.location, c.headline,
 
 
 def _candidates_from(viewer: Actor) -> tuple[str, dict[str, Any], dict[str, str]]:
-    """FROM and its parameters for candidates the viewer sees, with the expressions of their
-    derived columns (over the opportunities the viewer sees)."""
+    """SELECT … FROM and its parameters for candidates the viewer sees (under the clause
+    `_sees`), with the expressions of their derived columns (over the opportunities the
+    viewer sees)."""
     scope = scope_of(viewer)
     join, derived = seen.derived_columns(scope)
     columns = ", ".join(f"{expression} AS {name}" for name, expression in derived.items())
-    sql = (f"SELECT {_CANDIDATE_COLUMNS}, {columns} FROM read.candidates c{join} "
-           f"WHERE {seen.candidate_visible(scope)}")
+    sql = f"SELECT {_CANDIDATE_COLUMNS}, {columns} FROM read.candidates c{join}"
     return sql, seen.params(scope), derived
+
+
+def _sees(viewer: Actor) -> str:
+    return seen.candidate_visible(scope_of(viewer))
 
 
 def get_candidate(pool: ConnectionPool, candidate_id: UUID, viewer: Actor) -> dict[str, Any] | None:
     select, params, _ = _candidates_from(viewer)
     params["id"] = candidate_id
     with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-        row = cur.execute(f"{select} AND c.id = %(id)s", params).fetchone()
+        row = cur.execute(f"{select} WHERE {_sees(viewer)} AND c.id = %(id)s",
+                          params).fetchone()
         if row is None:
             return None
         opportunities = cur.execute(
@@ -97,11 +102,9 @@ def list_candidates(pool: ConnectionPool, viewer: Actor, *, tag: str | None = No
 
     A list filter matches the candidate's own values and those of the opportunities the
     viewer sees; `posting_id`, the candidates with an opportunity the viewer sees for it."""
-    limit = page_limit(limit)
-    after = decode_cursor(cursor)
+    page_limit(limit), decode_cursor(cursor)  # refused even when nothing can match
     select, params, derived = _candidates_from(viewer)
-    params["limit"] = limit + 1
-    where: list[str] = []
+    where = [_sees(viewer)]
     filters = {
         "tag": (tag, f"(c.tags || {derived['opportunity_tags']}) @> ARRAY[%(tag)s]::text[]"),
         "pool_id": (pool_id, "c.pools @> ARRAY[%(pool_id)s]::uuid[]"),
@@ -125,14 +128,7 @@ def list_candidates(pool: ConnectionPool, viewer: Actor, *, tag: str | None = No
             return {"items": [], "next_cursor": None}
         where.append("c.search @@ to_tsquery('simple', %(q)s)")
         params["q"] = query
-    if after is not None:
-        where.append("(c.created_at, c.id) < (%(after_at)s, %(after_id)s)")
-        params.update(after_at=after[0], after_id=after[1])
-    conditions = "".join(f" AND {w}" for w in where)
-    with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-        rows = cur.execute(f"{select}{conditions} ORDER BY c.created_at DESC, c.id DESC "
-                           "LIMIT %(limit)s", params).fetchall()
-    return page(rows, limit)
+    return list_page(pool, select, where, params, limit, cursor, alias="c", newest_first=True)
 
 
 # --- opportunities ------------------------------------------------------------------------------
@@ -159,11 +155,9 @@ def list_opportunities(pool: ConnectionPool, viewer: Actor, *, posting_id: UUID 
                        limit: int | None = None, cursor: str | None = None) -> dict[str, Any]:
     """Opportunities the viewer sees (a posting's pipeline, a candidate's, an owner's...),
     oldest first, without their files (the opportunity's own GET has them)."""
-    limit = page_limit(limit)
-    after = decode_cursor(cursor)
     scope = scope_of(viewer)
     where = [seen.opportunity_visible(scope)]
-    params: dict[str, Any] = {**seen.params(scope), "limit": limit + 1}
+    params: dict[str, Any] = seen.params(scope)
     for name, value, clause in (
             ("posting_id", posting_id, "o.posting_id = %(posting_id)s"),
             ("candidate_id", candidate_id, "o.candidate_id = %(candidate_id)s"),
@@ -177,13 +171,8 @@ def list_opportunities(pool: ConnectionPool, viewer: Actor, *, posting_id: UUID 
         where.append("o.archived_at IS " + ("NOT NULL" if archived else "NULL"))
     if general is not None:
         where.append("o.posting_id IS " + ("NULL" if general else "NOT NULL"))
-    if after is not None:
-        where.append("(o.created_at, o.id) > (%(after_at)s, %(after_id)s)")
-        params.update(after_at=after[0], after_id=after[1])
-    with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-        rows = cur.execute(f"SELECT * FROM read.opportunities o WHERE {' AND '.join(where)} "
-                           "ORDER BY o.created_at, o.id LIMIT %(limit)s", params).fetchall()
-    return page(rows, limit)
+    return list_page(pool, "SELECT * FROM read.opportunities o", where, params, limit, cursor,
+                     alias="o")
 
 
 # --- postings -----------------------------------------------------------------------------------
@@ -212,21 +201,12 @@ def get_posting(pool: ConnectionPool, posting_id: UUID, viewer: Actor) -> dict[s
 
 def list_postings(pool: ConnectionPool, viewer: Actor, *, state: str | None = None,
                   limit: int | None = None, cursor: str | None = None) -> dict[str, Any]:
-    limit = page_limit(limit)
-    after = decode_cursor(cursor)
     visible, params = _posting_visible(viewer)
     where = [visible]
-    params["limit"] = limit + 1
     if state is not None:
         where.append("p.state = %(state)s")
         params["state"] = state
-    if after is not None:
-        where.append("(p.created_at, p.id) > (%(after_at)s, %(after_id)s)")
-        params.update(after_at=after[0], after_id=after[1])
-    with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-        rows = cur.execute(f"{_POSTING_SELECT} WHERE {' AND '.join(where)} "
-                           "ORDER BY p.created_at, p.id LIMIT %(limit)s", params).fetchall()
-    return page(rows, limit)
+    return list_page(pool, _POSTING_SELECT, where, params, limit, cursor, alias="p")
 
 
 # --- users --------------------------------------------------------------------------------------
@@ -239,17 +219,9 @@ def get_user(pool: ConnectionPool, user_id: UUID) -> dict[str, Any] | None:
 
 def list_users(pool: ConnectionPool, *, role: str | None = None, limit: int | None = None,
                cursor: str | None = None) -> dict[str, Any]:
-    limit = page_limit(limit)
-    after = decode_cursor(cursor)
-    where = ["true"]
-    params: dict[str, Any] = {"limit": limit + 1}
+    where: list[str] = []
+    params: dict[str, Any] = {}
     if role is not None:
         where.append("role = %(role)s")
         params["role"] = role
-    if after is not None:
-        where.append("(created_at, id) > (%(after_at)s, %(after_id)s)")
-        params.update(after_at=after[0], after_id=after[1])
-    with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-        rows = cur.execute(f"SELECT * FROM read.users WHERE {' AND '.join(where)} "
-                           "ORDER BY created_at, id LIMIT %(limit)s", params).fetchall()
-    return page(rows, limit)
+    return list_page(pool, "SELECT * FROM read.users", where, params, limit, cursor)
