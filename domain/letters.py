@@ -86,6 +86,19 @@ class Letters:
             return Withdrawn("anonymized")
         return candidate
 
+    def _consenting(self, mail: Mail) -> tuple[Candidate, str] | Withdrawn:
+        """The candidate of a mail that needs their consent granted, with the address."""
+        candidate = self._candidate(mail)
+        if isinstance(candidate, Withdrawn):
+            return candidate
+        reason = skip_reason(candidate)
+        if reason:
+            return Withdrawn(reason)
+        address = self._address(candidate)
+        if address is None:
+            return Withdrawn("no_address")
+        return candidate, address
+
     @staticmethod
     def _greeting(candidate: Candidate) -> dict[str, Any]:
         return {"name": candidate.profile["name"]}
@@ -133,19 +146,14 @@ class Letters:
                                 submission.confirm_by))
 
     def _follow_up(self, mail: Mail) -> Letter | Withdrawn:
-        candidate = self._candidate(mail)
-        if isinstance(candidate, Withdrawn):
-            return candidate
-        reason = skip_reason(candidate)
-        if reason:
-            return Withdrawn(reason)
+        reached = self._consenting(mail)
+        if isinstance(reached, Withdrawn):
+            return reached
+        candidate, address = reached
         invitation = self.store.load(FormInvitation, UUID(mail.refs["invitation_id"]))
         if self.store.was_recorded(FormSubmission.id_for_invitation(invitation.id,
                                                                     candidate.id)):
             return Withdrawn("answered")
-        address = self._address(candidate)
-        if address is None:
-            return Withdrawn("no_address")
         form = self.store.load(TalentForm, invitation.form_id)
         return Letter(address, {**self._greeting(candidate), "form_title": form.title},
                       link=Link("follow_up", candidate.id, str(invitation.id),
@@ -154,15 +162,10 @@ class Letters:
     def _campaign(self, mail: Mail) -> Letter | Withdrawn:
         from domain.campaign import Campaign
 
-        candidate = self._candidate(mail)
-        if isinstance(candidate, Withdrawn):
-            return candidate
-        reason = skip_reason(candidate)
-        if reason:
-            return Withdrawn(reason)
-        address = self._address(candidate)
-        if address is None:
-            return Withdrawn("no_address")
+        reached = self._consenting(mail)
+        if isinstance(reached, Withdrawn):
+            return reached
+        candidate, address = reached
         assert mail.campaign_id is not None
         campaign = self.store.load(Campaign, mail.campaign_id)
         until = mail.queued_at + timedelta(days=self.settings.consent_valid_days)

@@ -12,9 +12,8 @@ from domain.access import Access
 from domain.actor import Actor
 from domain.campaign import Campaign
 from domain.candidate import Candidate
-from domain.errors import ValidationFailed
+from domain.commands.audience import audience, ensure_one_audience
 from domain.lookups import Lookups
-from domain.pool import Pool
 from domain.recorded import Recorded, command, ensure_version
 from domain.store import EventStore
 
@@ -68,19 +67,11 @@ class Campaigns:
              pool_id: UUID | None = None, expected_version: int | None = None) -> Recorded:
         """To the named candidates, or to a pool's members (those the caller may see)."""
         access.ensure_writer(by)
-        if (candidate_ids is None) == (pool_id is None):
-            raise ValidationFailed.field("candidate_ids", "give either candidate_ids or pool_id")
+        ensure_one_audience(candidate_ids, pool_id)
         campaign = self.store.load(Campaign, campaign_id)
         ensure_version(campaign, expected_version)
-        if pool_id is not None:
-            pool_id = v.uuid("pool_id", pool_id)
-            self.store.load(Pool, pool_id)
-            candidates = [c for c in (self.store.load(Candidate, m)
-                                      for m in self.lookups.pool_members(pool_id))
-                          if self.access.sees_candidate(by, c.id)]
-        else:
-            candidates = self.access.candidates(by, "candidate_ids",
-                                                v.uuids("candidate_ids", candidate_ids))
+        candidates = audience(self.store, self.access, self.lookups, by,
+                              candidate_ids=candidate_ids, pool_id=pool_id)
         sent, skipped = deliver(campaign, candidates, by)
         return Recorded(campaign.id, self.store.record(*candidates),
                         {"sent": [str(c) for c in sent], "skipped": skipped})

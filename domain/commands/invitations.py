@@ -8,10 +8,10 @@ from typing import Any
 from uuid import UUID
 
 from domain import access
-from domain import validation as v
 from domain.access import Access
 from domain.actor import Actor
 from domain.candidate import Candidate
+from domain.commands.audience import audience, ensure_one_audience
 from domain.commands.campaigns import skip_reason
 from domain.commands.candidates import Candidates
 from domain.commands.forms import PUBLIC, apply_answers, checked_answers
@@ -20,7 +20,6 @@ from domain.form_invitation import FormInvitation
 from domain.form_submission import FormSubmission
 from domain.lookups import Lookups
 from domain.personal import Personal
-from domain.pool import Pool
 from domain.recorded import Recorded, command, ensure_version, now
 from domain.store import EventStore
 from domain.talent_form import TalentForm
@@ -44,19 +43,11 @@ class Invitations:
         granted get their link, the others are skipped with the reason. `expected_version`
         is the form's: the invitation records no event on it, so it is checked as loaded."""
         access.ensure_writer(by)
-        if (candidate_ids is None) == (pool_id is None):
-            raise ValidationFailed.field("candidate_ids", "give either candidate_ids or pool_id")
+        ensure_one_audience(candidate_ids, pool_id)
         form = self.store.load(TalentForm, form_id)
         ensure_version(form, expected_version)
-        if pool_id is not None:
-            pool_id = v.uuid("pool_id", pool_id)
-            self.store.load(Pool, pool_id)
-            candidates = [c for c in (self.store.load(Candidate, m)
-                                      for m in self.lookups.pool_members(pool_id))
-                          if self.access.sees_candidate(by, c.id)]
-        else:
-            candidates = self.access.candidates(by, "candidate_ids",
-                                                v.uuids("candidate_ids", candidate_ids))
+        candidates = audience(self.store, self.access, self.lookups, by,
+                              candidate_ids=candidate_ids, pool_id=pool_id)
         invited, skipped = [], []
         for candidate in candidates:
             reason = skip_reason(candidate)
