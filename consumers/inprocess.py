@@ -32,6 +32,10 @@ log = logging.getLogger(__name__)
 
 BATCH = 500
 BATCH_INTERVAL_S = 0.1  # a worker reads the log at most once per interval (NotificationFollower)
+MARK_EVERY_S = 1.0
+"""Under load a handler that wants none of a batch's messages records the position it reached
+at most this often (a transaction per handler and batch, otherwise), and always once the
+log is quiet: a restart reads those messages again and skips them."""
 
 
 class NotificationFollower:
@@ -121,6 +125,8 @@ class InProcessWorker(Background):
         self.tracking_name = handler.name
         super().__init__(f"worker-{handler.name}")
         self.follower = NotificationFollower(runtime, self.stopping, idle_wait_s)
+        self._recorded_at = 0.0
+        self._marked: int | None = None  # the position last recorded, when behind `position`
 
     def _run(self) -> None:
         position: int | None = None
@@ -130,6 +136,7 @@ class InProcessWorker(Background):
                     if position is None:
                         position = self.runtime.rekindle.store.recorder.max_tracking_id(
                             self.tracking_name) or 0
+                        self._marked = position
                     position = self._one_batch(position)
                 except Abandoned:
                     return
@@ -147,7 +154,8 @@ class InProcessWorker(Background):
         A crash before that record redelivers the batch's messages, which handlers absorb
         (they are idempotent by event id; those that record events track them too).
         """
-        progress = Progress(self.runtime, self.tracking_name, done=position)
+        marked = position if self._marked is None else self._marked
+        progress = Progress(self.runtime, self.tracking_name, done=marked)
         notifications = self.follower.next_batch(position)
         messages = self.messages.all(notifications)
         with batch_scope(self.handler, self.runtime):
@@ -165,5 +173,11 @@ class InProcessWorker(Background):
                         park(self.runtime, self.handler.name, message.position,
                              message.event_id, error)
                 progress.reached = position = message.position
-        progress.record()
+        progress.reached = position
+        wanted = any(self.handler.wants(message) for message in messages)
+        if not messages or wanted or monotonic() - self._recorded_at >= MARK_EVERY_S:
+            progress.record()
+            self._marked, self._recorded_at = position, monotonic()
+        else:
+            self._marked = marked
         return position

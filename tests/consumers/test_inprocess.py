@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import psycopg
@@ -156,3 +157,40 @@ def test_a_worker_with_nothing_to_do_still_records_how_far_it_got(runtime: Runti
         worker.join(5)
     # and it recorded no effect
     assert runtime.rekindle.store.recorder.max_notification_id() == head
+
+
+class WantsNothing:
+    """A handler no message of this log is for (a mailer with nothing to mail)."""
+
+    name = "idle-handler"
+
+    def wants(self, message: object) -> bool:
+        return False
+
+    def handle(self, message: object, runtime: object, tracking_name: str) -> None:
+        raise AssertionError("never called")
+
+
+def test_a_handler_that_wants_nothing_marks_its_position_seldom_and_at_the_head(
+        runtime: Runtime) -> None:
+    recorder = runtime.rekindle.store.recorder
+    marks: list[int] = []
+    insert = recorder.insert_tracking
+
+    def counted(tracking: object) -> None:
+        marks.append(tracking.notification_id)  # type: ignore[attr-defined]
+        insert(tracking)
+
+    recorder.insert_tracking = counted  # type: ignore[method-assign]
+    worker = InProcessWorker(runtime, WantsNothing(), idle_wait_s=0.1).start()
+    try:
+        for start in range(0, 40, 2):  # a steady trickle: about twenty batches in two seconds
+            add_candidates(runtime, 2, start=start)
+            time.sleep(0.1)
+        head = runtime.rekindle.store.head()
+        wait_until(lambda: recorder.max_tracking_id("idle-handler") == head, 5,
+                   "the position marked once the log is quiet")
+    finally:
+        worker.stop()
+        worker.join(5)
+    assert len(marks) <= 6, marks  # about once a second while busy, and once when quiet
