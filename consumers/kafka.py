@@ -62,7 +62,7 @@ log = logging.getLogger(__name__)
 
 EVENTS_TOPIC = "rekindle.events"
 NOTIFICATIONS_TOPIC = "rekindle.notifications"
-PARTITIONS = 4
+PARTITIONS = 12
 ATS_TOPIC = "ats.events"
 TOPICS = (EVENTS_TOPIC, f"{EVENTS_TOPIC}.dlq", NOTIFICATIONS_TOPIC, ATS_TOPIC, f"{ATS_TOPIC}.dlq")
 MAX_POLL_RECORDS = 100

@@ -20,9 +20,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from api.bench.harness import free_port, wait_until
 from api.bench.serving import spawn, terminate
+from consumers.kafka import PARTITIONS
 from domain.settings import Settings
-
-PARTITIONS = 4
 
 
 class WorkerProcess:

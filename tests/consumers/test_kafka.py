@@ -18,7 +18,7 @@ from api.bootstrap import Runtime
 from consumers.ats_inbound import AtsInboundWorker
 from consumers.delivery import RetryPolicy
 from consumers.inprocess import InProcessWorker
-from consumers.kafka import ATS_TOPIC, EVENTS_TOPIC, KafkaWorker, ensure_topics
+from consumers.kafka import ATS_TOPIC, EVENTS_TOPIC, PARTITIONS, KafkaWorker, ensure_topics
 from consumers.parked import list_parked, replay
 from consumers.relay import Relay
 from domain.actor import Actor
@@ -273,7 +273,7 @@ def test_a_group_replaying_the_topic_skips_what_its_tracking_says_is_done(
         wait_until(lambda: set(tag_counts(app)) == set(created))
         head = app.store.recorder.max_notification_id()  # a CandidateTagged, which it does not want
         wait_until(lambda: max(app.store.recorder.max_tracking_id(f"tagger:p{p}") or 0
-                               for p in range(4)) == head)
+                               for p in range(PARTITIONS)) == head)
     finally:
         first.stop()
         first.join(10)
@@ -285,7 +285,7 @@ def test_a_group_replaying_the_topic_skips_what_its_tracking_says_is_done(
     reader = KafkaConsumer(bootstrap_servers=bootstrap, group_id="rekindle.tagger-replay",
                            enable_auto_commit=False)  # reads the group's offsets, never joins
     try:
-        ends = reader.end_offsets([TopicPartition(EVENTS_TOPIC, p) for p in range(4)])
+        ends = reader.end_offsets([TopicPartition(EVENTS_TOPIC, p) for p in range(PARTITIONS)])
         wait_until(lambda: all((reader.committed(tp) or 0) >= end for tp, end in ends.items()),
                    timeout=30)
     finally:
