@@ -11,7 +11,7 @@ effects, and chains of rules stop after MAX_DEPTH steps. Each run is recorded as
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, TypeVar
 from uuid import UUID
@@ -66,6 +66,13 @@ class UnitOfWork:
             raise NotFound(f"no {cls.__name__.lower()} with id {aggregate_id}")
         return found
 
+    def preload(self, cls: type, aggregate_ids: Iterable[UUID]) -> None:
+        """Loads those not loaded yet together (a batch's candidates: two queries, not two
+        each); an id not found is left for `get` to report."""
+        wanted = [i for i in dict.fromkeys(aggregate_ids) if i not in self.loaded]
+        if len(wanted) > 1:
+            self.loaded.update(self.store.load_many(cls, wanted))
+
     def add(self, aggregate: Any) -> None:
         self.created.append(aggregate)
 
@@ -95,6 +102,7 @@ class RuleEngine:
         """
         uow = UnitOfWork(self.store)
         try:
+            self._preload(steps, uow)
             for trigger, cause in steps:
                 self._step(trigger, cause, uow, skip_recorded)
             if not uow.aggregates:
@@ -103,6 +111,14 @@ class RuleEngine:
         except BaseException:
             self.lookups.forget_batch()
             raise
+
+    def _preload(self, steps: Sequence[tuple[str, CauseEvent]], uow: UnitOfWork) -> None:
+        """What the filters of many steps will read, loaded at once: their candidates, then
+        those candidates' opportunities."""
+        candidates = [c.candidate_id for _, c in steps if c.candidate_id is not None]
+        uow.preload(Candidate, candidates)
+        uow.preload(Opportunity, [o for c in candidates
+                                  for o in self.lookups.opportunity_ids_of(c)])
 
     def _step(self, trigger: str, cause: CauseEvent, uow: UnitOfWork,
               skip_recorded: bool = False) -> None:

@@ -129,10 +129,22 @@ class OneStatementProcessRecorder(PostgresProcessRecorder):
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self._rendered("events", shape, self._compose_events_read, conn),
                          params, prepare=True)
-            return [StoredEvent(originator_id=row["originator_id"],
-                                originator_version=row["originator_version"],
-                                topic=row["topic"], state=bytes(row["state"]))
-                    for row in curs.fetchall()]
+            return [_stored(row) for row in curs.fetchall()]
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def select_events_of(self, originator_ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
+        """Every event of these aggregates, by aggregate, each in version order: one query for
+        many streams where `select_events` takes one each (the rule engine loads a consumer
+        batch's candidates this way: tests/domain/test_load_many.py)."""
+        found: dict[UUID, list[StoredEvent]] = {}
+        if not originator_ids:
+            return found
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._rendered("streams", (), self._compose_streams_read, conn),
+                         [list(originator_ids)], prepare=True)
+            for row in curs.fetchall():
+                found.setdefault(row["originator_id"], []).append(_stored(row))
+        return found
 
     def _rendered(self, query: str, shape: Shape, compose: Callable[..., Composed],
                   conn: Connection[Any]) -> bytes:
@@ -150,9 +162,20 @@ class OneStatementProcessRecorder(PostgresProcessRecorder):
         return SQL("SELECT * FROM {}.{}{} ORDER BY notification_id LIMIT %s").format(
             Identifier(self.datastore.schema), Identifier(self.events_table_name), where)
 
+    def _compose_streams_read(self) -> Composed:
+        return SQL("SELECT * FROM {}.{} WHERE originator_id = ANY(%s)"
+                   " ORDER BY originator_id, originator_version").format(
+            Identifier(self.datastore.schema), Identifier(self.events_table_name))
+
     def _compose_events_read(self, gt: bool, lte: bool, desc: bool, limit: bool) -> Composed:
         clauses = [text for text, used in (
             (" AND originator_version > %s", gt), (" AND originator_version <= %s", lte),
             (" ORDER BY originator_version DESC" if desc else " ORDER BY originator_version ASC",
              True), (" LIMIT %s", limit)) if used]
         return self.select_events_statement + SQL("".join(clauses))
+
+
+def _stored(row: Any) -> StoredEvent:
+    return StoredEvent(originator_id=row["originator_id"],
+                       originator_version=row["originator_version"],
+                       topic=row["topic"], state=bytes(row["state"]))
