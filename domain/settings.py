@@ -115,6 +115,13 @@ class Settings(BaseSettings):
         "REKINDLE_KAFKA_MAX_POLL_INTERVAL_S", 60.0,
         "longest a consumer may spend on one poll's records (at most 100) before the group "
         "evicts it; also how long a rebalance waits for busy members to rejoin", ge=5)
+    kafka_fetch_max_wait_ms: int = setting(
+        "REKINDLE_KAFKA_FETCH_MAX_WAIT_MS", 50,
+        "longest the broker may hold a consumer's fetch when nothing is new; Apache Kafka "
+        "answers as soon as a record arrives, Tansu later, so there it bounds a record's "
+        "delivery delay (measured: 500, the client's default, 130 ms p50 and 250 ms p99; "
+        "50, 15 ms and 30 ms)",
+        ge=1, le=5000)
     bootstrap_token: str | None = setting(
         "REKINDLE_BOOTSTRAP_TOKEN", None,
         "on start, if no user exists, creates a `super_admin` with this token", secret=True)

@@ -5,12 +5,13 @@ tests use it for the automation group, the relay and the projections."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -122,6 +123,19 @@ class Fleet:
 
     def assigned(self) -> list[int]:
         return [member.assigned() for member in self.members]
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """The live members stopped (SIGSTOP) and continued (SIGCONT): they keep their
+        partitions as long as the pause stays well inside the session timeout."""
+        paused = [m.process for m in self.members if m.alive and m.process is not None]
+        for process in paused:
+            os.kill(process.pid, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            for process in paused:
+                os.kill(process.pid, signal.SIGCONT)
 
     def wait_stable(self, timeout_s: float = 90.0) -> None:
         """Until every partition has an owner among the live members, and each live member

@@ -121,7 +121,8 @@ class Effects:
 
 def kafka_scale(env: BenchEnv, sizes: Sizes) -> dict[str, Any]:
     """A backlog of rule triggers drained by one, then by three `rekindle worker automation`
-    processes (fresh database each, same broker), the batch fallbacks counted by the
+    processes (fresh database each, same broker; the backlog is on the topic before they
+    read it, `backlog_published_s` after the relay started), the batch fallbacks counted by the
     consumers, and, with three, how long the others take to own a SIGKILLed one's
     partitions while triggers keep coming."""
     one = _drain(env, sizes, 1)
@@ -134,6 +135,7 @@ def kafka_scale(env: BenchEnv, sizes: Sizes) -> dict[str, Any]:
             "takeover_s": three["takeover_s"],
             "lost": one["lost"] + three["lost"], "doubled": one["doubled"] + three["doubled"],
             "parked": one["parked"] + three["parked"],
+            "backlog_published_s": [one["published_s"], three["published_s"]],
             "workers": "relay and 1 or 3 automation consumers, a process each"}
 
 
@@ -159,13 +161,17 @@ def _drain(env: BenchEnv, sizes: Sizes, consumers: int) -> dict[str, Any]:
             warm = [record_candidate(app, -1, by)]
             wait_until(lambda: effects.all_done(warm), 120, "a first effect")
             fleet.wait_stable()
-            relay.stop()  # the backlog is recorded while nothing publishes it
+            relay.stop()  # the backlog is recorded while nothing publishes it,
             made = trigger_in_parallel(sizes.scale_triggers, 4,
                                        lambda n: record_candidate(app, n, by))
-            relay.start()
+            with fleet.paused():  # and put on the topic while no member reads it
+                relay.start()
+                published_s = _published(runtime, app.store.head(),
+                                         settings.kafka_session_timeout_s / 2)
             wait_until(lambda: fleet.check_alive() or effects.all_done(made), 600,
                        "the backlog's effects")
-            figures = {"per_s": effects.drain_rate(made), "takeover_s": None}
+            figures = {"per_s": effects.drain_rate(made), "takeover_s": None,
+                       "published_s": published_s}
             if consumers > 1:
                 made += _kill_one_under_load(app, by, fleet, effects, figures)
             figures["fallbacks"] = int(fleet.total("rekindle_consumer_batch_fallbacks_total"))
@@ -177,6 +183,19 @@ def _drain(env: BenchEnv, sizes: Sizes, consumers: int) -> dict[str, Any]:
         causes = {str(event_id(c, 1)) for c in [*warm, *made]}
         figures["parked"] = parked(bootstrap, f"{EVENTS_TOPIC}.dlq", causes)
         return figures
+
+
+def _published(runtime: Any, head: int, within_s: float) -> float | None:
+    """Seconds until the relay has published up to `head`; None if it did not within
+    `within_s` (the drain then overlaps the publishing, and the figure says so)."""
+    began = time.monotonic()
+    while time.monotonic() - began < within_s:
+        with runtime.database.pool.connection() as conn:
+            row = conn.execute("SELECT max(position) FROM rekindle.relay_positions").fetchone()
+        if row[0] is not None and row[0] >= head:
+            return round(time.monotonic() - began, 2)
+        time.sleep(0.05)
+    return None
 
 
 def _kill_one_under_load(app: Any, by: Actor, fleet: Fleet, effects: Effects,
