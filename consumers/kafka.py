@@ -74,7 +74,7 @@ REBALANCED = (CommitFailedError, RebalanceInProgressError, IllegalGenerationErro
 def consumer_config(runtime: Context, group: str, *,
                     max_poll_records: int = MAX_POLL_RECORDS) -> dict[str, Any]:
     """A consumer group member's settings: manual commits, the sticky assignor, and the
-    session, poll and fetch limits of the settings (heartbeats every sixth of the session)."""
+    session, poll and fetch limits of the settings (heartbeats every twelfth of the session)."""
     settings = runtime.settings
     session_ms = int(settings.kafka_session_timeout_s * 1000)
     return {
@@ -85,7 +85,7 @@ def consumer_config(runtime: Context, group: str, *,
         "auto_offset_reset": "earliest",
         "partition_assignment_strategy": [StickyPartitionAssignor],
         "session_timeout_ms": session_ms,
-        "heartbeat_interval_ms": max(100, session_ms // 6),
+        "heartbeat_interval_ms": max(100, session_ms // 12),
         "max_poll_interval_ms": int(settings.kafka_max_poll_interval_s * 1000),
         "max_poll_records": max_poll_records,
         "fetch_max_wait_ms": settings.kafka_fetch_max_wait_ms,

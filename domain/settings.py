@@ -109,7 +109,7 @@ class Settings(BaseSettings):
     kafka_session_timeout_s: float = setting(
         "REKINDLE_KAFKA_SESSION_TIMEOUT_S", 6.0,
         "how long a consumer group waits for a silent member (a killed process) before its "
-        "partitions go to the others; heartbeats go every sixth of it; Apache Kafka accepts "
+        "partitions go to the others; heartbeats go every twelfth of it; Apache Kafka accepts "
         "6 to 1800 by default (`group.min/max.session.timeout.ms`)", ge=1, le=1800)
     kafka_max_poll_interval_s: float = setting(
         "REKINDLE_KAFKA_MAX_POLL_INTERVAL_S", 60.0,
