@@ -186,40 +186,42 @@ class KafkaWorker(Background):
             self.consumer = KafkaConsumer(**self.consumer_config)
             self.consumer.subscribe([self.topic], listener=Assignment(self.handler.name))
         batch = self.consumer.poll(timeout_ms=500)
-        with batch_scope(self.handler, self.runtime):
-            for partition, records in batch.items():
-                self._deliver_partition(partition, records)
-                if self.stopping.is_set():
-                    return
+        processed: dict[TopicPartition, OffsetAndMetadata] = {}
+        try:
+            with batch_scope(self.handler, self.runtime):
+                for partition, records in batch.items():
+                    self._deliver_partition(partition, records, processed)
+                    if self.stopping.is_set():
+                        return
+        finally:
+            self._commit(processed)
 
-    def _deliver_partition(self, partition: TopicPartition, records: list[ConsumerRecord]
-                           ) -> None:
-        """Commits the offsets of what was processed; the tracking position is read and
-        recorded once for the records, not once per record."""
+    def _deliver_partition(self, partition: TopicPartition, records: list[ConsumerRecord],
+                           processed: dict[TopicPartition, OffsetAndMetadata]) -> None:
+        """Notes in `processed` the offset after what was processed (committed once per poll,
+        for all its partitions); the tracking position is read and recorded once for the
+        records, not once per record."""
         progress = Progress(self.runtime, self.tracking_name(partition.partition))
         read = self._read(records)
         deliver_together(self.handler, [m for m in read.values() if isinstance(m, Message)],
                          self.runtime, progress, self.policy, self.stopping)
-        done: int | None = None
-        try:
-            for record in records:
-                if self.stopping.is_set():
-                    break
-                self._process(record, progress, read.get(record.offset))
-                done = record.offset
-        finally:
-            if done is not None:
-                self._commit(partition, done + 1)
+        for record in records:
+            if self.stopping.is_set():
+                break
+            self._process(record, progress, read.get(record.offset))
+            processed[partition] = OffsetAndMetadata(record.offset + 1, None, -1)
         progress.record()
 
-    def _commit(self, partition: TopicPartition, offset: int) -> None:
+    def _commit(self, offsets: dict[TopicPartition, OffsetAndMetadata]) -> None:
+        if not offsets:
+            return
         try:
-            self.consumer.commit({partition: OffsetAndMetadata(offset, None, -1)})
+            self.consumer.commit(offsets)
         except REBALANCED as error:
             # The group moved on meanwhile; the next poll rejoins it. What was handled is
             # tracked, so whoever owns the partition now skips it.
-            log.info("consumer %s: commit of %s@%d refused (%r); rejoining", self.handler.name,
-                     partition, offset, error)
+            log.info("consumer %s: commit of %s refused (%r); rejoining", self.handler.name,
+                     {tp.partition: o.offset for tp, o in offsets.items()}, error)
 
     def _read(self, records: list[ConsumerRecord]) -> dict[int, Message | Exception]:
         """Each record's message, or why it cannot be read, by offset: read once."""
