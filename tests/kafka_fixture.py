@@ -80,19 +80,14 @@ def read_topics(bootstrap: str, wanted: Callable[[str], bool], *,
     and seek to the beginning) until nothing new arrives for `quiet_s`."""
     from kafka import KafkaConsumer, TopicPartition
 
+    from api.bench.fleet import read_on
+
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     try:
         partitions = [TopicPartition(topic, p) for topic in sorted(consumer.topics())
                       if wanted(topic) for p in consumer.partitions_for_topic(topic) or ()]
         consumer.assign(partitions)
         consumer.seek_to_beginning(*partitions)
-        records: list[Any] = []
-        last_new = time.monotonic()
-        while time.monotonic() - last_new < quiet_s:
-            batch = [r for rs in consumer.poll(200).values() for r in rs]
-            if batch:
-                records.extend(batch)
-                last_new = time.monotonic()
-        return records
+        return read_on(consumer, quiet_s)
     finally:
         consumer.close()

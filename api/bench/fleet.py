@@ -166,7 +166,7 @@ class Fleet:
         return sum(member.total(sample) for member in self.members)
 
 
-def _read_on(consumer: KafkaConsumer, quiet_s: float) -> list[Any]:
+def read_on(consumer: KafkaConsumer, quiet_s: float) -> list[Any]:
     """Every record the consumer's assigned partitions give until none comes for `quiet_s`.
     Read rather than asked for: Tansu answers ListOffsets with the last batch's base offset
     plus one, not the end of the partition."""
@@ -196,7 +196,7 @@ def skip_to_end(bootstrap: str, group: str, topic: str, quiet_s: float = 1.0) ->
             return
         consumer.assign(partitions)
         ends: dict[TopicPartition, int] = {}
-        for record in _read_on(consumer, quiet_s):
+        for record in read_on(consumer, quiet_s):
             ends[TopicPartition(record.topic, record.partition)] = record.offset + 1
         if ends:
             consumer.commit({tp: OffsetAndMetadata(end, None, -1) for tp, end in ends.items()})
@@ -213,7 +213,7 @@ def parked(bootstrap: str, topic: str, event_ids: set[str], quiet_s: float = 1.0
             return 0
         consumer.assign(partitions)
         consumer.seek_to_beginning(*partitions)
-        return sum(1 for record in _read_on(consumer, quiet_s)
+        return sum(1 for record in read_on(consumer, quiet_s)
                    if dict(record.headers or []).get("event_id", b"").decode() in event_ids)
     finally:
         consumer.close()
