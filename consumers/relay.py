@@ -55,10 +55,7 @@ class Relay(Background):
 
     def position(self) -> int:
         """The last position the broker acknowledged (0 before the first)."""
-        with self.runtime.database.pool.connection() as conn:
-            row = conn.execute("SELECT position FROM rekindle.relay_positions WHERE name = %s",
-                               (self.name,)).fetchone()
-        return row[0] if row else 0
+        return published_position(self.runtime, self.name)
 
     def _save(self, position: int) -> None:
         with self.runtime.database.pool.connection() as conn:
@@ -144,6 +141,14 @@ class Relay(Background):
         if self.producer is not None:
             close_producer(self.producer)
             self.producer = None
+
+
+def published_position(runtime: Context, name: str = "relay") -> int:
+    """The last position the broker acknowledged for relay `name` (0 before the first)."""
+    with runtime.database.pool.connection() as conn:
+        row = conn.execute("SELECT position FROM rekindle.relay_positions WHERE name = %s",
+                           (name,)).fetchone()
+    return row[0] if row else 0
 
 
 def _alive(conn: psycopg.Connection) -> bool:

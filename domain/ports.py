@@ -19,6 +19,10 @@ class KeyStore(Protocol):
 
     def key_for(self, subject_id: UUID) -> bytes | None: ...
 
+    def preload(self, subject_ids: list[UUID]) -> None:
+        """Fetches many subjects' keys at once, ahead of decoding their events (a hint: a
+        store that fetches keys cheaply one by one may ignore it)."""
+
     def destroy(self, subject_id: UUID) -> None: ...
 
 

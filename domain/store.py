@@ -84,8 +84,8 @@ class EventStore(Application[UUID]):
     def load_many(self, cls: type[T], aggregate_ids: Iterable[UUID]) -> dict[UUID, T]:
         """The aggregates of that kind among these ids, by id, each as `load` gives it (the
         others are left out). A recorder that reads many streams in one query
-        (`select_events_of`) and a key store that fetches many keys at once (`preload`) make
-        it two round trips, not two per aggregate."""
+        (`select_events_of`), with the key store fetching their keys at once, make it two
+        round trips, not two per aggregate."""
         ids = list(dict.fromkeys(aggregate_ids))
         read_many = getattr(self.recorder, "select_events_of", None)
         found: dict[UUID, T] = {}
@@ -94,9 +94,7 @@ class EventStore(Application[UUID]):
                 with contextlib.suppress(NotFound):
                     found[aggregate_id] = self.load(cls, aggregate_id)
             return found
-        preload = getattr(self.keys, "preload", None)
-        if preload is not None:
-            preload(ids)
+        self.keys.preload(ids)
         for aggregate_id, stored in read_many(ids).items():
             aggregate = self.replay(None, map(self.mapper.to_domain_event, stored))
             if isinstance(aggregate, cls):

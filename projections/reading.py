@@ -24,9 +24,7 @@ Batch = tuple[Sequence[Notification], list[tuple[Any, Tracking]]]
 
 def preload_keys(app: EventStore, notifications: Sequence[Notification]) -> None:
     """Fetches the keys of the batch's subjects in one query, not one per event decoded."""
-    keys = app.keys
-    if hasattr(keys, "preload"):
-        keys.preload(list({n.originator_id for n in notifications}))
+    app.keys.preload(list({n.originator_id for n in notifications}))
 
 
 def decode(app: EventStore, notifications: Sequence[Notification]) -> list[tuple[Any, Tracking]]:

@@ -20,6 +20,7 @@ from api.bench.fleet import Fleet, WorkerProcess, parked, skip_to_end
 from api.bench.harness import BenchEnv, Sizes, ratio, wait_until
 from consumers.kafka import EVENTS_TOPIC, ensure_topics
 from consumers.messages import event_id
+from consumers.relay import published_position
 from domain.actor import Actor
 from domain.candidate import Candidate
 from domain.notification import Notification
@@ -190,9 +191,7 @@ def _published(runtime: Any, head: int, within_s: float) -> float | None:
     `within_s` (the drain then overlaps the publishing, and the figure says so)."""
     began = time.monotonic()
     while time.monotonic() - began < within_s:
-        with runtime.database.pool.connection() as conn:
-            row = conn.execute("SELECT max(position) FROM rekindle.relay_positions").fetchone()
-        if row[0] is not None and row[0] >= head:
+        if published_position(runtime) >= head:
             return round(time.monotonic() - began, 2)
         time.sleep(0.05)
     return None
