@@ -17,10 +17,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
-import itertools
 import json
 import logging
 import random
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -32,7 +32,7 @@ from uuid import UUID, uuid5
 from eventsourcing.persistence import IntegrityError, Tracking
 
 from consumers import metrics
-from consumers.delivery import RetryPolicy, recorded_already
+from consumers.delivery import RaceClock, RetryPolicy, recorded_already
 from consumers.messages import Message
 from domain.actor import Actor
 from domain.errors import DomainError, NotFound, ValidationFailed
@@ -50,7 +50,6 @@ IDEMPOTENCY_NAMESPACE = UUID("0e6c4a7b-9f3d-4c2e-8a51-6b7d2f1e3c90")
 BACKOFF_BASE_S = 0.25
 BACKOFF_CAP_S = 10.0
 RETRYABLE_STATUSES = (408, 409, 425, 429)
-RACE_DEADLINE_S = 20.0
 
 
 class MalformedAtsMessage(ValueError):
@@ -247,20 +246,17 @@ class AtsSender:
         The ATS has answered: an outcome that loses a race to a command on the opportunity
         is recorded again on fresh state, never dropped, since the call is not repeated.
         """
-        deadline = time.monotonic() + RACE_DEADLINE_S
-        for lost in itertools.count(1):
+        clock = RaceClock("ats", RetryPolicy(), threading.Event())
+        while True:
             try:
                 runtime.rekindle.ats.record_outcome(message.aggregate_id, Actor.system(),
                                                     tracking=tracking, **outcome)
                 return True
-            except IntegrityError:
+            except IntegrityError as error:
                 if recorded_already(runtime, tracking.application_name, message.position):
                     return False
-                if time.monotonic() >= deadline:
+                if not clock.lose(message.event_id, error):
                     raise
-                metrics.lost_race("ats")
-                time.sleep(RetryPolicy.race_delay(lost))
-        return False  # pragma: no cover - the loop only ends by returning or raising
 
     @staticmethod
     def _still_pending(store: EventStore, message: Message) -> bool:

@@ -9,7 +9,7 @@ can never be handled goes straight to `ats.events.dlq`, others after the retries
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from consumers.delivery import OUTAGES, Abandoned, Progress, RetryPolicy
 from consumers.kafka import ATS_TOPIC, KafkaWorker
@@ -33,10 +33,9 @@ class _Named:
 class AtsInboundWorker(KafkaWorker):
     """Consumes the ATS's own events from `ats.events` (group `rekindle.ats-inbound`)."""
 
-    def __init__(self, runtime: Context, *, policy: RetryPolicy | None = None,
-                 **consumer_options: Any) -> None:
+    def __init__(self, runtime: Context, *, policy: RetryPolicy | None = None) -> None:
         super().__init__(runtime, _Named(NAME), topic=ATS_TOPIC,  # type: ignore[arg-type]
-                         policy=policy, **consumer_options)
+                         policy=policy)
 
     def _read(self, records: list[ConsumerRecord]) -> dict[int, Message | Exception]:
         return {}  # ATS events are not integration messages: handle_ats_message reads them

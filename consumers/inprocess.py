@@ -19,7 +19,7 @@ from eventsourcing.persistence import Notification
 from consumers.background import Background
 from consumers.delivery import Abandoned, Progress, RetryPolicy, deliver, deliver_together
 from consumers.handlers import Handler, batch_scope
-from consumers.messages import Message
+from consumers.messages import Message, to_message
 from consumers.parked import park
 from consumers.subjects import Subjects
 from projections.listen import Listener
@@ -70,13 +70,6 @@ class NotificationFollower:
 
     def close(self) -> None:
         self._listener.close()
-
-
-def to_message(runtime: Context, notification: Notification,
-               subjects: Subjects | None = None) -> Message:
-    event = runtime.rekindle.store.mapper.to_domain_event(notification)
-    return Message.from_event(event, notification.id,
-                              subjects.of(event) if subjects is not None else None)
 
 
 class DecodedMessages:
@@ -154,17 +147,19 @@ class InProcessWorker(Background):
         A crash before that record redelivers the batch's messages, which handlers absorb
         (they are idempotent by event id; those that record events track them too).
         """
-        marked = position if self._marked is None else self._marked
-        progress = Progress(self.runtime, self.tracking_name, done=marked)
+        progress = Progress(self.runtime, self.tracking_name, done=self._marked)
         notifications = self.follower.next_batch(position)
         messages = self.messages.all(notifications)
         with batch_scope(self.handler, self.runtime):
             deliver_together(self.handler, messages, self.runtime, progress, self.policy,
                              self.stopping)
+            wanted = False
             for message in messages:
                 if self.stopping.is_set():
                     break
-                if self.handler.wants(message) and not progress.already_done(message.position):
+                wants = self.handler.wants(message)
+                wanted = wanted or wants
+                if wants and not progress.already_done(message.position):
                     error = deliver(self.handler, message, self.runtime, self.tracking_name,
                                     self.policy, self.stopping)
                     if error is not None:
@@ -174,10 +169,7 @@ class InProcessWorker(Background):
                              message.event_id, error)
                 progress.reached = position = message.position
         progress.reached = position
-        wanted = any(self.handler.wants(message) for message in messages)
         if not messages or wanted or monotonic() - self._recorded_at >= MARK_EVERY_S:
             progress.record()
             self._marked, self._recorded_at = position, monotonic()
-        else:
-            self._marked = marked
         return position

@@ -10,12 +10,18 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from domain.actor import Actor
 from domain.mail import EVENT_ID_NAMESPACE, event_id
 from domain.personal import Personal
+
+if TYPE_CHECKING:
+    from eventsourcing.persistence import Notification
+
+    from consumers.context import Context
+    from consumers.subjects import Subjects
 
 __all__ = ["EVENT_ID_NAMESPACE", "Message", "event_id"]
 SKIPPED_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic", "by"}
@@ -112,3 +118,12 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | tuple | set):
         return [_plain(v) for v in value if not isinstance(v, Personal)]
     return value
+
+
+def to_message(runtime: Context, notification: Notification,
+               subjects: Subjects | None = None) -> Message:
+    """The logged event as its integration message (with the candidate it is about, when
+    `subjects` is given): what every transport, and a replay of a parked one, delivers."""
+    event = runtime.rekindle.store.mapper.to_domain_event(notification)
+    return Message.from_event(event, notification.id,
+                              subjects.of(event) if subjects is not None else None)

@@ -25,7 +25,8 @@ from psycopg_pool import ConnectionPool
 
 from consumers.delivery import RetryPolicy, deliver
 from consumers.handlers import Handler, registered_handlers
-from consumers.messages import Message
+from consumers.messages import Message, to_message
+from consumers.subjects import Subjects
 from domain.errors import NotFound
 from projections.paging import decode_cursor, page, page_limit
 
@@ -118,7 +119,7 @@ def _message_at(runtime: Context, position: int, event_id: UUID) -> Message | No
     found = store.recorder.select_notifications(start=position, limit=1)
     if not found or found[0].id != position:
         return None
-    message = Message.from_event(store.mapper.to_domain_event(found[0]), position)
+    message = to_message(runtime, found[0], Subjects(store))
     return message if message.event_id == event_id else None
 
 

@@ -20,8 +20,9 @@ from eventsourcing.persistence import Notification
 from kafka import KafkaProducer
 
 from consumers.background import Background
-from consumers.inprocess import NotificationFollower, to_message
+from consumers.inprocess import NotificationFollower
 from consumers.kafka import EVENTS_TOPIC, close_producer, ensure_topics, producer_config
+from consumers.messages import to_message
 from consumers.subjects import Subjects
 from projections.reading import preload_keys
 from projections.schema import RELAY_LEADER_LOCKS

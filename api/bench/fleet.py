@@ -11,7 +11,7 @@ import signal
 import subprocess
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -147,10 +147,9 @@ class Fleet:
 
         wait_until(stable, timeout_s, f"the {self.name} group to settle", every_s=0.1)
 
-    def check_alive(self, allowed_dead: Callable[[WorkerProcess], bool] = lambda m: False
-                    ) -> None:
+    def check_alive(self) -> None:
         for member in self.members:
-            if member.process is not None and not member.alive and not allowed_dead(member):
+            if member.process is not None and not member.alive:
                 raise RuntimeError(f"worker {self.name} exited with "
                                    f"{member.process.returncode}: {member.log_tail()}")
 

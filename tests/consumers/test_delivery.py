@@ -15,8 +15,7 @@ from prometheus_client import REGISTRY
 
 from api.bootstrap import Runtime
 from consumers.delivery import Progress, RetryPolicy, deliver, deliver_together
-from consumers.inprocess import to_message
-from consumers.messages import Message
+from consumers.messages import Message, to_message
 from domain.actor import Actor
 from domain.candidate import Candidate
 from domain.settings import Settings
