@@ -14,6 +14,7 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain.actor import Actor
+from domain.errors import NotFound
 from domain.store import EventStore
 
 TEXT_NAMESPACE = UUID("0b8e2d6c-71f4-4f55-9d0a-3c6e5b1a2f47")
@@ -48,7 +49,7 @@ def text_of(store: EventStore, sha256: str | None) -> str | None:
     """The text kept under that digest, if any."""
     if not sha256:
         return None
-    aggregate_id = ConsentText.id_for(sha256)
-    if not store.was_recorded(aggregate_id):
+    try:
+        return store.load(ConsentText, ConsentText.id_for(sha256)).text
+    except NotFound:
         return None
-    return store.load(ConsentText, aggregate_id).text

@@ -49,7 +49,6 @@ class FormSubmission(Aggregate):
         self.text_sha256 = text_sha256
         self.confirm_by = confirm_by
         self.status = "pending" if confirm_by is not None else "applied"
-        self.took_effect = False
 
     @event("SubmissionConfirmed")
     def confirm(self, at: datetime, by: Actor) -> None:
@@ -59,4 +58,3 @@ class FormSubmission(Aggregate):
     def take_effect(self, form_id: UUID, candidate_id: UUID, new_candidate: bool,
                     by: Actor) -> None:
         """The submission's fields are on the profile now (the trigger of `form_submitted`)."""
-        self.took_effect = True

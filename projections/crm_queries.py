@@ -14,7 +14,7 @@ from uuid import UUID
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
-from domain.access import scope_of
+from domain.access import addressed_to, scope_of
 from domain.actor import Actor
 from projections import visibility as seen
 from projections.paging import list_page
@@ -118,9 +118,20 @@ def list_forms(pool: ConnectionPool, *, limit: int | None = None,
 
 
 
-def get_reminder(pool: ConnectionPool, reminder_id: UUID) -> dict[str, Any] | None:
-    row = _one(pool, "SELECT * FROM read.crm_reminders WHERE id = %s", (reminder_id,))
-    return row
+def get_reminder(pool: ConnectionPool, reminder_id: UUID,
+                 viewer: Actor | None = None) -> dict[str, Any] | None:
+    """The reminder; with `viewer`, only as their list would show it: on a candidate they
+    see and, for a limited team member, addressed to them (else None, like an unknown id)."""
+    where, params = ["id = %(id)s"], {"id": reminder_id}
+    if viewer is not None:
+        visible, seen_params = _sees_candidate(viewer, "candidate_id")
+        where.append(visible)
+        params.update(seen_params)
+        assignee = addressed_to(viewer, None)
+        if assignee is not None:
+            where.append("assignee_id = %(assignee_id)s")
+            params["assignee_id"] = assignee
+    return _one(pool, f"SELECT * FROM read.crm_reminders WHERE {' AND '.join(where)}", params)
 
 
 def list_reminders(pool: ConnectionPool, viewer: Actor, *, assignee_id: UUID | None = None,

@@ -91,7 +91,7 @@ def _used(error: LinkUsed) -> Response:
 def _document(summary: str, *takes: str) -> Any:
     """`takes`: the media types of the body its page's form (or a mail program) posts."""
     page_of = {"text/html": {"schema": HTML}}
-    extra: dict[str, Any] = {"security": [], "summary": summary, "responses": {
+    extra: dict[str, Any] = {"summary": summary, "responses": {
         "404": {"description": "a link not valid (forged, altered, another page's)",
                 "content": page_of},
         "410": {"description": "a link expired, or used", "content": page_of}}}
@@ -103,7 +103,6 @@ def _document(summary: str, *takes: str) -> Any:
 
 @blp.route(STYLESHEET_URL, methods=["GET"])
 @responses.read(blp, {"type": "string"}, content_type="text/css")
-@blp.doc(security=[])
 def public_css() -> Response:
     return Response(stylesheet(), content_type="text/css; charset=utf-8",
                     headers={"Cache-Control": "public, max-age=86400"})

@@ -30,5 +30,6 @@ def audience(store: EventStore, access: Access, lookups: Lookups, by: Actor, *,
         return access.candidates(by, "candidate_ids", v.uuids("candidate_ids", candidate_ids))
     pool: UUID = v.uuid("pool_id", pool_id)
     store.load(Pool, pool)
-    return [c for c in (store.load(Candidate, m) for m in lookups.pool_members(pool))
-            if access.sees_candidate(by, c.id)]
+    members = lookups.pool_members(pool)
+    found = store.load_many(Candidate, members)
+    return [found[m] for m in members if m in found and access.sees_candidate(by, m)]

@@ -38,10 +38,11 @@ class Mails:
         self.letters = Letters(store, settings)
 
     def _new(self, specs: list[MailSpec], at: datetime) -> list[Mail]:
+        recorded = self.store.load_many(Mail, [s.id for s in specs]) if specs else {}
         return [Mail(id=s.id, kind=s.kind, cause_id=s.cause_id, candidate_id=s.candidate_id,
                      recipient_user_id=s.recipient_user_id, campaign_id=s.campaign_id,
                      variant=s.variant, refs=dict(s.refs), at=at, by=SYSTEM)
-                for s in specs if not self.store.was_recorded(s.id)]
+                for s in specs if s.id not in recorded]
 
     def queue(self, cause: Cause, tracking: Tracking | None = None) -> list[UUID]:
         """Records the mails `cause` causes that are not recorded yet, with the consumer's
