@@ -32,6 +32,7 @@ from domain.errors import Forbidden, NotFound, PostingNotFound, ValidationFailed
 from domain.lookups import Lookups
 from domain.opportunity import Opportunity
 from domain.posting import Posting
+from domain.reminder import Reminder
 from domain.store import EventStore
 
 SUPER_ADMIN = "super_admin"
@@ -187,6 +188,16 @@ class Access:
         if not self.sees_candidate(actor, candidate.id):
             raise _missing("candidate", candidate_id)
         return candidate
+
+    def reminder(self, actor: Actor, reminder_id: UUID) -> Reminder:
+        """The reminder, if the actor may see it (on a candidate they see and, for a limited
+        team member, addressed to them); else NotFound as for an unknown id."""
+        reminder = self.store.load(Reminder, reminder_id)
+        mine = addressed_to(actor, None)
+        if (mine is not None and reminder.assignee_id != mine) or not self.sees_candidate(
+                actor, reminder.candidate_id):
+            raise _missing("reminder", reminder_id)
+        return reminder
 
     def candidates(self, actor: Actor, field: str,
                    candidate_ids: Sequence[UUID]) -> list[Candidate]:

@@ -57,8 +57,7 @@ class Reminders:
     @command
     def dismiss(self, reminder_id: UUID, by: Actor) -> Recorded:
         access.ensure_writer(by)
-        reminder = self.store.load(Reminder, reminder_id)
-        self.access.candidate(by, reminder.candidate_id)
+        reminder = self.access.reminder(by, reminder_id)
         if reminder.status != "dismissed":
             reminder.dismiss(by=by)
         return Recorded(reminder.id, self.store.record(reminder))

@@ -189,3 +189,19 @@ def test_reading_users_and_addressed_lists() -> None:
     with pytest.raises(Forbidden):
         access.addressed_to(limited, other)
     assert access.addressed_to(Actor(me, "admin"), None) is None
+
+
+def test_a_limited_member_dismisses_only_reminders_addressed_to_them(
+        app: Rekindle, admin: Actor, world: dict[str, Any]) -> None:
+    """On a candidate they see, someone else's reminder is unknown to them, as in the list."""
+    member, due = world["member"], datetime.now(UTC) + timedelta(days=1)
+    colleague = user(app, admin, "team_member", "Colleague")
+    theirs = app.reminders.set(world["candidate"], due, "call back", admin,
+                               assignee_id=colleague.user_id).id
+    mine = app.reminders.set(world["candidate"], due, "call back", member).id
+    head = app.store.head()
+    with pytest.raises(NotFound):
+        app.reminders.dismiss(theirs, member)
+    assert app.store.head() == head, "nothing recorded"
+    app.reminders.dismiss(mine, member)
+    assert app.reminders.dismiss(theirs, colleague).id == theirs
